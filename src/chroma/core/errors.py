@@ -1,0 +1,55 @@
+"""Errors shared by the server and the SDK.
+
+::
+
+    ChromaError
+     ├── InvalidInput        (HTTP 400/422: the request is wrong; nothing was written)
+     │    └── PayloadTooLarge (HTTP 413)
+     ├── NotFound            (HTTP 404: an unknown project, dataset, space, ...)
+     └── Conflict            (HTTP 409: a name already taken, a dimension already fixed)
+
+Every error carries a ``where``: which column, row, field or argument is at fault.
+"""
+
+from __future__ import annotations
+
+
+class ChromaError(Exception):
+    status_code = 500
+    code = "internal"
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.message} (at {self.where})" if self.where else self.message
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message": self.message, "where": self.where}
+
+
+class InvalidInput(ChromaError):
+    status_code = 422
+    code = "invalid_input"
+
+
+class PayloadTooLarge(InvalidInput):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class NotFound(ChromaError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(ChromaError):
+    status_code = 409
+    code = "conflict"
+
+
+ERRORS_BY_CODE: dict[str, type[ChromaError]] = {
+    cls.code: cls for cls in (ChromaError, InvalidInput, PayloadTooLarge, NotFound, Conflict)
+}

@@ -1,0 +1,63 @@
+"""The bulk wire format shared by the SDK and the server: Apache Arrow IPC streams.
+
+An ingest body is one Arrow IPC stream whose record batches have these columns:
+
+==========  ==============================  ========  =====================================
+column      Arrow type                      required  meaning
+==========  ==============================  ========  =====================================
+key         utf8                            yes       client key, unique per dataset
+vector      fixed_size_list<float32>[dim]   yes       the embedding in the request's space
+label       utf8                            no        ground-truth label
+prediction  utf8                            no        the model's prediction
+score       float64                         no        the model's score for its prediction
+metadata    utf8 (a JSON object per row)    no        free-form fields
+uri         utf8                            no        where the resource lives
+text        utf8                            no        inline text resource
+image       binary                          no        inline image bytes (PNG/JPEG/...)
+==========  ==============================  ========  =====================================
+
+Vector read-back uses the same ``key`` and ``vector`` columns plus ``datapoint_id`` (int64)
+and ``dataset`` (utf8).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+ARROW_STREAM_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
+
+KEY = "key"
+VECTOR = "vector"
+OPTIONAL_COLUMNS: dict[str, pa.DataType] = {
+    "label": pa.string(),
+    "prediction": pa.string(),
+    "score": pa.float64(),
+    "metadata": pa.string(),
+    "uri": pa.string(),
+    "text": pa.string(),
+    "image": pa.binary(),
+}
+REQUIRED_COLUMNS = (KEY, VECTOR)
+ALL_COLUMNS = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+
+
+def vector_type(dimension: int) -> pa.DataType:
+    return pa.list_(pa.float32(), dimension)
+
+
+def ingest_schema(dimension: int, optional: list[str]) -> pa.Schema:
+    """The schema of an ingest batch carrying ``optional`` columns besides key and vector."""
+    fields = [pa.field(KEY, pa.string(), nullable=False), pa.field(VECTOR, vector_type(dimension))]
+    fields += [pa.field(name, OPTIONAL_COLUMNS[name]) for name in optional]
+    return pa.schema(fields)
+
+
+def read_back_schema(dimension: int) -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("datapoint_id", pa.int64()),
+            pa.field("dataset", pa.string()),
+            pa.field(KEY, pa.string()),
+            pa.field(VECTOR, vector_type(dimension)),
+        ]
+    )

@@ -1,0 +1,199 @@
+"""The relational schema. Same models on SQLite and PostgreSQL; Alembic migrates both.
+
+Vectors are not one row per float or per vector: an ingest batch becomes one
+:class:`EmbeddingChunk` (raw little-endian float32 bytes, inline or in a segment file) and
+:class:`Embedding` rows point each (datapoint, space) at its row inside a chunk. Why: ADR 0002.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Constraint names are spelled out so migrations are identical on both databases.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# JSON on SQLite, JSONB on PostgreSQL (indexable, ->> operators).
+JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _created() -> Mapped[datetime]:
+    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class Project(Base):
+    __tablename__ = "project"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = _created()
+
+    datasets: Mapped[list[Dataset]] = relationship(back_populates="project", passive_deletes=True)
+    spaces: Mapped[list[Space]] = relationship(back_populates="project", passive_deletes=True)
+
+
+class Dataset(Base):
+    __tablename__ = "dataset"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+
+    project: Mapped[Project] = relationship(back_populates="datasets")
+
+
+class Space(Base):
+    """A model + layer: only embeddings of one space are comparable."""
+
+    __tablename__ = "space"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    dimension: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str | None] = mapped_column(String(500))
+    layer: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = _created()
+
+    project: Mapped[Project] = relationship(back_populates="spaces")
+
+
+datapoint_tag = Table(
+    "datapoint_tag",
+    Base.metadata,
+    Column("datapoint_id", ForeignKey("datapoint.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_datapoint_tag_tag_id", "tag_id"),
+)
+
+
+class Datapoint(Base):
+    __tablename__ = "datapoint"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "key"),
+        Index("ix_datapoint_dataset_label", "dataset_id", "label"),
+        Index("ix_datapoint_dataset_prediction", "dataset_id", "prediction"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(500))
+    """The client's key: unique per dataset, makes re-sent batches idempotent."""
+    label: Mapped[str | None] = mapped_column(String(500))
+    prediction: Mapped[str | None] = mapped_column(String(500))
+    prediction_score: Mapped[float | None] = mapped_column(Float)
+    metadata_: Mapped[dict[str, Any] | None] = mapped_column("metadata", JSONType)
+    uri: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    has_image: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+
+
+class DatapointImage(Base):
+    """Inline image bytes, kept out of the datapoint table so scans of it stay small."""
+
+    __tablename__ = "datapoint_image"
+    datapoint_id: Mapped[int] = mapped_column(
+        ForeignKey("datapoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class EmbeddingChunk(Base):
+    """One ingest batch of vectors of one space and dataset, as raw float32 bytes.
+
+    ``vectors`` holds the bytes inline (PostgreSQL default) or ``file_name`` names a segment
+    file under the data dir (SQLite default). ``live_count`` drops when a later batch
+    replaces some of its vectors; a chunk at zero is deleted.
+    """
+
+    __tablename__ = "embedding_chunk"
+    __table_args__ = (Index("ix_embedding_chunk_space_dataset", "space_id", "dataset_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    count: Mapped[int] = mapped_column(Integer)
+    live_count: Mapped[int] = mapped_column(Integer)
+    datapoint_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    """int64 little-endian, one per row."""
+    vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+
+
+class Embedding(Base):
+    """Where the current vector of (datapoint, space) lives: a row of a chunk."""
+
+    __tablename__ = "embedding"
+    datapoint_id: Mapped[int] = mapped_column(
+        ForeignKey("datapoint.id", ondelete="CASCADE"), primary_key=True
+    )
+    space_id: Mapped[int] = mapped_column(
+        ForeignKey("space.id", ondelete="CASCADE"), primary_key=True
+    )
+    chunk_id: Mapped[int] = mapped_column(
+        ForeignKey("embedding_chunk.id", ondelete="CASCADE"), index=True
+    )
+    row: Mapped[int] = mapped_column(Integer)
+
+
+class Tag(Base):
+    __tablename__ = "tag"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+
+
+class Job(Base):
+    """Background work (projections, indexes, scores). The table is the truth about a job."""
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_state", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(100))
+    target: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    message: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _created()
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

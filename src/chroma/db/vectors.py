@@ -1,0 +1,282 @@
+"""Vector chunks: raw little-endian float32, one chunk per ingest batch (ADR 0002).
+
+A chunk's bytes live inline in ``embedding_chunk.vectors`` or in a segment file under
+``<data_dir>/vectors``. A segment file is written and fsynced *before* the transaction that
+references it commits, and removed if that transaction rolls back, so the database row is
+the commit point: a crash leaves at most an unreferenced file, which
+:func:`sweep_orphan_segments` removes at the next start.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import delete, event, func, select, update
+from sqlalchemy.orm import Session
+
+from chroma.db.models import Embedding, EmbeddingChunk
+from chroma.db.store import Store
+
+F32 = np.dtype("<f4")
+I64 = np.dtype("<i8")
+ORPHAN_AGE_SECONDS = 3600  # a file this old and unreferenced is no in-flight batch
+
+
+@dataclass
+class SpaceVectors:
+    """All live vectors of a space (optionally some datasets), in chunk order."""
+
+    datapoint_ids: npt.NDArray[np.int64]
+    dataset_ids: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]
+
+
+def _segment_path(store: Store, file_name: str) -> Path:
+    assert store.vector_dir is not None
+    return store.vector_dir / file_name
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_segment(store: Store, session: Session, vectors: npt.NDArray[np.float32]) -> str:
+    assert store.vector_dir is not None
+    name = f"{uuid.uuid4().hex}.f32"
+    path = store.vector_dir / name
+    with open(path, "wb") as f:
+        f.write(memoryview(np.ascontiguousarray(vectors, dtype=F32)).cast("B"))
+        f.flush()
+        os.fsync(f.fileno())
+    _fsync_dir(store.vector_dir)
+    # Undo the file if the transaction that would reference it does not commit.
+    event.listen(session, "after_rollback", lambda _s: path.unlink(missing_ok=True), once=True)
+    return name
+
+
+def remove_segments_after_commit(store: Store, session: Session, names: Iterable[str]) -> None:
+    paths = [_segment_path(store, n) for n in names]
+    if not paths:
+        return
+
+    def _remove(_session: Session) -> None:
+        for path in paths:
+            path.unlink(missing_ok=True)
+
+    event.listen(session, "after_commit", _remove, once=True)
+
+
+def add_chunk(
+    store: Store,
+    session: Session,
+    *,
+    space_id: int,
+    dataset_id: int,
+    datapoint_ids: npt.NDArray[np.int64],
+    vectors: npt.NDArray[np.float32],
+    existing_ids: list[int],
+) -> int:
+    """Write one chunk and point each datapoint's embedding in this space at its row.
+
+    ``existing_ids`` are the datapoints that existed before this batch: the embeddings
+    they already had in this space are superseded (their old chunks lose live rows, and
+    chunks left with none are deleted). New datapoints cannot have any, so are not looked up.
+    """
+    count = len(datapoint_ids)
+    ids = np.ascontiguousarray(datapoint_ids, dtype=I64)
+    chunk = EmbeddingChunk(
+        space_id=space_id,
+        dataset_id=dataset_id,
+        count=count,
+        live_count=count,
+        datapoint_ids=ids.tobytes(),
+    )
+    if store.vector_dir is not None:
+        chunk.file_name = _write_segment(store, session, vectors)
+    else:
+        chunk.vectors = np.ascontiguousarray(vectors, dtype=F32).tobytes()
+    session.add(chunk)
+    session.flush()
+
+    id_list = ids.tolist()
+    previous = _current_chunks(session, space_id, existing_ids) if existing_ids else {}
+    if previous:
+        _supersede(store, session, space_id, previous)
+    rows = [
+        {"datapoint_id": d, "space_id": space_id, "chunk_id": chunk.id, "row": r}
+        for r, d in enumerate(id_list)
+    ]
+    session.execute(Embedding.__table__.insert(), rows)
+    return chunk.id
+
+
+def _current_chunks(session: Session, space_id: int, datapoint_ids: list[int]) -> dict[int, int]:
+    """datapoint id -> chunk id, for those datapoints that already have a vector here."""
+    found: dict[int, int] = {}
+    step = 5000  # keep IN lists well under SQLite's bound-parameter limit
+    for start in range(0, len(datapoint_ids), step):
+        part = datapoint_ids[start : start + step]
+        query = select(Embedding.datapoint_id, Embedding.chunk_id).where(
+            Embedding.space_id == space_id, Embedding.datapoint_id.in_(part)
+        )
+        found.update({d: c for d, c in session.execute(query).tuples()})
+    return found
+
+
+def _supersede(store: Store, session: Session, space_id: int, previous: dict[int, int]) -> None:
+    ids = list(previous)
+    for start in range(0, len(ids), 5000):
+        session.execute(
+            delete(Embedding).where(
+                Embedding.space_id == space_id,
+                Embedding.datapoint_id.in_(ids[start : start + 5000]),
+            )
+        )
+    lost: dict[int, int] = {}
+    for chunk_id in previous.values():
+        lost[chunk_id] = lost.get(chunk_id, 0) + 1
+    for chunk_id, n in lost.items():
+        session.execute(
+            update(EmbeddingChunk)
+            .where(EmbeddingChunk.id == chunk_id)
+            .values(live_count=EmbeddingChunk.live_count - n)
+        )
+    empty = session.execute(
+        select(EmbeddingChunk.id, EmbeddingChunk.file_name).where(
+            EmbeddingChunk.id.in_(list(lost)), EmbeddingChunk.live_count <= 0
+        )
+    ).all()
+    if empty:
+        session.execute(delete(EmbeddingChunk).where(EmbeddingChunk.id.in_([c for c, _ in empty])))
+        remove_segments_after_commit(store, session, [f for _, f in empty if f])
+
+
+def _chunk_vectors(store: Store, chunk_bytes: bytes | None, file_name: str | None) -> bytes:
+    if file_name is not None:
+        return _segment_path(store, file_name).read_bytes()
+    assert chunk_bytes is not None
+    return chunk_bytes
+
+
+@dataclass
+class ChunkSlice:
+    dataset_id: int
+    datapoint_ids: npt.NDArray[np.int64]
+    vectors: npt.NDArray[np.float32]
+
+
+def space_size(session: Session, space_id: int, dataset_ids: list[int] | None = None) -> int:
+    """How many live vectors :func:`iter_space` will yield."""
+    query = select(func.coalesce(func.sum(EmbeddingChunk.live_count), 0)).where(
+        EmbeddingChunk.space_id == space_id
+    )
+    if dataset_ids is not None:
+        query = query.where(EmbeddingChunk.dataset_id.in_(dataset_ids))
+    return int(session.execute(query).scalar_one())
+
+
+def iter_space(
+    store: Store,
+    session: Session,
+    *,
+    space_id: int,
+    dimension: int,
+    dataset_ids: list[int] | None = None,
+) -> Iterator[ChunkSlice]:
+    """The live vectors of a space, chunk by chunk, oldest first; one chunk in memory."""
+    filters = [EmbeddingChunk.space_id == space_id]
+    if dataset_ids is not None:
+        filters.append(EmbeddingChunk.dataset_id.in_(dataset_ids))
+    meta = session.execute(
+        select(
+            EmbeddingChunk.id,
+            EmbeddingChunk.dataset_id,
+            EmbeddingChunk.count,
+            EmbeddingChunk.live_count,
+        )
+        .where(*filters)
+        .order_by(EmbeddingChunk.id)
+    ).all()
+    for chunk_id, dataset_id, count, live in meta:
+        payload = session.execute(
+            select(
+                EmbeddingChunk.datapoint_ids, EmbeddingChunk.vectors, EmbeddingChunk.file_name
+            ).where(EmbeddingChunk.id == chunk_id)
+        ).one()
+        ids = np.frombuffer(payload[0], dtype=I64)
+        vectors = np.frombuffer(_chunk_vectors(store, payload[1], payload[2]), dtype=F32)
+        vectors = vectors.reshape(count, dimension)
+        if live < count:
+            rows = np.fromiter(
+                session.scalars(select(Embedding.row).where(Embedding.chunk_id == chunk_id)),
+                dtype=np.int64,
+            )
+            rows.sort()
+            ids, vectors = ids[rows], vectors[rows]
+        yield ChunkSlice(dataset_id=dataset_id, datapoint_ids=ids, vectors=vectors)
+
+
+def read_space(
+    store: Store,
+    session: Session,
+    *,
+    space_id: int,
+    dimension: int,
+    dataset_ids: list[int] | None = None,
+) -> SpaceVectors:
+    """Every live vector of the space into one preallocated array (no per-row objects)."""
+    total = space_size(session, space_id, dataset_ids)
+    out = np.empty((total, dimension), dtype=F32)
+    out_ids = np.empty(total, dtype=np.int64)
+    out_datasets = np.empty(total, dtype=np.int64)
+    offset = 0
+    for part in iter_space(
+        store, session, space_id=space_id, dimension=dimension, dataset_ids=dataset_ids
+    ):
+        n = len(part.datapoint_ids)
+        out[offset : offset + n] = part.vectors
+        out_ids[offset : offset + n] = part.datapoint_ids
+        out_datasets[offset : offset + n] = part.dataset_id
+        offset += n
+    return SpaceVectors(datapoint_ids=out_ids, dataset_ids=out_datasets, vectors=out)
+
+
+def referenced_segments(session: Session) -> set[str]:
+    names = session.scalars(
+        select(EmbeddingChunk.file_name).where(EmbeddingChunk.file_name.is_not(None))
+    )
+    return {n for n in names if n}
+
+
+def chunk_files(session: Session, **filters: int) -> list[str]:
+    """Segment files of the chunks matching ``filters`` (e.g. dataset_id=3), for deletes."""
+    query = select(EmbeddingChunk.file_name).where(EmbeddingChunk.file_name.is_not(None))
+    for column, value in filters.items():
+        query = query.where(getattr(EmbeddingChunk, column) == value)
+    return [n for n in session.scalars(query) if n]
+
+
+def sweep_orphan_segments(store: Store, *, min_age_seconds: float = ORPHAN_AGE_SECONDS) -> int:
+    """Remove segment files no chunk references (left by a crash between write and commit)."""
+    if store.vector_dir is None or not store.vector_dir.is_dir():
+        return 0
+    with store.read() as session:
+        keep = referenced_segments(session)
+    removed = 0
+    now = time.time()
+    for path in store.vector_dir.glob("*.f32"):
+        if path.name not in keep and now - path.stat().st_mtime >= min_age_seconds:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

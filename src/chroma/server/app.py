@@ -1,0 +1,46 @@
+"""The one wiring point: ``create_app(settings)`` builds the whole server.
+
+Used by the CLI (``chroma application run``), the tests and, later, the job workers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from chroma._version import __version__
+from chroma.db.store import Store, open_store
+from chroma.db.vectors import sweep_orphan_segments
+from chroma.server import errors, static
+from chroma.server.auth import install_token_auth
+from chroma.server.graphql.router import graphql_router
+from chroma.server.routes import health, ingest, read
+from chroma.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Build the app. Pass ``store`` to share one already open (tests); else one is opened."""
+    settings = settings or (store.settings if store else Settings())
+    owns_store = store is None
+    store = store or open_store(settings)
+    sweep_orphan_segments(store)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            store.dispose()
+
+    app = FastAPI(title="Chroma", version=__version__, lifespan=lifespan)
+    app.state.store = store
+    app.state.settings = settings
+    errors.install(app)
+    install_token_auth(app, settings.auth_token)
+    app.include_router(health.router)
+    app.include_router(ingest.router, prefix="/api/v1")
+    app.include_router(read.router, prefix="/api/v1")
+    app.include_router(graphql_router(store), prefix="/graphql")
+    static.mount(app)
+    return app

@@ -1,0 +1,74 @@
+"""POST /api/v1/ingest: one Arrow IPC stream of datapoints + vectors per request."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from chroma.core.errors import InvalidInput, PayloadTooLarge
+from chroma.services.ingest import ingest
+from chroma.services.ingest_batch import read_arrow_stream, validate
+
+router = APIRouter()
+
+
+async def read_body_limited(request: Request, limit: int) -> bytes:
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidInput("Content-Length is not a number", where="content-length")
+        if int(declared) > limit:
+            raise PayloadTooLarge(
+                f"the body is {int(declared)} bytes, over the limit of {limit} "
+                "(CHROMA_MAX_REQUEST_BYTES); send smaller batches",
+                where="body",
+            )
+    parts: list[bytes] = []
+    size = 0
+    async for part in request.stream():
+        size += len(part)
+        if size > limit:
+            raise PayloadTooLarge(
+                f"the body exceeds the limit of {limit} bytes (CHROMA_MAX_REQUEST_BYTES)",
+                where="body",
+            )
+        parts.append(part)
+    return b"".join(parts)
+
+
+@router.post("/ingest")
+async def ingest_batch(
+    request: Request,
+    project: str = Query(..., description="project name"),
+    dataset: str = Query(..., description="dataset name"),
+    space: str = Query(..., description="embedding space name"),
+    create: bool = Query(True, description="create the project/dataset/space if missing"),
+    space_model: str | None = Query(None, description="model that made the vectors (new space)"),
+    space_layer: str | None = Query(None, description="layer that made the vectors (new space)"),
+) -> dict[str, int]:
+    store = request.app.state.store
+    body = await read_body_limited(request, store.settings.max_request_bytes)
+
+    def _work() -> dict[str, int]:
+        batch = validate(read_arrow_stream(body))
+        result = ingest(
+            store,
+            batch,
+            project=project,
+            dataset=dataset,
+            space=space,
+            create=create,
+            space_model=space_model,
+            space_layer=space_layer,
+        )
+        return {
+            "inserted": result.inserted,
+            "updated": result.updated,
+            "project_id": result.project_id,
+            "dataset_id": result.dataset_id,
+            "space_id": result.space_id,
+        }
+
+    # Parsing and writing a batch is blocking work: keep it off the event loop.
+    return await run_in_threadpool(_work)

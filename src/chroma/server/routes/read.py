@@ -1,0 +1,83 @@
+"""Bulk reads as Arrow IPC streams: vectors of a space, rows of datapoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pyarrow as pa
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
+from chroma.services.tables import datapoints_table
+from chroma.services.vectors import export_vectors
+
+router = APIRouter()
+
+
+class _Sink:
+    """A file-like object the Arrow stream writer fills and the response drains."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+    def drain(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def stream_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
+    sink = _Sink()
+    with pa.ipc.new_stream(sink, schema) as writer:  # type: ignore[arg-type]
+        yield sink.drain()
+        for batch in batches:
+            writer.write_batch(batch)
+            yield sink.drain()
+    yield sink.drain()
+
+
+@router.get("/vectors")
+async def read_vectors(
+    request: Request,
+    project: str = Query(...),
+    space: str = Query(...),
+    dataset: list[str] | None = Query(None, description="limit to these datasets"),
+    keys: bool = Query(True, description="include each datapoint's client key"),
+) -> StreamingResponse:
+    store = request.app.state.store
+    export = await run_in_threadpool(
+        export_vectors, store, project=project, space=space, datasets=dataset, with_keys=keys
+    )
+    return StreamingResponse(
+        stream_batches(export.schema, export.batches),
+        media_type=ARROW_STREAM_MEDIA_TYPE,
+        headers={"x-chroma-rows": str(export.rows)},
+    )
+
+
+@router.get("/datapoints")
+async def read_datapoints(
+    request: Request,
+    project: str = Query(...),
+    dataset: list[str] | None = Query(None, description="limit to these datasets"),
+) -> StreamingResponse:
+    store = request.app.state.store
+    table = await run_in_threadpool(datapoints_table, store, project=project, datasets=dataset)
+    return StreamingResponse(
+        stream_batches(table.schema, iter(table.to_batches(max_chunksize=65536))),
+        media_type=ARROW_STREAM_MEDIA_TYPE,
+        headers={"x-chroma-rows": str(table.num_rows)},
+    )

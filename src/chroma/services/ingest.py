@@ -1,0 +1,178 @@
+"""Logging a batch: datapoints upserted by client key, vectors written as one chunk.
+
+One write transaction per batch: a batch lands whole or not at all. Re-sending a batch
+(a client retry) finds every key already present and rewrites the same values, so it never
+duplicates rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from chroma.db import bulk
+from chroma.db.models import Datapoint, DatapointImage, utcnow
+from chroma.db.store import Store
+from chroma.db.vectors import add_chunk
+from chroma.services import catalog
+from chroma.services.ingest_batch import IngestBatch
+
+# wire column -> datapoint column
+_COLUMN_FOR = {
+    "label": "label",
+    "prediction": "prediction",
+    "score": "prediction_score",
+    "metadata": "metadata",
+    "uri": "uri",
+    "text": "text",
+}
+
+
+@dataclass
+class IngestResult:
+    project_id: int
+    dataset_id: int
+    space_id: int
+    inserted: int
+    updated: int
+
+
+def _existing_ids(session: Session, dataset_id: int, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    step = 5000  # keep IN lists under SQLite's bound-parameter limit
+    for start in range(0, len(keys), step):
+        query = select(Datapoint.key, Datapoint.id).where(
+            Datapoint.dataset_id == dataset_id, Datapoint.key.in_(keys[start : start + step])
+        )
+        found.update({k: i for k, i in session.execute(query).tuples()})
+    return found
+
+
+def ingest(
+    store: Store,
+    batch: IngestBatch,
+    *,
+    project: str,
+    dataset: str,
+    space: str,
+    create: bool = True,
+    space_model: str | None = None,
+    space_layer: str | None = None,
+) -> IngestResult:
+    with store.write() as session:
+        if create:
+            proj = catalog.ensure_project(session, project)
+            ds = catalog.ensure_dataset(session, proj, dataset)
+            sp = catalog.ensure_space(
+                session, proj, space, batch.dimension, model=space_model, layer=space_layer
+            )
+        else:
+            proj = catalog.get_project(session, project)
+            ds = catalog.get_dataset(session, proj, dataset)
+            sp = catalog.get_space(session, proj, space)
+            catalog.check_dimension(sp, batch.dimension)
+
+        existing = _existing_ids(session, ds.id, batch.keys)
+        new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
+        new_ids = bulk.allocate_ids(session, "datapoint", len(new_rows))
+        row_ids = np.empty(len(batch), dtype=np.int64)
+        for row, key in enumerate(batch.keys):
+            if key in existing:
+                row_ids[row] = existing[key]
+        row_ids[new_rows] = new_ids
+
+        now = bulk.datetime_for_driver(session, utcnow())
+        _insert_new(session, batch, ds.id, new_rows, new_ids, now)
+        old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
+        _update_existing(session, batch, old_rows, row_ids, now)
+        _write_images(session, batch, row_ids, replaced=[int(row_ids[r]) for r in old_rows])
+        add_chunk(
+            store,
+            session,
+            space_id=sp.id,
+            dataset_id=ds.id,
+            datapoint_ids=row_ids,
+            vectors=batch.vectors,
+            existing_ids=[int(row_ids[r]) for r in old_rows],
+        )
+        return IngestResult(
+            project_id=proj.id,
+            dataset_id=ds.id,
+            space_id=sp.id,
+            inserted=len(new_rows),
+            updated=len(old_rows),
+        )
+
+
+def _insert_new(
+    session: Session,
+    batch: IngestBatch,
+    dataset_id: int,
+    rows: list[int],
+    ids: list[int],
+    now: Any,
+) -> None:
+    if not rows:
+        return
+    present = [(wire, column) for wire, column in _COLUMN_FOR.items() if wire in batch.columns]
+    columns = ["id", "dataset_id", "key", *(c for _, c in present), "has_image"]
+    columns += ["created_at", "updated_at"]
+    values = [batch.columns[wire] for wire, _ in present]
+    images = batch.columns.get("image")
+    keys = batch.keys
+    table = [
+        (
+            ids[i],
+            dataset_id,
+            keys[row],
+            *(v[row] for v in values),
+            images is not None and images[row] is not None,
+            now,
+            now,
+        )
+        for i, row in enumerate(rows)
+    ]
+    bulk.insert_rows(session, "datapoint", columns, table)
+
+
+def _update_existing(
+    session: Session, batch: IngestBatch, rows: list[int], row_ids: np.ndarray, now: Any
+) -> None:
+    """Columns the batch carries overwrite; columns it does not carry keep their values."""
+    if not rows:
+        return
+    present = [(wire, column) for wire, column in _COLUMN_FOR.items() if wire in batch.columns]
+    columns = [c for _, c in present]
+    values = [batch.columns[wire] for wire, _ in present]
+    images = batch.columns.get("image")
+    if images is not None:
+        columns.append("has_image")
+    columns.append("updated_at")
+    table = []
+    for row in rows:
+        record: list[Any] = [v[row] for v in values]
+        if images is not None:
+            record.append(images[row] is not None)
+        record += [now, int(row_ids[row])]
+        table.append(tuple(record))
+    bulk.update_rows(session, "datapoint", columns, table)
+
+
+def _write_images(
+    session: Session, batch: IngestBatch, row_ids: np.ndarray, replaced: list[int]
+) -> None:
+    images = batch.columns.get("image")
+    if images is None:
+        return
+    for start in range(0, len(replaced), 5000):
+        session.execute(
+            delete(DatapointImage).where(
+                DatapointImage.datapoint_id.in_(replaced[start : start + 5000])
+            )
+        )
+    rows = [(int(row_ids[row]), data) for row, data in enumerate(images) if data is not None]
+    bulk.insert_rows(session, "datapoint_image", ["datapoint_id", "data"], rows)

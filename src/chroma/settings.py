@@ -1,0 +1,64 @@
+"""All configuration in one place: ``CHROMA_*`` environment variables, or keyword arguments.
+
+The server, the CLI, the job workers and the tests build a :class:`Settings` and hand it to
+``create_app`` / ``open_store``; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path.home() / ".chroma"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHROMA_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    """Where the embedded SQLite database and vector segment files live."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL; default ``sqlite:///<data_dir>/chroma.db``. PostgreSQL:
+    ``postgresql+psycopg://user@host/dbname``."""
+
+    vector_storage: Literal["auto", "database", "files"] = "auto"
+    """Where vector chunks go. ``auto``: segment files in the data dir for SQLite (one
+    machine), in the database for PostgreSQL (several API machines share it). ADR 0002."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    max_request_bytes: int = 1 << 30
+    """Largest ingest request body the server accepts (bytes)."""
+
+    job_backend: Literal["inprocess", "celery"] = "inprocess"
+    broker_url: str | None = None
+
+    auth_token: str | None = None
+    """Bearer token required on every API call when set (set it for non-local binds)."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'chroma.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def vectors_in_files(self) -> bool:
+        if self.vector_storage == "auto":
+            return self.is_sqlite
+        return self.vector_storage == "files"
+
+    @property
+    def vector_dir(self) -> Path:
+        return self.data_dir / "vectors"
