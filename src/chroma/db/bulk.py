@@ -8,9 +8,10 @@ PostgreSQL the table's sequence hands out the block.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -22,7 +23,8 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
     if dialect == "postgresql":
         rows = session.execute(
             text(
-                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n)"
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))"
+                " FROM generate_series(1, :n)"
             ),
             {"n": count},
         )
@@ -31,32 +33,70 @@ def allocate_ids(session: Session, table: str, count: int) -> list[int]:
     return list(range(start + 1, start + 1 + count))
 
 
-def insert_rows(
-    session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+def insert_columns(
+    session: Session,
+    table: str,
+    columns: Mapping[str, Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
 ) -> None:
-    """Insert ``rows`` (tuples in ``columns`` order): COPY on PostgreSQL, executemany on SQLite.
+    """Insert one row per position of the equally long ``columns``; ``constants`` fill the
+    same value into every row. COPY on PostgreSQL; on SQLite one JSON array parsed by
+    SQLite in C, which beats binding every value from Python (~1.4x on the datapoint table).
 
     Values must already be in the driver's form (JSON as text, datetimes as the dialect
-    stores them): see :func:`driver_value_processors`.
+    stores them: :func:`datetime_for_driver`).
     """
+    constants = dict(constants or {})
+    rows = list(zip(*columns.values(), strict=True))
     if not rows:
         return
+    names = [*columns, *constants]
+    column_list = ", ".join(f'"{c}"' for c in names)
     connection = session.connection()
-    dbapi = connection.connection.driver_connection
-    assert dbapi is not None
-    column_list = ", ".join(f'"{c}"' for c in columns)
+    dbapi: Any = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
-        with dbapi.cursor() as cursor:  # type: ignore[attr-defined]
-            with cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        tail = tuple(constants.values())
+        with (
+            dbapi.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row + tail)
         return
-    marks = ", ".join("?" for _ in columns)
     cursor = dbapi.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table} ({column_list}) VALUES ({marks})", rows)
+        if any(isinstance(value, bytes) for value in rows[0]):
+            tail = tuple(constants.values())
+            marks = ", ".join("?" for _ in names)
+            cursor.executemany(
+                f"INSERT INTO {table} ({column_list}) VALUES ({marks})", [r + tail for r in rows]
+            )
+        else:
+            picks = [f"j.value->>{i}" for i in range(len(columns))]  # JSON null -> SQL NULL
+            picks += ["?" for _ in constants]
+            cursor.execute(
+                f"INSERT INTO {table} ({column_list}) SELECT {', '.join(picks)}"
+                " FROM json_each(?) AS j",
+                (*constants.values(), orjson.dumps(rows).decode()),
+            )
     finally:
         cursor.close()
+
+
+def lookup_keys(session: Session, dataset_id: int, keys: list[str]) -> dict[str, int]:
+    """key -> datapoint id for the ``keys`` that already exist in the dataset, in one query."""
+    if not keys:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        query = text("SELECT key, id FROM datapoint WHERE dataset_id = :d AND key = ANY(:keys)")
+        params: dict[str, Any] = {"d": dataset_id, "keys": keys}
+    else:
+        query = text(
+            "SELECT key, id FROM datapoint WHERE dataset_id = :d"
+            " AND key IN (SELECT value FROM json_each(:keys))"
+        )
+        params = {"d": dataset_id, "keys": orjson.dumps(keys).decode()}
+    return dict(session.execute(query, params).tuples())
 
 
 def update_rows(

@@ -13,6 +13,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
+from chroma.db import bulk
 from chroma.db.models import Embedding, EmbeddingChunk
 from chroma.db.store import Store
 
@@ -51,18 +53,12 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_segment(store: Store, session: Session, vectors: npt.NDArray[np.float32]) -> str:
-    assert store.vector_dir is not None
-    name = f"{uuid.uuid4().hex}.f32"
-    path = store.vector_dir / name
+def _write_segment(path: Path, vectors: npt.NDArray[np.float32]) -> None:
     with open(path, "wb") as f:
-        f.write(memoryview(np.ascontiguousarray(vectors, dtype=F32)).cast("B"))
+        f.write(np.ascontiguousarray(vectors, dtype=F32).data)
         f.flush()
         os.fsync(f.fileno())
-    _fsync_dir(store.vector_dir)
-    # Undo the file if the transaction that would reference it does not commit.
-    event.listen(session, "after_rollback", lambda _s: path.unlink(missing_ok=True), once=True)
-    return name
+    _fsync_dir(path.parent)
 
 
 def remove_segments_after_commit(store: Store, session: Session, names: Iterable[str]) -> None:
@@ -102,22 +98,32 @@ def add_chunk(
         live_count=count,
         datapoint_ids=ids.tobytes(),
     )
+    segment: Path | None = None
     if store.vector_dir is not None:
-        chunk.file_name = _write_segment(store, session, vectors)
+        segment = store.vector_dir / f"{uuid.uuid4().hex}.f32"
+        chunk.file_name = segment.name
+        # Undo the file if the transaction that references it does not commit.
+        event.listen(
+            session, "after_rollback", lambda _s: segment.unlink(missing_ok=True), once=True
+        )
     else:
         chunk.vectors = np.ascontiguousarray(vectors, dtype=F32).tobytes()
-    session.add(chunk)
-    session.flush()
-
-    id_list = ids.tolist()
-    previous = _current_chunks(session, space_id, existing_ids) if existing_ids else {}
-    if previous:
-        _supersede(store, session, space_id, previous)
-    rows = [
-        {"datapoint_id": d, "space_id": space_id, "chunk_id": chunk.id, "row": r}
-        for r, d in enumerate(id_list)
-    ]
-    session.execute(Embedding.__table__.insert(), rows)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The segment write and fsync release the GIL: overlap them with the row inserts.
+        written = pool.submit(_write_segment, segment, vectors) if segment else None
+        session.add(chunk)
+        session.flush()
+        previous = _current_chunks(session, space_id, existing_ids) if existing_ids else {}
+        if previous:
+            _supersede(store, session, space_id, previous)
+        bulk.insert_columns(
+            session,
+            "embedding",
+            {"datapoint_id": ids.tolist(), "row": range(count)},
+            {"space_id": space_id, "chunk_id": chunk.id},
+        )
+        if written is not None:
+            written.result()  # re-raises a failed write, which rolls the batch back
     return chunk.id
 
 
@@ -130,7 +136,7 @@ def _current_chunks(session: Session, space_id: int, datapoint_ids: list[int]) -
         query = select(Embedding.datapoint_id, Embedding.chunk_id).where(
             Embedding.space_id == space_id, Embedding.datapoint_id.in_(part)
         )
-        found.update({d: c for d, c in session.execute(query).tuples()})
+        found.update(dict(session.execute(query).tuples()))
     return found
 
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from chroma.db import bulk
-from chroma.db.models import Datapoint, DatapointImage, utcnow
+from chroma.db.models import DatapointImage, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import add_chunk
 from chroma.services import catalog
@@ -39,17 +39,6 @@ class IngestResult:
     space_id: int
     inserted: int
     updated: int
-
-
-def _existing_ids(session: Session, dataset_id: int, keys: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    step = 5000  # keep IN lists under SQLite's bound-parameter limit
-    for start in range(0, len(keys), step):
-        query = select(Datapoint.key, Datapoint.id).where(
-            Datapoint.dataset_id == dataset_id, Datapoint.key.in_(keys[start : start + step])
-        )
-        found.update({k: i for k, i in session.execute(query).tuples()})
-    return found
 
 
 def ingest(
@@ -76,7 +65,7 @@ def ingest(
             sp = catalog.get_space(session, proj, space)
             catalog.check_dimension(sp, batch.dimension)
 
-        existing = _existing_ids(session, ds.id, batch.keys)
+        existing = bulk.lookup_keys(session, ds.id, batch.keys)
         new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
         new_ids = bulk.allocate_ids(session, "datapoint", len(new_rows))
         row_ids = np.empty(len(batch), dtype=np.int64)
@@ -118,25 +107,22 @@ def _insert_new(
 ) -> None:
     if not rows:
         return
-    present = [(wire, column) for wire, column in _COLUMN_FOR.items() if wire in batch.columns]
-    columns = ["id", "dataset_id", "key", *(c for _, c in present), "has_image"]
-    columns += ["created_at", "updated_at"]
-    values = [batch.columns[wire] for wire, _ in present]
+    every_row = len(rows) == len(batch)
+
+    def pick(values: list[Any]) -> list[Any]:
+        return values if every_row else [values[r] for r in rows]
+
+    columns: dict[str, list[Any]] = {"id": ids, "key": pick(batch.keys)}
+    for wire_name, column in _COLUMN_FOR.items():
+        if wire_name in batch.columns:
+            columns[column] = pick(batch.columns[wire_name])
+    constants: dict[str, Any] = {"dataset_id": dataset_id, "created_at": now, "updated_at": now}
     images = batch.columns.get("image")
-    keys = batch.keys
-    table = [
-        (
-            ids[i],
-            dataset_id,
-            keys[row],
-            *(v[row] for v in values),
-            images is not None and images[row] is not None,
-            now,
-            now,
-        )
-        for i, row in enumerate(rows)
-    ]
-    bulk.insert_rows(session, "datapoint", columns, table)
+    if images is None:
+        constants["has_image"] = False
+    else:
+        columns["has_image"] = [image is not None for image in pick(images)]
+    bulk.insert_columns(session, "datapoint", columns, constants)
 
 
 def _update_existing(
@@ -174,5 +160,9 @@ def _write_images(
                 DatapointImage.datapoint_id.in_(replaced[start : start + 5000])
             )
         )
-    rows = [(int(row_ids[row]), data) for row, data in enumerate(images) if data is not None]
-    bulk.insert_rows(session, "datapoint_image", ["datapoint_id", "data"], rows)
+    rows = [row for row, data in enumerate(images) if data is not None]
+    bulk.insert_columns(
+        session,
+        "datapoint_image",
+        {"datapoint_id": row_ids[rows].tolist(), "data": [images[row] for row in rows]},
+    )

@@ -82,8 +82,8 @@ def _vectors(table: pa.Table) -> npt.NDArray[np.float32]:
     if dimension < 1:
         raise InvalidInput("vectors must have at least one dimension", where="vector")
     flat = values.to_numpy(zero_copy_only=False)
-    vectors = flat.astype(np.float32, copy=False).reshape(-1, dimension)
-    finite = np.isfinite(vectors).all(axis=1)
+    vectors: npt.NDArray[np.float32] = flat.astype(np.float32, copy=False).reshape(-1, dimension)
+    finite = np.asarray(np.isfinite(vectors).all(axis=1), dtype=np.bool_)
     if not finite.all():
         row = _first_true(~finite)
         raise InvalidInput("a vector holds NaN or infinity", where=f"vector[{row}]")
@@ -134,11 +134,9 @@ def _optional(table: pa.Table, name: str) -> list[Any]:
                 f"a {name} is longer than {MAX_LABEL_LENGTH} characters", where=f"{name}[{row}]"
             )
     if name == "score":
-        values = np.asarray(column.fill_null(0.0))
-        if not np.isfinite(values).all():
-            raise InvalidInput(
-                "a score is NaN or infinite", where=f"score[{_first_true(~np.isfinite(values))}]"
-            )
+        finite = np.isfinite(np.asarray(column.fill_null(0.0)))
+        if not finite.all():
+            raise InvalidInput("a score is NaN or infinite", where=f"score[{_first_true(~finite)}]")
     values: list[Any] = column.to_pylist()
     if name == "metadata":
         for row, raw in enumerate(values):

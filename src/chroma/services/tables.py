@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Text, cast, select
 
-from chroma.db.models import Dataset, Datapoint, Tag, datapoint_tag
+from chroma.db.models import Datapoint, Dataset, Tag, datapoint_tag
 from chroma.db.store import Store
 from chroma.services import catalog
 
@@ -64,7 +65,7 @@ def datapoints_table(store: Store, *, project: str, datasets: list[str] | None =
         for datapoint_id, tag in session.execute(tag_query).tuples():
             tags[datapoint_id].append(tag)
 
-    columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(10)]
+    columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10
     ids = list(columns[0])
     return pa.Table.from_arrays(
         [

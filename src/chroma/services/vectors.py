@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.core import wire
-from chroma.db.models import Dataset, Datapoint
+from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
 from chroma.db.vectors import iter_space, space_size
 from chroma.services import catalog
@@ -84,5 +84,5 @@ def _keys_for(session: Session, ids: np.ndarray) -> list[str]:
         query = select(Datapoint.id, Datapoint.key).where(
             Datapoint.id.in_(id_list[start : start + 5000])
         )
-        by_id.update({i: k for i, k in session.execute(query).tuples()})
+        by_id.update(dict(session.execute(query).tuples()))
     return [by_id[i] for i in id_list]

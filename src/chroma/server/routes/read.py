@@ -41,7 +41,7 @@ class _Sink:
 
 def stream_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
     sink = _Sink()
-    with pa.ipc.new_stream(sink, schema) as writer:  # type: ignore[arg-type]
+    with pa.ipc.new_stream(sink, schema) as writer:
         yield sink.drain()
         for batch in batches:
             writer.write_batch(batch)

@@ -130,12 +130,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_datapoint")),
         sa.UniqueConstraint("dataset_id", "key", name=op.f("uq_datapoint_dataset_id_key")),
     )
-    with op.batch_alter_table("datapoint", schema=None) as batch_op:
-        batch_op.create_index("ix_datapoint_dataset_label", ["dataset_id", "label"], unique=False)
-        batch_op.create_index(
-            "ix_datapoint_dataset_prediction", ["dataset_id", "prediction"], unique=False
-        )
-
     op.create_table(
         "embedding_chunk",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -222,6 +216,7 @@ def upgrade() -> None:
             ["space_id"], ["space.id"], name=op.f("fk_embedding_space_id_space"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("datapoint_id", "space_id", name=op.f("pk_embedding")),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("embedding", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_embedding_chunk_id"), ["chunk_id"], unique=False)
@@ -241,10 +236,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_embedding_chunk_space_dataset")
 
     op.drop_table("embedding_chunk")
-    with op.batch_alter_table("datapoint", schema=None) as batch_op:
-        batch_op.drop_index("ix_datapoint_dataset_prediction")
-        batch_op.drop_index("ix_datapoint_dataset_label")
-
     op.drop_table("datapoint")
     op.drop_table("tag")
     op.drop_table("space")

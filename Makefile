@@ -1,0 +1,49 @@
+# Everyday tasks. `make help` lists them; the scripts in scripts/ do the real work, so CI
+# (.ci/run -> scripts/test.sh) and people run exactly the same thing.
+# Extra arguments: `make test ARGS="tests/cli -q"`, `make run ARGS="--port 9000"`.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
+
+setup: ## create or refresh .venv (fast when nothing changed)
+	@bash scripts/setup.sh
+
+run: ## run the server from this checkout (ARGS go to `chroma application run`)
+	bash scripts/run.sh $(ARGS)
+
+test: ## the full check: lint, types, import contracts, every test (ARGS go to pytest)
+	bash scripts/test.sh $(ARGS)
+
+lint: setup ## ruff lint and format check
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
+
+format: setup ## apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff format
+	$(VENV)/bin/ruff check --fix
+
+typecheck: setup ## mypy (strict) on src/chroma
+	$(VENV)/bin/mypy
+
+imports: setup ## check the import-linter contracts (the architecture's arrows)
+	$(VENV)/bin/lint-imports
+
+schema: setup ## regenerate the committed schema.graphql
+	$(PY) scripts/export_schema.py
+
+cli-docs: setup ## regenerate docs/cli.md from the commands' --help
+	$(PY) scripts/gen_cli_docs.py
+
+bench-ingest: setup ## run the ingest benchmark (benchmarks/ingest.py)
+	$(PY) benchmarks/ingest.py
+
+clean: ## delete caches and build output (keeps .venv: `rm -rf .venv` for a fresh start)
+	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

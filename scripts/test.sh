@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The one test command, locally and in CI (.ci/run): set up the venv, start the services,
+# then lint, type-check, check the import contracts and run pytest. Extra arguments go to
+# pytest, e.g. `scripts/test.sh tests/cli -q`. Every check runs even when an earlier one
+# fails, so one run reports every problem; the exit status is non-zero if any failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+failed=()
+
+banner() {
+  if [[ "${CI:-}" == "true" ]]; then
+    printf '\n==================== %s ====================\n' "$1"
+  else
+    printf -- '--- %s\n' "$1"
+  fi
+}
+
+# check NAME COMMAND...: run a check, remember it when it fails.
+check() {
+  local name="$1"
+  shift
+  banner "$name"
+  "$@" || failed+=("$name")
+}
+
+run_pytest() {
+  local status=0
+  .venv/bin/pytest "$@" || status=$?
+  # 5 means "no tests collected": a typo in a path or -k must not pass as green.
+  if [[ $status -eq 5 ]]; then
+    echo "pytest collected no tests: that counts as a failure" >&2
+    return 1
+  fi
+  return "$status"
+}
+
+banner "setup"
+bash scripts/setup.sh
+banner "services"
+bash scripts/services.sh
+
+check "ruff check" .venv/bin/ruff check
+check "ruff format" .venv/bin/ruff format --check
+check "mypy" .venv/bin/mypy
+check "import contracts" .venv/bin/lint-imports
+# Hook: the UI (ui/, a later issue) will add `npm ci`, its build, `tsc --noEmit`, its
+# linter and the Playwright tests against Debian's chromium here, each as a `check`.
+check "pytest" run_pytest "$@"
+
+if ((${#failed[@]})); then
+  banner "FAILED: ${failed[*]}"
+  exit 1
+fi
+banner "all checks passed"

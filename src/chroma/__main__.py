@@ -1,0 +1,5 @@
+"""``python -m chroma``: the same as the ``chroma`` command."""
+
+from chroma.cli.main import main
+
+main()

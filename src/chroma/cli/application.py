@@ -1,0 +1,149 @@
+"""``chroma application run``: serve the API and the UI with uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import signal
+import socket
+from pathlib import Path
+from types import FrameType
+
+import click
+import uvicorn
+
+from chroma._version import __version__
+from chroma.cli.options import build_settings, store_options
+from chroma.cli.store import database_errors, shown_database_url
+from chroma.db.store import open_store
+from chroma.settings import Settings
+
+# How long open requests (a large download, say) may keep a stopping server alive.
+GRACEFUL_SHUTDOWN_SECONDS = 10
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def is_loopback(host: str) -> bool:
+    """True when only this machine can reach ``host`` (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # any other name may resolve to a public address
+
+
+def server_url(settings: Settings) -> str:
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    return f"http://{host}:{settings.port}"
+
+
+def _default(field: str) -> object:
+    return Settings.model_fields[field].default
+
+
+@click.group()
+def application() -> None:
+    """Run the Chroma server."""
+
+
+@application.command("run")
+@click.option(
+    "--host",
+    help="Address to listen on; anything but loopback requires an auth token "
+    f"[env: CHROMA_HOST; default: {_default('host')}].",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help=f"Port to listen on [env: CHROMA_PORT; default: {_default('port')}].",
+)
+@store_options
+@click.option(
+    "--auth-token",
+    metavar="TOKEN",
+    help="Bearer token every API call must carry; required beyond loopback. The environment "
+    "is safer: other users can see command lines [env: CHROMA_AUTH_TOKEN; default: none].",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="info",
+    show_default=True,
+    help="How much the web server logs (info: one line per request).",
+)
+def run(
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    auth_token: str | None,
+    log_level: str,
+) -> None:
+    """Start the server: apply pending migrations, then serve the UI and the APIs."""
+    settings = build_settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, auth_token=auth_token
+    )
+    if not is_loopback(settings.host) and not settings.auth_token:
+        raise click.BadParameter(
+            f"refusing to listen on {settings.host} without an auth token: anyone who can "
+            "reach it could read and change every project. Set CHROMA_AUTH_TOKEN (or pass "
+            "--auth-token), or listen on 127.0.0.1.",
+            param_hint="'--host' / CHROMA_HOST",
+        )
+    # Imported here: the server takes seconds to import, and `chroma --help` should not wait.
+    from chroma.server.app import create_app
+
+    with database_errors(settings):
+        store = open_store(settings)  # migrates to head
+    try:
+        with database_errors(settings):
+            app = create_app(settings, store=store)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=log_level,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        token_note = "; API calls need the bearer token" if settings.auth_token else ""
+        greeting = (
+            f"Chroma {__version__} is running at {server_url(settings)} "
+            f"(database {shown_database_url(settings)}{token_note}). Press Ctrl+C to stop."
+        )
+        _serve_until_signalled(_GreetingServer(config, greeting))
+    finally:
+        store.dispose()
+    click.echo("Chroma stopped.")
+
+
+class _GreetingServer(uvicorn.Server):
+    """Says where to point the browser once the port is bound, not before (it may be taken)."""
+
+    def __init__(self, config: uvicorn.Config, greeting: str) -> None:
+        super().__init__(config)
+        self.greeting = greeting
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            click.echo(self.greeting)
+
+
+def _serve_until_signalled(server: uvicorn.Server) -> None:
+    """Run ``server``; SIGINT and SIGTERM stop it gracefully and the command exits with 0.
+
+    uvicorn re-raises the signal that stopped it once it has shut down, which would end the
+    process with "Aborted!" (SIGINT) or death by SIGTERM. The handlers installed here are
+    the ones it restores before re-raising, so a handled stop stays a clean exit.
+    """
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        server.should_exit = True  # also covers a signal that lands before uvicorn's handlers
+
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, stop) for sig in stopping}
+    try:
+        server.run()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,181 @@
+"""HTTP to a Chroma server: every call has a timeout, transient failures are retried.
+
+Retried: connection errors, timeouts and HTTP 502/503/504, with exponential backoff. Not
+retried: other answers; a 4xx becomes the matching :class:`~chroma.core.errors.ChromaError`
+with the server's message and ``where``.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from chroma._version import __version__
+from chroma.sdk._errors import ChromaConnectionError, error_from_response
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+RETRY_STATUSES = frozenset({502, 503, 504})
+HEALTH_TIMEOUT_S = 2.0
+HEALTH_DEADLINE_S = 2.5
+
+Params = Mapping[str, str | int | float | bool | Sequence[str] | None]
+
+
+def resolve_url(url: str | None) -> str:
+    """``url``, else ``$CHROMA_URL``, else the local default; without a trailing slash."""
+    chosen = url or os.environ.get("CHROMA_URL") or DEFAULT_URL
+    return chosen.rstrip("/")
+
+
+def resolve_token(token: str | None) -> str | None:
+    return token or os.environ.get("CHROMA_AUTH_TOKEN") or None
+
+
+def not_running_message(url: str) -> str:
+    return (
+        f"No Chroma server answered at {url}. "
+        "Start one with `chroma application run` (or pass url=...)."
+    )
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """``max_attempts`` tries in all; waits ``backoff * 2**n`` seconds (capped) in between."""
+
+    max_attempts: int = 5
+    backoff: float = 0.5
+    max_backoff: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        base = min(self.max_backoff, self.backoff * (2**attempt))
+        return float(base * (0.5 + random.random() / 2))  # jitter spreads out herds of clients
+
+
+class Client:
+    """One connection pool to one server. Thread-safe (httpx.Client is)."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 60.0,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+        self.transport = transport
+        self.retry = retry or RetryPolicy()
+        headers = {"user-agent": f"chroma-sdk/{__version__}"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=url,
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def check_health(self) -> None:
+        """Fail fast, with instructions, when no Chroma server answers at the URL."""
+        deadline = time.monotonic() + HEALTH_DEADLINE_S
+        last: Exception | None = None
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                response = self._http.get(
+                    "/healthz", timeout=max(0.1, min(HEALTH_TIMEOUT_S, remaining))
+                )
+            except httpx.TransportError as exc:
+                last = exc
+            else:
+                if response.status_code == 200:
+                    return
+                raise ChromaConnectionError(
+                    f"The server at {self.url} answered GET /healthz with HTTP "
+                    f"{response.status_code}; is it a Chroma server, and is its database up?",
+                    where="url",
+                )
+            if time.monotonic() + 0.25 >= deadline:
+                raise ChromaConnectionError(not_running_message(self.url), where="url") from last
+            time.sleep(0.25)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """A complete answer (body read), retried on transient failures; 4xx/5xx raise."""
+        with self.stream(method, path, params=params, content=content, headers=headers) as r:
+            r.read()
+            return r
+
+    @contextmanager
+    def stream(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """A 2xx answer whose body is not read yet; retries happen before the first byte."""
+        last: Exception | None = None
+        for attempt in range(self.retry.max_attempts):
+            if attempt:
+                time.sleep(self.retry.delay(attempt - 1))
+            request = self._http.build_request(
+                method, path, params=_clean(params), content=content, headers=headers
+            )
+            try:
+                response = self._http.send(request, stream=True)
+            except httpx.TransportError as exc:
+                last = exc
+                continue
+            try:
+                if response.status_code in RETRY_STATUSES:
+                    response.read()
+                    last = error_from_response(response)
+                    continue
+                if response.status_code >= 400:
+                    response.read()
+                    raise error_from_response(response)
+                yield response
+                return
+            finally:
+                response.close()
+        attempts = self.retry.max_attempts
+        if isinstance(last, httpx.ConnectError):
+            message = f"{not_running_message(self.url)} ({method} {path}: {attempts} attempts)"
+        else:
+            message = f"{method} {self.url}{path} failed {attempts} times; the last: {last!r}"
+        raise ChromaConnectionError(message, where="url") from last
+
+
+def _clean(params: Params | None) -> dict[str, Any] | None:
+    """Drop ``None`` values; booleans as the ``true``/``false`` FastAPI reads."""
+    if params is None:
+        return None
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        out[name] = ("true" if value else "false") if isinstance(value, bool) else value
+    return out

@@ -1,0 +1,77 @@
+"""The SDK's errors: the shared ones from :mod:`chroma.core.errors`, plus two of its own.
+
+::
+
+    ChromaError
+     ├── InvalidInput            (bad input, found locally or by the server; nothing written)
+     │    └── PayloadTooLarge    (HTTP 413)
+     ├── NotFound                (HTTP 404: unknown project, dataset or space)
+     ├── Conflict                (HTTP 409)
+     ├── Unauthorized            (HTTP 401: missing or wrong token)
+     └── ChromaConnectionError   (no server answered, or retries ran out)
+"""
+
+from __future__ import annotations
+
+import httpx
+import orjson
+
+from chroma.core.errors import (
+    ERRORS_BY_CODE,
+    ChromaError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
+
+__all__ = [
+    "ChromaConnectionError",
+    "ChromaError",
+    "Conflict",
+    "InvalidInput",
+    "NotFound",
+    "PayloadTooLarge",
+    "Unauthorized",
+    "error_from_response",
+]
+
+
+class ChromaConnectionError(ChromaError):
+    """No Chroma server answered, or it kept failing until the retries ran out."""
+
+    code = "connection"
+
+
+class Unauthorized(ChromaError):  # noqa: N818 (named like its siblings in chroma.core)
+    """The server wants a bearer token and got none, or a wrong one."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+_SDK_ERRORS: dict[str, type[ChromaError]] = {
+    **ERRORS_BY_CODE,
+    Unauthorized.code: Unauthorized,
+}
+
+
+def error_from_response(response: httpx.Response) -> ChromaError:
+    """The error a non-2xx answer stands for, keeping the server's message and ``where``.
+
+    The body must already be read (call ``response.read()`` on streamed responses).
+    """
+    status = response.status_code
+    try:
+        detail = orjson.loads(response.content)["error"]
+        code, message, where = detail["code"], detail["message"], detail.get("where")
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        text = response.text.strip()[:500] or response.reason_phrase
+        return ChromaError(f"the server answered HTTP {status}: {text}")
+    cls = _SDK_ERRORS.get(code)
+    if cls is None:
+        cls = NotFound if status == 404 else InvalidInput if 400 <= status < 500 else ChromaError
+    error = cls(str(message), where=None if where is None else str(where))
+    if cls is Unauthorized:
+        error.add_note("Pass token=... to chroma.init or set CHROMA_AUTH_TOKEN.")
+    return error

@@ -1,0 +1,244 @@
+"""Reading back: vectors streamed into one preallocated matrix, datapoints as a DataFrame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import numpy as np
+import numpy.typing as npt
+import orjson
+import pyarrow as pa
+
+from chroma.core import wire
+from chroma.sdk._client import Client, RetryPolicy, resolve_token, resolve_url
+from chroma.sdk._errors import ChromaConnectionError, ChromaError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Vectors", "read_datapoints", "read_vectors"]
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Vectors read back from a space, row ``i`` of every field describing one datapoint.
+
+    Attributes:
+        vectors: ``(n, dim)`` float32 matrix, exactly the values logged.
+        keys: each row's client key (the ``ids`` given to ``log``, or the generated ones);
+            ``None`` when read with ``keys=False``.
+        datasets: each row's dataset name (object array of str).
+        datapoint_ids: each row's server-side datapoint id (int64).
+    """
+
+    vectors: npt.NDArray[np.float32]
+    keys: list[str] | None
+    datasets: npt.NDArray[np.object_]
+    datapoint_ids: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.vectors.shape[0])
+
+    @property
+    def dimension(self) -> int:
+        return int(self.vectors.shape[1])
+
+
+class _ResponseFile:
+    """A read-only file over a streamed HTTP body, for pyarrow's IPC stream reader."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._head = memoryview(b"")
+        self.closed = False
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes | bytearray:
+        # pyarrow takes any buffer and wraps it without a copy: hand it the assembled bytearray
+        if size < 0:
+            rest = bytes(self._head) + b"".join(self._chunks)
+            self._head = memoryview(b"")
+            return rest
+        if len(self._head) >= size:  # small messages: served from the current chunk
+            out = bytes(self._head[:size])
+            self._head = self._head[size:]
+            return out
+        buffer = bytearray(size)
+        filled = len(self._head)
+        buffer[:filled] = self._head
+        self._head = memoryview(b"")
+        while filled < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                del buffer[filled:]
+                return buffer
+            take = min(len(chunk), size - filled)
+            buffer[filled : filled + take] = memoryview(chunk)[:take]
+            filled += take
+            if take < len(chunk):
+                self._head = memoryview(chunk)[take:]
+        return buffer
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _dataset_params(dataset: str | Sequence[str] | None) -> list[str] | None:
+    if dataset is None:
+        return None
+    return [dataset] if isinstance(dataset, str) else list(dataset)
+
+
+def fetch_vectors(
+    client: Client,
+    *,
+    project: str,
+    space: str,
+    datasets: str | Sequence[str] | None = None,
+    keys: bool = True,
+) -> Vectors:
+    params = {
+        "project": project,
+        "space": space,
+        "dataset": _dataset_params(datasets),
+        "keys": keys,
+    }
+    try:
+        with client.stream("GET", "/api/v1/vectors", params=params) as response:
+            rows = int(response.headers["x-chroma-rows"])
+            reader = pa.ipc.open_stream(_ResponseFile(response.iter_bytes()))
+            return _fill(reader, rows, keys)
+    except httpx.TransportError as exc:
+        raise ChromaConnectionError(
+            f"reading vectors from {client.url} broke off: {exc!r}", where="url"
+        ) from exc
+
+
+def _fill(reader: pa.ipc.RecordBatchStreamReader, rows: int, with_keys: bool) -> Vectors:
+    dimension = reader.schema.field(wire.VECTOR).type.list_size
+    vectors = np.empty((rows, dimension), dtype=np.float32)
+    ids = np.empty(rows, dtype=np.int64)
+    key_parts: list[pa.Array] = []
+    dataset_parts: list[pa.Array] = []
+    filled = 0
+    for batch in reader:
+        count = batch.num_rows
+        if filled + count > rows:
+            raise ChromaError(f"the server sent more than the {rows} rows it announced")
+        flat = batch.column(wire.VECTOR).flatten().to_numpy()
+        vectors[filled : filled + count] = flat.reshape(count, dimension)
+        ids[filled : filled + count] = batch.column("datapoint_id").to_numpy()
+        dataset_parts.append(batch.column("dataset"))
+        if with_keys:
+            key_parts.append(batch.column(wire.KEY))
+        filled += count
+    if filled != rows:
+        raise ChromaError(f"the server announced {rows} rows but sent {filled}")
+    datasets = pa.chunked_array(dataset_parts, pa.string()).to_numpy()
+    keys = pa.chunked_array(key_parts, pa.string()).to_pylist() if with_keys else None
+    return Vectors(vectors=vectors, keys=keys, datasets=datasets, datapoint_ids=ids)
+
+
+def fetch_datapoints_table(
+    client: Client, *, project: str, datasets: str | Sequence[str] | None = None
+) -> pa.Table:
+    params = {"project": project, "dataset": _dataset_params(datasets)}
+    response = client.request("GET", "/api/v1/datapoints", params=params)
+    return pa.ipc.open_stream(pa.py_buffer(response.content)).read_all()
+
+
+def datapoints_frame(table: pa.Table) -> pd.DataFrame:
+    """The table as a DataFrame, ``metadata`` parsed into a dict per row (or None)."""
+    frame: pd.DataFrame = table.to_pandas()
+    if "metadata" in frame.columns:
+        frame["metadata"] = [_parse_json(text) for text in table.column("metadata").to_pylist()]
+    return frame
+
+
+def _parse_json(text: str | None) -> Any:
+    return None if text is None else orjson.loads(text)
+
+
+def _client(url: str | None, token: str | None, timeout: float) -> Client:
+    return Client(
+        resolve_url(url),
+        token=resolve_token(token),
+        timeout=timeout,
+        retry=RetryPolicy(max_attempts=3, backoff=0.25),
+    )
+
+
+def read_vectors(
+    project: str,
+    space: str,
+    *,
+    datasets: str | Sequence[str] | None = None,
+    keys: bool = True,
+    url: str | None = None,
+    token: str | None = None,
+    timeout: float = 60.0,
+) -> Vectors:
+    """Read the vectors of a space, across datasets, without starting a run.
+
+    Args:
+        project: Project name.
+        space: Space name.
+        datasets: A dataset name or several. Default: every dataset of the project.
+        keys: Also read each row's client key.
+        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
+        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        timeout: Seconds a network operation may stall before it fails.
+
+    Returns:
+        A :class:`Vectors` (``.vectors``, ``.keys``, ``.datasets``, ``.datapoint_ids``).
+
+    Raises:
+        NotFound: Unknown project, space or dataset.
+        ChromaConnectionError: No server answered.
+
+    Example::
+
+        v = chroma.read_vectors("demo", "random-8")
+        v.vectors.shape  # (n, 8)
+    """
+    client = _client(url, token, timeout)
+    try:
+        return fetch_vectors(client, project=project, space=space, datasets=datasets, keys=keys)
+    finally:
+        client.close()
+
+
+def read_datapoints(
+    project: str,
+    *,
+    datasets: str | Sequence[str] | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    timeout: float = 60.0,
+) -> pd.DataFrame:
+    """Read the datapoints of a project as a DataFrame, without starting a run.
+
+    Columns as for :meth:`Run.datapoints`; ``metadata`` holds a dict per row.
+
+    Args:
+        project: Project name.
+        datasets: A dataset name or several. Default: every dataset of the project.
+        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
+        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        timeout: Seconds a network operation may stall before it fails.
+
+    Raises:
+        NotFound: Unknown project or dataset.
+        ChromaConnectionError: No server answered.
+    """
+    client = _client(url, token, timeout)
+    try:
+        table = fetch_datapoints_table(client, project=project, datasets=datasets)
+    finally:
+        client.close()
+    return datapoints_frame(table)

@@ -1,0 +1,572 @@
+"""``chroma.init`` and the :class:`Run` it returns: log rows, they reach the server in batches."""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import numpy as np
+import pyarrow as pa
+
+from chroma.core import wire
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.sdk._client import Client, Params, RetryPolicy, resolve_token, resolve_url
+from chroma.sdk._convert import Rows, encode_batch, prepare
+from chroma.sdk._read import Vectors, datapoints_frame, fetch_datapoints_table, fetch_vectors
+from chroma.sdk._sender import Batch, Sender
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_open_runs: set[Run] = set()
+
+
+def _check_name(kind: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{kind} must be a non-empty string, got {value!r}", where=kind)
+    return value
+
+
+def init(
+    project: str,
+    dataset: str,
+    space: str,
+    url: str | None = None,
+    *,
+    model: str | None = None,
+    layer: str | None = None,
+    batch_size: int = 10_000,
+    token: str | None = None,
+    timeout: float = 60.0,
+    max_attempts: int = 5,
+    backoff: float = 0.5,
+    max_queued_batches: int = 4,
+    transport: httpx.BaseTransport | None = None,
+) -> Run:
+    """Connect to a Chroma server and start logging into one dataset of one space.
+
+    The project, dataset and space are created on the first batch if they do not exist.
+    Checks at once that a server answers (within about three seconds) and, when the
+    space exists, learns its dimension so wrong vectors are refused before sending.
+
+    Args:
+        project: Project name, e.g. ``"mnist"``.
+        dataset: Dataset the logged rows belong to, e.g. ``"train"``.
+        space: Embedding space the vectors live in, e.g. ``"resnet50-pool"``. All vectors
+            of a space share one dimension.
+        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
+        model: Model that made the vectors, recorded when the space is created.
+        layer: Layer that made the vectors, recorded when the space is created.
+        batch_size: Rows per request to the server.
+        token: Bearer token for servers started with one. Default: ``$CHROMA_AUTH_TOKEN``.
+        timeout: Seconds any single network operation may stall before it fails (and is
+            retried).
+        max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.
+        backoff: Seconds before the first retry; doubles on each further one.
+        max_queued_batches: Encoded batches waiting for the sender thread; when full,
+            ``log`` blocks, which keeps memory bounded.
+        transport: An ``httpx`` transport to send through (proxies, tests).
+
+    Returns:
+        The :class:`Run`. Use it as a context manager, or call :meth:`Run.close`.
+
+    Raises:
+        ChromaConnectionError: No Chroma server answered at ``url``.
+        Unauthorized: The server needs a token and got none, or a wrong one.
+        InvalidInput: A name is empty or ``batch_size`` is not positive.
+
+    Example:
+        Start a server with ``chroma application run``, then::
+
+            import numpy as np
+            import chroma
+
+            with chroma.init(project="demo", dataset="train", space="random-8") as run:
+                run.log(np.random.rand(100, 8), labels=[i % 3 for i in range(100)])
+            print(run.vectors().vectors.shape)  # (100, 8)
+    """
+    project = _check_name("project", project)
+    dataset = _check_name("dataset", dataset)
+    space = _check_name("space", space)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidInput(
+            f"batch_size must be a positive int, got {batch_size!r}", where="batch_size"
+        )
+    client = Client(
+        resolve_url(url),
+        token=resolve_token(token),
+        timeout=timeout,
+        retry=RetryPolicy(max_attempts=max(1, max_attempts), backoff=backoff),
+        transport=transport,
+    )
+    try:
+        client.check_health()
+        dimension = _space_dimension(client, project, space)
+    except BaseException:
+        client.close()
+        raise
+    return Run(
+        client,
+        project=project,
+        dataset=dataset,
+        space=space,
+        model=model,
+        layer=layer,
+        batch_size=batch_size,
+        max_queued_batches=max_queued_batches,
+        dimension=dimension,
+    )
+
+
+def _space_dimension(client: Client, project: str, space: str) -> int | None:
+    """The existing space's dimension, read from the schema of its vector stream; else None."""
+    params: Params = {"project": project, "space": space, "keys": False}
+    try:
+        with client.stream("GET", "/api/v1/vectors", params=params) as response:
+            head = b""
+            for chunk in response.iter_bytes():
+                head += chunk
+                try:
+                    schema = pa.ipc.open_stream(pa.py_buffer(head)).schema
+                except (pa.ArrowInvalid, OSError):
+                    if len(head) > 1 << 20:
+                        raise
+                    continue
+                return int(schema.field(wire.VECTOR).type.list_size)
+    except NotFound:
+        return None
+    return None
+
+
+class Run:
+    """Rows logged into one dataset and space of a project; made by :func:`chroma.init`.
+
+    ``log`` checks and buffers rows; full batches go to the server on one background
+    thread, so your code and the network overlap. A failure of a background send is
+    raised by your next call to ``log``, ``flush`` or ``close``.
+
+    Attributes:
+        project: Project name.
+        dataset: Dataset name.
+        space: Space name.
+        url: Server address.
+    """
+
+    def __init__(
+        self,
+        client: Client,
+        *,
+        project: str,
+        dataset: str,
+        space: str,
+        model: str | None,
+        layer: str | None,
+        batch_size: int,
+        max_queued_batches: int,
+        dimension: int | None,
+    ) -> None:
+        self.project = project
+        self.dataset = dataset
+        self.space = space
+        self.url = client.url
+        self._client = client
+        self._ingest_params: Params = {
+            "project": project,
+            "dataset": dataset,
+            "space": space,
+            "create": True,
+            "space_model": model,
+            "space_layer": layer,
+        }
+        self._batch_size = batch_size
+        self._dimension = dimension
+        self._lock = threading.RLock()
+        self._pending: list[Rows] = []
+        self._pending_rows = 0
+        self._pending_keys: set[str] = set()
+        self._pending_columns: frozenset[str] = frozenset()
+        self._sealed_rows = 0
+        self._counts_lock = threading.Lock()
+        self._inserted = 0
+        self._updated = 0
+        self._closed = False
+        self._sender = Sender(self._send, max_queued_batches)
+        _open_runs.add(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"<chroma.Run project={self.project!r} dataset={self.dataset!r} "
+            f"space={self.space!r} url={self.url!r}>"
+        )
+
+    @property
+    def dimension(self) -> int | None:
+        """The space's vector dimension, once known (existing space, or first ``log``)."""
+        return self._dimension
+
+    @property
+    def inserted(self) -> int:
+        """Rows the server has acknowledged as new datapoints."""
+        with self._counts_lock:
+            return self._inserted
+
+    @property
+    def updated(self) -> int:
+        """Rows the server has acknowledged as updates of keys it already held."""
+        with self._counts_lock:
+            return self._updated
+
+    # ---- logging ---------------------------------------------------------------------------
+
+    def log(
+        self,
+        embeddings: Any,
+        ids: Any = None,
+        labels: Any = None,
+        predictions: Any = None,
+        scores: Any = None,
+        metadata: Any = None,
+        uris: Any = None,
+        texts: Any = None,
+        images: Any = None,
+    ) -> list[str]:
+        """Check rows and queue them for sending.
+
+        Everything is checked before anything is queued: a call that raises logs nothing.
+        Logging a key again updates that datapoint (the server upserts by key); columns not
+        passed keep their stored values.
+
+        Args:
+            embeddings: One vector per row: a 2-D numpy array (or anything ``np.asarray``
+                takes, e.g. a CPU tensor), a list of equal-length lists, or a DataFrame of
+                either one column of vectors or only numeric columns.
+            ids: Client keys, unique within the call (ints become strings). Default: new
+                uuid4 hex keys, returned so you can log the same rows again.
+            labels: Ground-truth labels; stored as strings (``3`` becomes ``"3"``).
+            predictions: The model's predictions; stored as strings.
+            scores: The model's score for its prediction (float); NaN means none.
+            metadata: A dict per row (JSON-serializable; numpy scalars and timestamps are
+                fine), or a DataFrame whose rows become the dicts.
+            uris: Where each row's resource lives (path or URL).
+            texts: Inline text per row.
+            images: Per row: PNG/JPEG bytes, or a uint8 array ``(h, w)``, ``(h, w, 3)``,
+                ``(h, w, 4)`` (encoded as PNG), or None. A 3-D/4-D uint8 array is read as a
+                stack of images.
+
+        Returns:
+            The rows' keys, in order.
+
+        Raises:
+            InvalidInput: The rows break a rule; ``where`` names the argument and row,
+                e.g. ``"embeddings[17]"`` or ``"labels"``.
+            ChromaError: A batch sent earlier failed (the server's error class and
+                message).
+        """
+        optional = {
+            "labels": labels,
+            "predictions": predictions,
+            "scores": scores,
+            "metadata": metadata,
+            "uris": uris,
+            "texts": texts,
+            "images": images,
+        }
+        return self._log(embeddings, ids, optional, None)
+
+    def log_dataframe(
+        self,
+        frame: pd.DataFrame,
+        *,
+        embedding_column: str | Sequence[str] = "embedding",
+        id_column: str | None = None,
+        label_column: str | None = None,
+        prediction_column: str | None = None,
+        score_column: str | None = None,
+        uri_column: str | None = None,
+        text_column: str | None = None,
+        image_column: str | None = None,
+        metadata_columns: Sequence[str] | None = None,
+    ) -> list[str]:
+        """Log a DataFrame whose columns hold the vectors and the other fields.
+
+        Args:
+            frame: One row per datapoint.
+            embedding_column: The column of vectors, or a list of numeric columns that
+                together form each vector.
+            id_column: Column of client keys. Default: generated keys.
+            label_column: Column of labels.
+            prediction_column: Column of predictions.
+            score_column: Column of scores.
+            uri_column: Column of resource URIs.
+            text_column: Column of inline texts.
+            image_column: Column of image bytes or uint8 arrays.
+            metadata_columns: Columns gathered into each row's metadata dict. Default: every
+                column not named above; pass ``[]`` for none.
+
+        Returns:
+            The rows' keys, in order.
+
+        Raises:
+            InvalidInput: As for :meth:`log`; ``where`` names the column, e.g. ``"y[3]"``.
+
+        Example::
+
+            run.log_dataframe(df, embedding_column="emb", id_column="id", label_column="y")
+        """
+        vector_columns = (
+            [embedding_column] if isinstance(embedding_column, str) else list(embedding_column)
+        )
+        chosen = {
+            "ids": id_column,
+            "labels": label_column,
+            "predictions": prediction_column,
+            "scores": score_column,
+            "uris": uri_column,
+            "texts": text_column,
+            "images": image_column,
+        }
+        named = [*vector_columns, *(c for c in chosen.values() if c is not None)]
+        absent = [c for c in [*named, *(metadata_columns or [])] if c not in frame.columns]
+        if absent:
+            raise InvalidInput(
+                f"the DataFrame has no column {absent[0]!r}; it has {list(frame.columns)}",
+                where=str(absent[0]),
+            )
+        if metadata_columns is None:
+            metadata_columns = [c for c in frame.columns if c not in named]
+        embeddings = (
+            frame[vector_columns[0]] if isinstance(embedding_column, str) else frame[vector_columns]
+        )
+        names = {"embeddings": ", ".join(map(str, vector_columns))}
+        names |= {argument: str(c) for argument, c in chosen.items() if c is not None}
+        optional: dict[str, Any] = {
+            argument: None if column is None else frame[column]
+            for argument, column in chosen.items()
+            if argument != "ids"
+        }
+        if metadata_columns:
+            optional["metadata"] = frame[list(metadata_columns)]
+            names["metadata"] = "metadata"
+        ids = None if id_column is None else frame[id_column]
+        return self._log(embeddings, ids, optional, names)
+
+    def _log(
+        self,
+        embeddings: Any,
+        ids: Any,
+        optional: Mapping[str, Any],
+        names: Mapping[str, str] | None,
+    ) -> list[str]:
+        with self._lock:
+            self._check_open()
+            self._sender.raise_error()
+            rows = prepare(
+                embeddings, ids=ids, optional=optional, dimension=self._dimension, names=names
+            )
+            if self._dimension is None:
+                self._dimension = rows.dimension
+            self._buffer(rows)
+            return rows.keys
+
+    def _buffer(self, rows: Rows) -> None:
+        columns = frozenset(rows.columns)
+        # A batch carries one set of columns (absent ones keep stored values on the server)
+        # and each key at most once (the server refuses repeats): otherwise start a new one.
+        if self._pending and (
+            columns != self._pending_columns or not self._pending_keys.isdisjoint(rows.keys)
+        ):
+            self._seal()
+        start = 0
+        while start < len(rows):
+            take = min(self._batch_size - self._pending_rows, len(rows) - start)
+            piece = rows if take == len(rows) else rows.slice(start, start + take)
+            self._pending.append(piece)
+            self._pending_rows += take
+            self._pending_keys.update(piece.keys)
+            self._pending_columns = columns
+            start += take
+            if self._pending_rows >= self._batch_size:
+                self._seal()
+
+    def _seal(self) -> None:
+        """Encode the pending rows as one batch and hand it to the sender (may block)."""
+        if not self._pending:
+            return
+        pieces = self._pending
+        merged = pieces[0]
+        if len(pieces) > 1:
+            merged = Rows(
+                keys=[key for piece in pieces for key in piece.keys],
+                vectors=np.concatenate([piece.vectors for piece in pieces]),
+                columns={
+                    name: pa.concat_arrays([piece.columns[name] for piece in pieces])
+                    for name in self._pending_columns
+                },
+            )
+        batch = Batch(body=encode_batch(merged), rows=len(merged), first_row=self._sealed_rows)
+        self._pending, self._pending_rows, self._pending_keys = [], 0, set()
+        self._sealed_rows += batch.rows
+        self._sender.submit(batch)
+
+    def _send(self, batch: Batch) -> None:
+        """Runs on the sender thread; retries re-send the very same bytes."""
+        response = self._client.request(
+            "POST",
+            "/api/v1/ingest",
+            params=self._ingest_params,
+            content=batch.body,
+            headers={"content-type": wire.ARROW_STREAM_MEDIA_TYPE},
+        )
+        result = response.json()
+        with self._counts_lock:
+            self._inserted += int(result.get("inserted", 0))
+            self._updated += int(result.get("updated", 0))
+
+    def flush(self) -> None:
+        """Send everything logged so far and wait until the server has acknowledged it.
+
+        Raises:
+            ChromaError: A batch failed (the server's error class, message and ``where``).
+            ChromaConnectionError: The server stayed unreachable through every retry.
+        """
+        with self._lock:
+            self._check_open()
+            self._seal()
+        self._sender.wait()
+        self._sender.raise_error()
+
+    def close(self) -> None:
+        """Flush, then stop the sender thread and close connections. Safe to call twice."""
+        if self._closed:
+            return
+        try:
+            self.flush()
+        finally:
+            self._closed = True
+            self._sender.stop()
+            self._client.close()
+            _open_runs.discard(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc is None:
+            self.close()
+            return
+        # Keep what was logged before the failure, but let the user's exception win.
+        try:
+            self.close()
+        except Exception as flush_error:
+            exc.add_note(f"chroma: flushing the run on exit also failed: {flush_error!r}")
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ValueError(f"{self!r} is closed")
+
+    # ---- reading back ----------------------------------------------------------------------
+
+    def _datasets(self, dataset: str | Sequence[str] | None) -> str | Sequence[str]:
+        return self.dataset if dataset is None else dataset
+
+    def _reader(self) -> Client:
+        """Reads flush first (when open), so they see everything logged so far."""
+        if not self._closed:
+            self.flush()
+        return self._client if not self._closed else self._fresh_client()
+
+    def _fresh_client(self) -> Client:
+        return Client(
+            self._client.url,
+            token=self._client.token,
+            timeout=self._client.timeout,
+            retry=self._client.retry,
+            transport=self._client.transport,
+        )
+
+    def vectors(self, dataset: str | Sequence[str] | None = None, *, keys: bool = True) -> Vectors:
+        """Read this space's vectors back, bit-exact, streamed into one float32 matrix.
+
+        Args:
+            dataset: A dataset name or several. Default: this run's dataset. For every
+                dataset of the project use :func:`chroma.read_vectors`.
+            keys: Also read each row's client key (skip for speed on big spaces).
+
+        Returns:
+            A :class:`Vectors`: ``.vectors`` ``(n, dim)`` float32, ``.keys``,
+            ``.datasets``, ``.datapoint_ids``; rows in the server's storage order.
+
+        Raises:
+            NotFound: Unknown project, space or dataset.
+        """
+        client = self._reader()
+        try:
+            return fetch_vectors(
+                client,
+                project=self.project,
+                space=self.space,
+                datasets=self._datasets(dataset),
+                keys=keys,
+            )
+        finally:
+            if client is not self._client:
+                client.close()
+
+    def datapoints(self, dataset: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """Read the datapoints back as a DataFrame, one row each, in logging order.
+
+        Columns: ``datapoint_id``, ``dataset``, ``key``, ``label``, ``prediction``,
+        ``score``, ``metadata`` (a dict per row, or None; expand with
+        ``pd.json_normalize(df["metadata"].tolist())``), ``uri``, ``text``, ``has_image``,
+        ``tags`` (list of str).
+
+        Args:
+            dataset: A dataset name or several. Default: this run's dataset. For every
+                dataset of the project use :func:`chroma.read_datapoints`.
+
+        Raises:
+            NotFound: Unknown project or dataset.
+        """
+        client = self._reader()
+        try:
+            table = fetch_datapoints_table(
+                client, project=self.project, datasets=self._datasets(dataset)
+            )
+        finally:
+            if client is not self._client:
+                client.close()
+        return datapoints_frame(table)
+
+    def to_pandas(self, dataset: str | Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`datapoints` with a ``vector`` column (a float32 array per row).
+
+        Handy for small data; for big spaces use :meth:`vectors`, which keeps one matrix.
+        Datapoints without a vector in this space get None.
+        """
+        frame = self.datapoints(dataset)
+        read = self.vectors(dataset, keys=False)
+        row_of = {int(i): row for row, i in enumerate(read.datapoint_ids)}
+        frame["vector"] = [
+            read.vectors[row_of[i]] if i in row_of else None for i in frame["datapoint_id"].tolist()
+        ]
+        return frame
+
+
+@atexit.register
+def _close_open_runs() -> None:
+    """Rows logged but not yet sent when the interpreter exits are sent, not lost."""
+    for run in list(_open_runs):
+        try:
+            run.close()
+        except Exception as exc:
+            sys.stderr.write(f"chroma: could not flush {run!r} at exit: {exc}\n")

@@ -1,0 +1,58 @@
+"""Our errors as GraphQL errors: ``message`` says what, ``extensions`` say ``code`` and ``where``.
+
+::
+
+    {"message": "no project named 'x'", "path": ["project"],
+     "extensions": {"code": "not_found", "where": "project"}}
+
+A :class:`ChromaError` raised by a service keeps its message, code and ``where``. Any other
+exception is a bug: the client gets ``code: internal`` and no internals, the log gets the
+traceback. Errors GraphQL itself finds (syntax, unknown field, wrong argument type) keep
+their message and get ``code: invalid_query``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from chroma.core.errors import ChromaError
+
+INTERNAL_MESSAGE = "internal server error (the server log has the details)"
+
+
+def describe(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, ChromaError):
+        message = original.message
+        extensions = {"code": original.code, "where": original.where}
+    elif original is not None and not isinstance(original, GraphQLError):
+        message, extensions = INTERNAL_MESSAGE, {"code": "internal", "where": None}
+    else:
+        message = error.message
+        extensions = {"code": "invalid_query", "where": None, **(error.extensions or {})}
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=original,
+        extensions=extensions,
+    )
+
+
+def is_server_fault(error: GraphQLError) -> bool:
+    """Only bugs belong in the error log; a client's bad request is its own business."""
+    original = error.original_error
+    return original is not None and not isinstance(original, ChromaError | GraphQLError)
+
+
+class DescribeErrors(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and result.errors:
+            result.errors = [describe(error) for error in result.errors]

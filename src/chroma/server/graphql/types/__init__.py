@@ -1,0 +1,1 @@
+"""GraphQL object and input types: one concern per module."""

@@ -1,0 +1,41 @@
+"""An embedding space: one model + layer, whose vectors all share one dimension."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from chroma.server.graphql import described
+from chroma.server.graphql.context import Info
+from chroma.server.graphql.ids import to_id
+from chroma.services.listing import SpaceRecord
+
+
+@strawberry.type(
+    description="An embedding space (a model + layer): only its vectors compare with each other."
+)
+class Space:
+    id: strawberry.ID
+    name: str
+    dimension: int
+    model: str | None
+    layer: str | None
+    created_at: datetime
+    space_id: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, record: SpaceRecord) -> Space:
+        return cls(
+            id=to_id(record.id),
+            name=record.name,
+            dimension=record.dimension,
+            model=record.model,
+            layer=record.layer,
+            created_at=record.created_at,
+            space_id=record.id,
+        )
+
+    @described.field("How many datapoints have a vector in this space.")
+    async def vector_count(self, info: Info) -> int:
+        return await info.context.loaders.vector_count.load(self.space_id)

@@ -1,0 +1,113 @@
+"""Drives the real ``chroma`` command in subprocesses (the console script from the venv)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from alembic.script import ScriptDirectory
+
+from chroma.db.migrate import MIGRATIONS
+
+CONSOLE_SCRIPT = Path(sys.executable).with_name("chroma")
+START_TIMEOUT_S = 30
+STOP_TIMEOUT_S = 10
+
+
+def head_revision() -> str:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    assert head is not None
+    return head
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Served:
+    """A ``chroma application run`` process, its URL and its combined output."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self, sig: signal.Signals = signal.SIGINT) -> int:
+        self.process.send_signal(sig)
+        return self.process.wait(timeout=STOP_TIMEOUT_S)
+
+
+class Chroma:
+    """Runs ``chroma ...`` with a clean environment: no inherited ``CHROMA_*`` variable and
+    a scratch HOME, so a test never reads or writes the real ``~/.chroma``."""
+
+    def __init__(self, scratch: Path) -> None:
+        self.scratch = scratch
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CHROMA_")}
+        self.env["HOME"] = str(scratch / "home")
+
+    def command(self, *args: str) -> list[str]:
+        if CONSOLE_SCRIPT.is_file():
+            return [str(CONSOLE_SCRIPT), *args]
+        return [sys.executable, "-m", "chroma", *args]
+
+    def run(
+        self, *args: str, env: dict[str, str] | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            self.command(*args),
+            env={**self.env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    @contextmanager
+    def serve(self, *args: str, env: dict[str, str] | None = None) -> Iterator[Served]:
+        """Start ``chroma application run`` on a free port and wait until /healthz answers."""
+        port = free_port()
+        log = self.scratch / f"server-{port}.log"
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                self.command("application", "run", "--port", str(port), *args),
+                env={**self.env, **(env or {})},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        served = Served(process, f"http://127.0.0.1:{port}", log)
+        try:
+            _wait_healthy(served)
+            yield served
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(served: Served) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if served.process.poll() is not None:
+            raise AssertionError(f"server exited early:\n{served.output()}")
+        try:
+            if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"server not healthy after {START_TIMEOUT_S}s:\n{served.output()}")

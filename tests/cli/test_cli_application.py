@@ -1,0 +1,108 @@
+"""``chroma application run``: serves, greets, stops cleanly, refuses unsafe binds."""
+
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+from chroma_cli import Chroma, free_port
+
+from chroma.cli.application import is_loopback
+from chroma.server.static import STATIC_DIR
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_run_serves_the_ui_and_stops_cleanly_on_a_signal(
+    chroma: Chroma, tmp_path: Path, sig: signal.Signals
+) -> None:
+    data_dir = tmp_path / "data"
+    with chroma.serve("--data-dir", str(data_dir)) as served:
+        root = httpx.get(f"{served.url}/", timeout=10)
+        assert root.status_code == 200
+        assert root.headers["content-type"].startswith("text/html")
+        if (STATIC_DIR / "index.html").is_file():
+            assert "has not been built" not in root.text
+        else:
+            assert "has not been built" in root.text
+
+        assert served.stop(sig) == 0, served.output()
+
+    output = served.output()
+    assert f"is running at {served.url} (database sqlite:///{data_dir / 'chroma.db'})" in output
+    assert output.rstrip().endswith("Chroma stopped.")
+    assert "Traceback" not in output
+    assert (data_dir / "chroma.db").is_file()  # migrated at start
+
+
+@pytest.mark.slow
+def test_auth_token_from_the_environment_guards_every_route_but_health(
+    chroma: Chroma, tmp_path: Path
+) -> None:
+    env = {"CHROMA_AUTH_TOKEN": "s3cret"}
+    with chroma.serve("--data-dir", str(tmp_path / "data"), env=env) as served:
+        assert httpx.get(f"{served.url}/healthz", timeout=10).status_code == 200
+        assert httpx.get(f"{served.url}/", timeout=10).status_code == 401
+        authorized = {"Authorization": "Bearer s3cret"}
+        assert httpx.get(f"{served.url}/", headers=authorized, timeout=10).status_code == 200
+        assert served.stop() == 0
+    assert "API calls need the bearer token" in served.output()
+
+
+@pytest.mark.parametrize(
+    ("args", "env"),
+    [(["--host", "0.0.0.0"], {}), ([], {"CHROMA_HOST": "0.0.0.0"})],
+    ids=["flag", "environment"],
+)
+def test_non_loopback_host_without_a_token_is_refused(
+    chroma: Chroma, tmp_path: Path, args: list[str], env: dict[str, str]
+) -> None:
+    data_dir = tmp_path / "data"
+    result = chroma.run(
+        "application",
+        "run",
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(data_dir),
+        *args,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "refusing to listen on 0.0.0.0 without an auth token" in result.stderr
+    assert "CHROMA_AUTH_TOKEN" in result.stderr
+    assert not data_dir.exists()  # refused before touching anything
+
+
+def test_port_in_use_fails_without_claiming_to_run(chroma: Chroma, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = chroma.run(
+            "application", "run", "--port", port, "--data-dir", str(tmp_path / "data")
+        )
+    assert result.returncode != 0
+    assert "address already in use" in result.stderr
+    assert "is running at" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.10", False),
+        ("example.com", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
