@@ -96,7 +96,7 @@ def lookup_keys(session: Session, dataset_id: int, keys: list[str]) -> dict[str,
             " AND key IN (SELECT value FROM json_each(:keys))"
         )
         params = {"d": dataset_id, "keys": orjson.dumps(keys).decode()}
-    return dict(session.execute(query, params).tuples())
+    return dict(session.execute(query, params).all())
 
 
 def update_rows(

@@ -136,7 +136,7 @@ def _current_chunks(session: Session, space_id: int, datapoint_ids: list[int]) -
         query = select(Embedding.datapoint_id, Embedding.chunk_id).where(
             Embedding.space_id == space_id, Embedding.datapoint_id.in_(part)
         )
-        found.update(dict(session.execute(query).tuples()))
+        found.update(dict(session.execute(query).all()))
     return found
 
 

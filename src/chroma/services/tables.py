@@ -62,7 +62,7 @@ def datapoints_table(store: Store, *, project: str, datasets: list[str] | None =
             .join(Datapoint, Datapoint.id == datapoint_tag.c.datapoint_id)
             .where(Datapoint.dataset_id.in_(list(names)))
         )
-        for datapoint_id, tag in session.execute(tag_query).tuples():
+        for datapoint_id, tag in session.execute(tag_query):
             tags[datapoint_id].append(tag)
 
     columns: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [()] * 10

@@ -84,5 +84,5 @@ def _keys_for(session: Session, ids: np.ndarray) -> list[str]:
         query = select(Datapoint.id, Datapoint.key).where(
             Datapoint.id.in_(id_list[start : start + 5000])
         )
-        by_id.update(dict(session.execute(query).tuples()))
+        by_id.update(dict(session.execute(query).all()))
     return [by_id[i] for i in id_list]

@@ -1,0 +1,110 @@
+"""Logging through the real HTTP endpoint and reading back, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import numpy as np
+from ingest_bodies import body, random_vectors, read_stream, row_counts
+
+
+def test_vectors_and_columns_round_trip_exactly(ingest, http) -> None:
+    vectors = random_vectors(300, dim=16)
+    keys = [f"k{i}" for i in range(300)]
+    response = ingest(
+        body(
+            keys,
+            vectors,
+            label=[str(i % 3) for i in range(300)],
+            prediction=[str((i + 1) % 3) for i in range(300)],
+            score=[i / 300 for i in range(300)],
+            metadata=[{"split": "a", "n": i} for i in range(300)],
+            uri=[f"file:///x/{i}.png" for i in range(300)],
+            text=[f"sentence {i}" for i in range(300)],
+        )
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["inserted"] == 300
+
+    back = read_stream(http.get("/api/v1/vectors", params={"project": "p", "space": "s"}).content)
+    assert back.column("key").to_pylist() == keys
+    got = np.stack(back.column("vector").to_numpy(zero_copy_only=False))
+    assert got.dtype == np.float32
+    assert np.array_equal(got, vectors)
+
+    rows = read_stream(http.get("/api/v1/datapoints", params={"project": "p"}).content).to_pylist()
+    assert len(rows) == 300
+    assert rows[7]["key"] == "k7"
+    assert rows[7]["label"] == "1"
+    assert rows[7]["prediction"] == "2"
+    assert rows[7]["score"] == 7 / 300
+    assert rows[7]["uri"] == "file:///x/7.png"
+    assert rows[7]["text"] == "sentence 7"
+    assert rows[7]["dataset"] == "train"
+
+
+def test_a_resent_batch_changes_nothing(ingest, http, store) -> None:
+    payload = body([f"k{i}" for i in range(50)], random_vectors(50), label=["a"] * 50)
+    assert ingest(payload).json()["inserted"] == 50
+    before = row_counts(store)
+    second = ingest(payload).json()
+    assert second["inserted"] == 0
+    assert second["updated"] == 50
+    assert row_counts(store) == before  # no duplicate rows, no extra chunk or file
+
+
+def test_relogging_some_keys_replaces_only_their_vectors(ingest, http, store) -> None:
+    first = random_vectors(100, seed=1)
+    ingest(body([f"k{i}" for i in range(100)], first))
+    replacement = random_vectors(10, seed=2)
+    relogged = [f"k{i}" for i in range(0, 100, 10)]
+    assert ingest(body(relogged, replacement)).json()["updated"] == 10
+
+    back = read_stream(http.get("/api/v1/vectors", params={"project": "p", "space": "s"}).content)
+    by_key = dict(
+        zip(
+            back.column("key").to_pylist(),
+            back.column("vector").to_numpy(zero_copy_only=False),
+            strict=True,
+        )
+    )
+    assert len(by_key) == back.num_rows == 100
+    for i in range(100):
+        expected = replacement[i // 10] if i % 10 == 0 else first[i]
+        assert np.array_equal(by_key[f"k{i}"], expected)
+
+
+def test_a_fully_replaced_chunk_and_its_file_are_removed(ingest, store) -> None:
+    keys = [f"k{i}" for i in range(20)]
+    ingest(body(keys, random_vectors(20, seed=1)))
+    ingest(body(keys, random_vectors(20, seed=2)))
+    counts = row_counts(store)
+    assert counts["embedding_chunk"] == 1
+    assert counts["embedding"] == 20
+    if store.vector_dir is not None:
+        assert counts["segment files"] == 1
+
+
+def test_columns_not_sent_keep_their_values(ingest, http) -> None:
+    ingest(body(["a", "b"], random_vectors(2), label=["cat", "dog"], metadata=[{"x": 1}, None]))
+    ingest(body(["a"], random_vectors(1, seed=3), prediction=["dog"]))
+    rows = read_stream(http.get("/api/v1/datapoints", params={"project": "p"}).content).to_pylist()
+    first = next(r for r in rows if r["key"] == "a")
+    assert first["label"] == "cat"
+    assert first["prediction"] == "dog"
+
+
+def test_same_key_in_two_datasets_is_two_datapoints(ingest, http) -> None:
+    ingest(body(["k"], random_vectors(1)), dataset="train")
+    ingest(body(["k"], random_vectors(1)), dataset="test")
+    rows = read_stream(http.get("/api/v1/datapoints", params={"project": "p"}).content)
+    assert sorted(rows.column("dataset").to_pylist()) == ["test", "train"]
+    only_test = http.get(
+        "/api/v1/vectors", params={"project": "p", "space": "s", "dataset": "test"}
+    )
+    assert read_stream(only_test.content).num_rows == 1
+
+
+def test_images_are_stored_and_flagged(ingest, http) -> None:
+    response = ingest(body(["a", "b"], random_vectors(2), image=[b"\x89PNG fake", None]))
+    assert response.status_code == 200, response.text
+    rows = read_stream(http.get("/api/v1/datapoints", params={"project": "p"}).content).to_pylist()
+    assert {r["key"]: r["has_image"] for r in rows} == {"a": True, "b": False}
