@@ -32,8 +32,6 @@ def test_a_blocked_mutation_does_not_block_other_queries(http, server, store) ->
         session.flush()
         mutation = threading.Thread(target=mutate)
         mutation.start()
-        time.sleep(0)
-        print("REPLIES", [r.text for r in replies], mutation.is_alive())
         wait_until_blocked(store)
 
         started = time.monotonic()

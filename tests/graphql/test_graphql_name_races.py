@@ -26,7 +26,8 @@ def wait_until_blocked(store: Store) -> None:
     if store.is_sqlite:
         time.sleep(0.3)
         return
-    watcher = create_engine(store.settings.resolved_database_url)
+    # Autocommit: inside one transaction pg_stat_activity would show one frozen snapshot.
+    watcher = create_engine(store.settings.resolved_database_url, isolation_level="AUTOCOMMIT")
     waiting = text(
         "SELECT count(*) FROM pg_stat_activity "
         "WHERE datname = current_database() AND wait_event_type = 'Lock'"
@@ -35,7 +36,6 @@ def wait_until_blocked(store: Store) -> None:
         deadline = time.monotonic() + 20
         with watcher.connect() as conn:
             while conn.execute(waiting).scalar_one() == 0:
-                if deadline - 18.1 < time.monotonic() < deadline - 18: import faulthandler, sys; faulthandler.dump_traceback(sys.stdout)
                 assert time.monotonic() < deadline, "the contender never blocked"
                 time.sleep(0.02)
     finally:

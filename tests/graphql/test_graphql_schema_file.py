@@ -12,10 +12,15 @@ COMMITTED = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 
 def test_committed_schema_matches_the_live_schema() -> None:
-    assert COMMITTED.exists(), f"schema.graphql is missing: run `{REGENERATE}`"
+    assert COMMITTED.exists(), f"schema.graphql is missing: run {REGENERATE}"
     assert COMMITTED.read_text() == schema_text(), (
-        f"schema.graphql differs from the live schema: run `{REGENERATE}` and commit it"
+        f"schema.graphql differs from the live schema: run {REGENERATE} and commit it"
     )
+
+
+def test_make_schema_script_checks_the_committed_file() -> None:
+    script = COMMITTED.parent / "scripts" / "export_schema.py"
+    assert subprocess.run([sys.executable, str(script), "--check"]).returncode == 0
 
 
 def test_export_check_fails_on_a_stale_file(tmp_path: Path) -> None:

@@ -88,6 +88,7 @@ def test_every_field_round_trips_through_datapoints(make_run: MakeRun, store: St
     assert frame.loc["a", "text"] == "hello"
     assert frame["has_image"].tolist() == [True, True, False]
     assert set(frame["dataset"]) == {"train"}
+    assert frame["tags"].tolist() == [[], [], []]
 
     with store.read() as session:
         query = select(DatapointImage.datapoint_id, DatapointImage.data)

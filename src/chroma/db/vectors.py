@@ -168,11 +168,14 @@ def _supersede(store: Store, session: Session, space_id: int, previous: dict[int
         remove_segments_after_commit(store, session, [f for _, f in empty if f])
 
 
-def _chunk_vectors(store: Store, chunk_bytes: bytes | None, file_name: str | None) -> bytes:
+def _chunk_vectors(
+    store: Store, chunk_bytes: bytes | None, file_name: str | None
+) -> npt.NDArray[np.float32]:
     if file_name is not None:
-        return _segment_path(store, file_name).read_bytes()
+        # Memory-mapped: the page cache is the buffer, nothing is copied to read it.
+        return np.memmap(_segment_path(store, file_name), dtype=F32, mode="r")
     assert chunk_bytes is not None
-    return chunk_bytes
+    return np.frombuffer(chunk_bytes, dtype=F32)
 
 
 @dataclass
@@ -221,8 +224,7 @@ def iter_space(
             ).where(EmbeddingChunk.id == chunk_id)
         ).one()
         ids = np.frombuffer(payload[0], dtype=I64)
-        vectors = np.frombuffer(_chunk_vectors(store, payload[1], payload[2]), dtype=F32)
-        vectors = vectors.reshape(count, dimension)
+        vectors = _chunk_vectors(store, payload[1], payload[2]).reshape(count, dimension)
         if live < count:
             rows = np.fromiter(
                 session.scalars(select(Embedding.row).where(Embedding.chunk_id == chunk_id)),

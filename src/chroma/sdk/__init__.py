@@ -13,8 +13,9 @@ from chroma.sdk._errors import (
     PayloadTooLarge,
     Unauthorized,
 )
+from chroma.sdk._init import init
 from chroma.sdk._read import Vectors, read_datapoints, read_vectors
-from chroma.sdk._run import Run, init
+from chroma.sdk._run import Run
 
 __all__ = [
     "ChromaConnectionError",

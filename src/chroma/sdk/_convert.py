@@ -372,6 +372,46 @@ def prepare(
     return Rows(keys=keys, vectors=vectors, columns=columns)
 
 
+def frame_arguments(
+    frame: Any,
+    embedding_column: str | Sequence[str],
+    chosen: Mapping[str, str | None],
+    metadata_columns: Sequence[str] | None,
+) -> tuple[Any, Any, dict[str, Any], dict[str, str]]:
+    """``log`` arguments from DataFrame columns: (embeddings, ids, optional, names).
+
+    ``chosen`` maps ``log`` argument names (``"ids"``, ``"labels"``, ...) to columns; the
+    metadata gathers ``metadata_columns``, by default every column not named otherwise.
+    """
+    vector_columns = (
+        [embedding_column] if isinstance(embedding_column, str) else list(embedding_column)
+    )
+    named = [*vector_columns, *(c for c in chosen.values() if c is not None)]
+    absent = [c for c in [*named, *(metadata_columns or [])] if c not in frame.columns]
+    if absent:
+        raise InvalidInput(
+            f"the DataFrame has no column {absent[0]!r}; it has {list(frame.columns)}",
+            where=str(absent[0]),
+        )
+    if metadata_columns is None:
+        metadata_columns = [c for c in frame.columns if c not in named]
+    embeddings = (
+        frame[vector_columns[0]] if isinstance(embedding_column, str) else frame[vector_columns]
+    )
+    names = {"embeddings": ", ".join(map(str, vector_columns))}
+    names |= {argument: str(c) for argument, c in chosen.items() if c is not None}
+    optional: dict[str, Any] = {
+        argument: None if column is None else frame[column]
+        for argument, column in chosen.items()
+        if argument != "ids"
+    }
+    if metadata_columns:
+        optional["metadata"] = frame[list(metadata_columns)]
+        names["metadata"] = "metadata"
+    ids = None if chosen.get("ids") is None else frame[chosen["ids"]]
+    return embeddings, ids, optional, names
+
+
 def encode_batch(rows: Rows) -> bytes:
     """One Arrow IPC stream: the bytes a retry re-sends unchanged."""
     present = [name for name in wire.OPTIONAL_COLUMNS if name in rows.columns]

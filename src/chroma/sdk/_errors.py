@@ -43,7 +43,7 @@ class ChromaConnectionError(ChromaError):
     code = "connection"
 
 
-class Unauthorized(ChromaError):  # noqa: N818 (named like its siblings in chroma.core)
+class Unauthorized(ChromaError):
     """The server wants a bearer token and got none, or a wrong one."""
 
     status_code = 401

@@ -153,10 +153,12 @@ def fetch_datapoints_table(
 
 
 def datapoints_frame(table: pa.Table) -> pd.DataFrame:
-    """The table as a DataFrame, ``metadata`` parsed into a dict per row (or None)."""
+    """The table as a DataFrame: ``metadata`` a dict per row (or None), ``tags`` a list."""
     frame: pd.DataFrame = table.to_pandas()
     if "metadata" in frame.columns:
         frame["metadata"] = [_parse_json(text) for text in table.column("metadata").to_pylist()]
+    if "tags" in frame.columns:
+        frame["tags"] = table.column("tags").to_pylist()
     return frame
 
 

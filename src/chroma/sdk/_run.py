@@ -1,4 +1,4 @@
-"""``chroma.init`` and the :class:`Run` it returns: log rows, they reach the server in batches."""
+"""The :class:`Run`: log rows; they reach the server in batches, on a background thread."""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import numpy as np
 import pyarrow as pa
 
 from chroma.core import wire
-from chroma.core.errors import InvalidInput, NotFound
-from chroma.sdk._client import Client, Params, RetryPolicy, resolve_token, resolve_url
-from chroma.sdk._convert import Rows, encode_batch, prepare
+from chroma.sdk._client import Client, Params
+from chroma.sdk._convert import Rows, encode_batch, frame_arguments, prepare
 from chroma.sdk._read import Vectors, datapoints_frame, fetch_datapoints_table, fetch_vectors
 from chroma.sdk._sender import Batch, Sender
 
@@ -24,123 +22,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 _open_runs: set[Run] = set()
-
-
-def _check_name(kind: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{kind} must be a non-empty string, got {value!r}", where=kind)
-    return value
-
-
-def init(
-    project: str,
-    dataset: str,
-    space: str,
-    url: str | None = None,
-    *,
-    model: str | None = None,
-    layer: str | None = None,
-    batch_size: int = 10_000,
-    token: str | None = None,
-    timeout: float = 60.0,
-    max_attempts: int = 5,
-    backoff: float = 0.5,
-    max_queued_batches: int = 4,
-    transport: httpx.BaseTransport | None = None,
-) -> Run:
-    """Connect to a Chroma server and start logging into one dataset of one space.
-
-    The project, dataset and space are created on the first batch if they do not exist.
-    Checks at once that a server answers (within about three seconds) and, when the
-    space exists, learns its dimension so wrong vectors are refused before sending.
-
-    Args:
-        project: Project name, e.g. ``"mnist"``.
-        dataset: Dataset the logged rows belong to, e.g. ``"train"``.
-        space: Embedding space the vectors live in, e.g. ``"resnet50-pool"``. All vectors
-            of a space share one dimension.
-        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        model: Model that made the vectors, recorded when the space is created.
-        layer: Layer that made the vectors, recorded when the space is created.
-        batch_size: Rows per request to the server.
-        token: Bearer token for servers started with one. Default: ``$CHROMA_AUTH_TOKEN``.
-        timeout: Seconds any single network operation may stall before it fails (and is
-            retried).
-        max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.
-        backoff: Seconds before the first retry; doubles on each further one.
-        max_queued_batches: Encoded batches waiting for the sender thread; when full,
-            ``log`` blocks, which keeps memory bounded.
-        transport: An ``httpx`` transport to send through (proxies, tests).
-
-    Returns:
-        The :class:`Run`. Use it as a context manager, or call :meth:`Run.close`.
-
-    Raises:
-        ChromaConnectionError: No Chroma server answered at ``url``.
-        Unauthorized: The server needs a token and got none, or a wrong one.
-        InvalidInput: A name is empty or ``batch_size`` is not positive.
-
-    Example:
-        Start a server with ``chroma application run``, then::
-
-            import numpy as np
-            import chroma
-
-            with chroma.init(project="demo", dataset="train", space="random-8") as run:
-                run.log(np.random.rand(100, 8), labels=[i % 3 for i in range(100)])
-            print(run.vectors().vectors.shape)  # (100, 8)
-    """
-    project = _check_name("project", project)
-    dataset = _check_name("dataset", dataset)
-    space = _check_name("space", space)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidInput(
-            f"batch_size must be a positive int, got {batch_size!r}", where="batch_size"
-        )
-    client = Client(
-        resolve_url(url),
-        token=resolve_token(token),
-        timeout=timeout,
-        retry=RetryPolicy(max_attempts=max(1, max_attempts), backoff=backoff),
-        transport=transport,
-    )
-    try:
-        client.check_health()
-        dimension = _space_dimension(client, project, space)
-    except BaseException:
-        client.close()
-        raise
-    return Run(
-        client,
-        project=project,
-        dataset=dataset,
-        space=space,
-        model=model,
-        layer=layer,
-        batch_size=batch_size,
-        max_queued_batches=max_queued_batches,
-        dimension=dimension,
-    )
-
-
-def _space_dimension(client: Client, project: str, space: str) -> int | None:
-    """The existing space's dimension, read from the schema of its vector stream; else None."""
-    params: Params = {"project": project, "space": space, "keys": False}
-    try:
-        with client.stream("GET", "/api/v1/vectors", params=params) as response:
-            head = b""
-            for chunk in response.iter_bytes():
-                head += chunk
-                try:
-                    schema = pa.ipc.open_stream(pa.py_buffer(head)).schema
-                except (pa.ArrowInvalid, OSError):
-                    if len(head) > 1 << 20:
-                        raise
-                    continue
-                return int(schema.field(wire.VECTOR).type.list_size)
-    except NotFound:
-        return None
-    return None
 
 
 class Run:
@@ -265,7 +146,7 @@ class Run:
             InvalidInput: The rows break a rule; ``where`` names the argument and row,
                 e.g. ``"embeddings[17]"`` or ``"labels"``.
             ChromaError: A batch sent earlier failed (the server's error class and
-                message).
+                message); this call then logs nothing.
         """
         optional = {
             "labels": labels,
@@ -318,9 +199,6 @@ class Run:
 
             run.log_dataframe(df, embedding_column="emb", id_column="id", label_column="y")
         """
-        vector_columns = (
-            [embedding_column] if isinstance(embedding_column, str) else list(embedding_column)
-        )
         chosen = {
             "ids": id_column,
             "labels": label_column,
@@ -330,29 +208,9 @@ class Run:
             "texts": text_column,
             "images": image_column,
         }
-        named = [*vector_columns, *(c for c in chosen.values() if c is not None)]
-        absent = [c for c in [*named, *(metadata_columns or [])] if c not in frame.columns]
-        if absent:
-            raise InvalidInput(
-                f"the DataFrame has no column {absent[0]!r}; it has {list(frame.columns)}",
-                where=str(absent[0]),
-            )
-        if metadata_columns is None:
-            metadata_columns = [c for c in frame.columns if c not in named]
-        embeddings = (
-            frame[vector_columns[0]] if isinstance(embedding_column, str) else frame[vector_columns]
+        embeddings, ids, optional, names = frame_arguments(
+            frame, embedding_column, chosen, metadata_columns
         )
-        names = {"embeddings": ", ".join(map(str, vector_columns))}
-        names |= {argument: str(c) for argument, c in chosen.items() if c is not None}
-        optional: dict[str, Any] = {
-            argument: None if column is None else frame[column]
-            for argument, column in chosen.items()
-            if argument != "ids"
-        }
-        if metadata_columns:
-            optional["metadata"] = frame[list(metadata_columns)]
-            names["metadata"] = "metadata"
-        ids = None if id_column is None else frame[id_column]
         return self._log(embeddings, ids, optional, names)
 
     def _log(

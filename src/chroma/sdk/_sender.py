@@ -1,8 +1,9 @@
 """One background thread that sends encoded batches, in order, through a bounded queue.
 
 The queue bound keeps memory flat: when the server is slower than the user's loop, ``submit``
-blocks. The first failure stops the sending: batches queued behind it are dropped (and
-counted in a note on the error), and the error is handed to the caller on its next call.
+blocks. A failure stops the sending: the batches queued behind it are dropped (and counted
+in a note on the error), and the error is handed to the caller on its next call; sending
+resumes with what is submitted after that.
 """
 
 from __future__ import annotations
@@ -63,7 +64,17 @@ class Sender:
                 self._queue.task_done()
 
     def raise_error(self) -> None:
-        """Re-raise (once) the failure of a background send, if there was one."""
+        """Re-raise (once) the failure of a background send, if there was one.
+
+        Everything queued when the error is raised is dropped first (quickly: nothing is
+        sent once a send failed), so the note's count is complete and the rule simple: the
+        failed batch and all batches queued behind it were not sent.
+        """
+        with self._lock:
+            failed = self._error is not None
+        if not failed:
+            return
+        self._queue.join()
         with self._lock:
             error, self._error = self._error, None
             dropped, rows = self._dropped_batches, self._dropped_rows

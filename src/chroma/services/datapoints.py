@@ -36,6 +36,18 @@ class MetadataEquals:
     field: str
     equals: MetadataValue
 
+    @classmethod
+    def checked(cls, field: str, equals: object) -> MetadataEquals:
+        """From untyped input (a JSON value): only strings, numbers and booleans compare."""
+        if not field:
+            raise InvalidInput("a metadata field name must not be empty", where="filter.metadata")
+        if not isinstance(equals, str | int | float):  # bool is an int
+            raise InvalidInput(
+                f"metadata field {field!r}: equals must be a string, number or boolean",
+                where="filter.metadata",
+            )
+        return cls(field=field, equals=equals)
+
 
 @dataclass(frozen=True)
 class DatapointFilter:
@@ -121,14 +133,7 @@ def _dataset_ids(session: Session, project: Project, names: Sequence[str] | None
 
 def _metadata_test(session: Session, test: MetadataEquals) -> ColumnElement[bool]:
     """A type-aware equality that means the same on SQLite and PostgreSQL."""
-    value = test.equals
-    if not test.field:
-        raise InvalidInput("a metadata field name must not be empty", where="filter.metadata")
-    if not isinstance(value, str | int | float):  # bool is an int
-        raise InvalidInput(
-            f"metadata field {test.field!r}: equals must be a string, number or boolean",
-            where="filter.metadata",
-        )
+    value = MetadataEquals.checked(test.field, test.equals).equals
     if session.get_bind().dialect.name == "postgresql":
         # jsonb equality compares types too ("5" != 5) and numbers by value (1 == 1.0).
         element = type_coerce(Datapoint.metadata_, JSONB)[test.field]
@@ -149,9 +154,13 @@ def _metadata_test(session: Session, test: MetadataEquals) -> ColumnElement[bool
     return and_(kind.in_(("integer", "real")), extracted == value)
 
 
-def conditions(session: Session, project: Project, where: DatapointFilter) -> list[Any]:
+def conditions(
+    session: Session, project: Project, where: DatapointFilter
+) -> list[ColumnElement[bool]]:
     """The WHERE clauses selecting the project's datapoints that pass ``where``."""
-    clauses: list[Any] = [Datapoint.dataset_id.in_(_dataset_ids(session, project, where.datasets))]
+    clauses: list[ColumnElement[bool]] = [
+        Datapoint.dataset_id.in_(_dataset_ids(session, project, where.datasets))
+    ]
     if where.labels is not None:
         clauses.append(Datapoint.label.in_(list(where.labels)))
     if where.predictions is not None:

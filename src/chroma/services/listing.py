@@ -20,8 +20,12 @@ from chroma.services import catalog
 
 
 def utc(moment: datetime) -> datetime:
-    """SQLite hands timestamps back naive (it stores no zone); they were written in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    """The moment in UTC, whatever the database hands back.
+
+    SQLite returns naive timestamps (it stores no zone; they were written in UTC), and
+    PostgreSQL returns them in the session's time zone.
+    """
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -23,12 +23,26 @@ from chroma.core.errors import ChromaError
 INTERNAL_MESSAGE = "internal server error (the server log has the details)"
 
 
+def is_server_fault(error: GraphQLError) -> bool:
+    """A resolver failed with something other than our errors: a bug, for the error log.
+
+    Errors without a ``path`` come from reading the request (parsing, validation, variable
+    coercion), before any resolver ran: the client's mistake, whatever their cause.
+    """
+    original = error.original_error
+    return (
+        error.path is not None
+        and original is not None
+        and not isinstance(original, ChromaError | GraphQLError)
+    )
+
+
 def describe(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ChromaError):
         message = original.message
         extensions = {"code": original.code, "where": original.where}
-    elif original is not None and not isinstance(original, GraphQLError):
+    elif is_server_fault(error):
         message, extensions = INTERNAL_MESSAGE, {"code": "internal", "where": None}
     else:
         message = error.message
@@ -42,12 +56,6 @@ def describe(error: GraphQLError) -> GraphQLError:
         original_error=original,
         extensions=extensions,
     )
-
-
-def is_server_fault(error: GraphQLError) -> bool:
-    """Only bugs belong in the error log; a client's bad request is its own business."""
-    original = error.original_error
-    return original is not None and not isinstance(original, ChromaError | GraphQLError)
 
 
 class DescribeErrors(SchemaExtension):

@@ -3,7 +3,9 @@
     python -m chroma.server.graphql.export            # write ./schema.graphql
     python -m chroma.server.graphql.export --check    # exit 1 when it is out of date
 
-The UI's typed documents are generated from this file, so CI runs ``--check``.
+In a checkout, ``make schema`` (scripts/export_schema.py) writes the committed file at the
+repository root; the UI's typed documents are generated from it, and a test fails when it
+differs from the live schema.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from strawberry.printer import print_schema
 
 from chroma.server.graphql.schema import schema
 
-REGENERATE = "python -m chroma.server.graphql.export"
+REGENERATE = "`make schema` (or `python -m chroma.server.graphql.export`)"
 
 
 def schema_text() -> str:
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.path.read_text() if args.path.exists() else None
         if current != text:
-            print(f"{args.path} is out of date: run `{REGENERATE}`", file=sys.stderr)
+            print(f"{args.path} is out of date: run {REGENERATE}", file=sys.stderr)
             return 1
         return 0
     args.path.write_text(text)

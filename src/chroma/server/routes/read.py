@@ -16,37 +16,18 @@ from chroma.services.vectors import export_vectors
 router = APIRouter()
 
 
-class _Sink:
-    """A file-like object the Arrow stream writer fills and the response drains."""
-
-    def __init__(self) -> None:
-        self.parts: list[bytes] = []
-        self.closed = False
-
-    def write(self, data: bytes | memoryview) -> int:
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self.closed = True
-
-    def drain(self) -> bytes:
-        out = b"".join(self.parts)
-        self.parts.clear()
-        return out
+# An IPC stream is its schema message, one message per record batch, then this marker.
+_END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
-def stream_batches(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> Iterator[bytes]:
-    sink = _Sink()
-    with pa.ipc.new_stream(sink, schema) as writer:
-        yield sink.drain()
-        for batch in batches:
-            writer.write_batch(batch)
-            yield sink.drain()
-    yield sink.drain()
+def stream_batches(
+    schema: pa.Schema, batches: Iterator[pa.RecordBatch]
+) -> Iterator[bytes | memoryview]:
+    """Arrow IPC stream bytes, one message at a time, without re-buffering the data."""
+    yield memoryview(schema.serialize())
+    for batch in batches:
+        yield memoryview(batch.serialize())
+    yield _END_OF_STREAM
 
 
 @router.get("/vectors")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from chroma.core.errors import InvalidInput
 from chroma.services.datapoints import DatapointFilter, MetadataEquals
 
 
@@ -21,13 +20,7 @@ class MetadataEqualsInput:
     equals: JSON = strawberry.field(description="A string, number or boolean.")
 
     def to_service(self) -> MetadataEquals:
-        value = self.equals
-        if not isinstance(value, str | int | float):
-            raise InvalidInput(
-                f"metadata field {self.field!r}: equals must be a string, number or boolean",
-                where="filter.metadata",
-            )
-        return MetadataEquals(field=self.field, equals=value)
+        return MetadataEquals.checked(self.field, self.equals)
 
 
 @strawberry.input(

@@ -1,0 +1,223 @@
+"""Ingest benchmark: 1,000,000 x 384 vectors logged from the SDK to a running server.
+
+Not a test: run on demand (`make bench-ingest`, or `.venv/bin/python benchmarks/ingest.py
+--n 200000` for a quick look). For SQLite, then PostgreSQL, it starts the real server
+(`chroma application run`) in a subprocess and prints:
+
+- vectors/s end to end (SDK `log` calls until `flush` returns: every batch acknowledged
+  and durably committed),
+- the ratio to the floor: writing the same vectors and columns as one Arrow IPC file on
+  the same disk (fsynced), measured in the same run,
+- the time to read all vectors of the space back into one numpy array through the SDK,
+- the server's peak RSS (VmHWM).
+
+Targets (issue 2): >= 75,000 vectors/s on SQLite, read-back < 2 s, server RSS < 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import orjson
+import pyarrow as pa
+
+import chroma
+
+DIM = 384
+CLASSES = 50
+ADMIN_URL = os.environ.get(
+    "CHROMA_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass
+class Result:
+    database: str
+    vectors: int
+    seconds: float
+    vectors_per_second: float
+    floor_seconds: float
+    ratio_to_floor: float
+    read_back_seconds: float
+    server_peak_rss_mb: float
+
+
+def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, list[str], list[str], list[dict]]:
+    """A 50-cluster Gaussian mixture, unit-normalised, with labels and two metadata fields."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((CLASSES, DIM)).astype(np.float32)
+    labels = rng.integers(0, CLASSES, n)
+    vectors = centres[labels] + 0.5 * rng.standard_normal((n, DIM), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    keys = [f"row-{i}" for i in range(n)]
+    metadata = [{"split": "train" if i % 5 else "val", "step": i // 1000} for i in range(n)]
+    return vectors, keys, [str(c) for c in labels], metadata
+
+
+def arrow_file_floor(path: Path, vectors, keys, labels, metadata) -> float:
+    """The same vectors and columns as one Arrow IPC file, fsynced: what the disk allows."""
+    start = time.perf_counter()
+    table = pa.table(
+        {
+            "key": keys,
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), DIM),
+            "label": labels,
+            "metadata": [orjson.dumps(m).decode() for m in metadata],
+        }
+    )
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    with open(path, "rb+") as f:
+        os.fsync(f.fileno())
+    elapsed = time.perf_counter() - start
+    path.unlink()
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    command = [sys.executable, "-m", "chroma", "application", "run", "--port", str(port)]
+    command += ["--data-dir", str(data_dir), "--log-level", "warning"]
+    if database_url:
+        command += ["--database-url", database_url]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_one(database: str, url_db: str | None, data_dir: Path, data, floor: float, step: int):
+    vectors, keys, labels, metadata = data
+    n = len(keys)
+    process, url = start_server(data_dir, url_db)
+    try:
+        run = chroma.init(project="bench", dataset="train", space="mixture", url=url)
+        start = time.perf_counter()
+        for i in range(0, n, step):  # as a training loop would: one call per step
+            run.log(
+                vectors[i : i + step],
+                ids=keys[i : i + step],
+                labels=labels[i : i + step],
+                metadata=metadata[i : i + step],
+            )
+        run.flush()
+        seconds = time.perf_counter() - start
+        assert run.inserted == n, run.inserted
+
+        start = time.perf_counter()
+        back = run.vectors(keys=False)
+        read_seconds = time.perf_counter() - start
+        assert back.vectors.shape == (n, DIM)
+        assert np.array_equal(back.vectors[:1000], vectors[:1000])
+        run.close()
+        rss = peak_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+    return Result(
+        database=database,
+        vectors=n,
+        seconds=round(seconds, 2),
+        vectors_per_second=round(n / seconds),
+        floor_seconds=round(floor, 2),
+        ratio_to_floor=round(seconds / floor, 2),
+        read_back_seconds=round(read_seconds, 2),
+        server_peak_rss_mb=round(rss),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000, help="vectors to log")
+    parser.add_argument("--step", type=int, default=1000, help="rows per log() call")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    args = parser.parse_args()
+
+    print(f"generating {args.n:,} x {DIM} vectors ...", flush=True)
+    data = make_data(args.n)
+    workdir = Path(tempfile.mkdtemp(prefix="chroma-bench-", dir=Path.home()))
+    results = []
+    try:
+        floor = arrow_file_floor(workdir / "floor.arrow", *data)
+        print(f"floor: Arrow IPC file on the same disk: {floor:.2f} s", flush=True)
+        for database in args.databases.split(","):
+            url_db = None
+            if database == "postgresql":
+                url_db = create_pg_database()
+            try:
+                result = run_one(database, url_db, workdir / database, data, floor, args.step)
+            finally:
+                if url_db:
+                    drop_pg_database(url_db)
+            results.append(result)
+            print(json.dumps(asdict(result)), flush=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    print()
+    print(f"{'database':<11}{'vectors/s':>11}{'x floor':>9}{'read back':>11}{'server RSS':>12}")
+    for r in results:
+        print(
+            f"{r.database:<11}{r.vectors_per_second:>11,}{r.ratio_to_floor:>9.2f}"
+            f"{r.read_back_seconds:>10.2f}s{r.server_peak_rss_mb:>9,.0f} MB"
+        )
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / "ingest.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
+
+
+def create_pg_database() -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"chroma_bench_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_pg_database(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

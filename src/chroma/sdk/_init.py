@@ -1,0 +1,134 @@
+"""``chroma.init``: check the server, learn the space, return a :class:`Run`."""
+
+from __future__ import annotations
+
+import httpx
+import numpy as np
+import pyarrow as pa
+
+from chroma.core import wire
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.sdk._client import Client, Params, RetryPolicy, resolve_token, resolve_url
+from chroma.sdk._convert import Rows, encode_batch
+from chroma.sdk._run import Run
+
+
+def _check_name(kind: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{kind} must be a non-empty string, got {value!r}", where=kind)
+    return value
+
+
+def init(
+    project: str,
+    dataset: str,
+    space: str,
+    url: str | None = None,
+    *,
+    model: str | None = None,
+    layer: str | None = None,
+    batch_size: int = 10_000,
+    token: str | None = None,
+    timeout: float = 60.0,
+    max_attempts: int = 5,
+    backoff: float = 0.5,
+    max_queued_batches: int = 4,
+    transport: httpx.BaseTransport | None = None,
+) -> Run:
+    """Connect to a Chroma server and start logging into one dataset of one space.
+
+    The project, dataset and space are created on the first batch if they do not exist.
+    Checks at once that a server answers (within about three seconds) and, when the
+    space exists, learns its dimension so wrong vectors are refused before sending.
+
+    Args:
+        project: Project name, e.g. ``"mnist"``.
+        dataset: Dataset the logged rows belong to, e.g. ``"train"``.
+        space: Embedding space the vectors live in, e.g. ``"resnet50-pool"``. All vectors
+            of a space share one dimension.
+        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
+        model: Model that made the vectors, recorded when the space is created.
+        layer: Layer that made the vectors, recorded when the space is created.
+        batch_size: Rows per request to the server.
+        token: Bearer token for servers started with one. Default: ``$CHROMA_AUTH_TOKEN``.
+        timeout: Seconds any single network operation may stall before it fails (and is
+            retried).
+        max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.
+        backoff: Seconds before the first retry; doubles on each further one.
+        max_queued_batches: Encoded batches waiting for the sender thread; when full,
+            ``log`` blocks, which keeps memory bounded.
+        transport: An ``httpx`` transport to send through (proxies, tests).
+
+    Returns:
+        The :class:`Run`. Use it as a context manager, or call :meth:`Run.close`.
+
+    Raises:
+        ChromaConnectionError: No Chroma server answered at ``url``.
+        Unauthorized: The server needs a token and got none, or a wrong one.
+        InvalidInput: A name is empty or ``batch_size`` is not positive.
+
+    Example:
+        Start a server with ``chroma application run``, then::
+
+            import numpy as np
+            import chroma
+
+            with chroma.init(project="demo", dataset="train", space="random-8") as run:
+                ids = [f"row-{i}" for i in range(100)]  # stable keys: reruns update
+                run.log(np.random.rand(100, 8), ids=ids, labels=[i % 3 for i in range(100)])
+            print(run.vectors().vectors.shape)  # (100, 8)
+    """
+    project = _check_name("project", project)
+    dataset = _check_name("dataset", dataset)
+    space = _check_name("space", space)
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise InvalidInput(
+            f"batch_size must be a positive int, got {batch_size!r}", where="batch_size"
+        )
+    client = Client(
+        resolve_url(url),
+        token=resolve_token(token),
+        timeout=timeout,
+        retry=RetryPolicy(max_attempts=max(1, max_attempts), backoff=backoff),
+        transport=transport,
+    )
+    try:
+        client.check_health()
+        dimension = _space_dimension(client, project, space)
+        # Run the encoder once now: its lazy imports (pyarrow loads pandas on first use) fail
+        # at interpreter exit, when the atexit flush of a forgotten run may need them.
+        encode_batch(Rows(keys=["warm-up"], vectors=np.zeros((1, 1), dtype=np.float32)))
+    except BaseException:
+        client.close()
+        raise
+    return Run(
+        client,
+        project=project,
+        dataset=dataset,
+        space=space,
+        model=model,
+        layer=layer,
+        batch_size=batch_size,
+        max_queued_batches=max_queued_batches,
+        dimension=dimension,
+    )
+
+
+def _space_dimension(client: Client, project: str, space: str) -> int | None:
+    """The existing space's dimension, read from the schema of its vector stream; else None."""
+    params: Params = {"project": project, "space": space, "keys": False}
+    try:
+        with client.stream("GET", "/api/v1/vectors", params=params) as response:
+            head = b""
+            for chunk in response.iter_bytes():
+                head += chunk
+                try:
+                    schema = pa.ipc.open_stream(pa.py_buffer(head)).schema
+                except (pa.ArrowInvalid, OSError):
+                    if len(head) > 1 << 20:
+                        raise
+                    continue
+                return int(schema.field(wire.VECTOR).type.list_size)
+    except NotFound:
+        return None
+    return None

@@ -1,0 +1,33 @@
+"""The documented examples run as written, and runs left open are flushed at exit."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+import chroma
+
+
+def test_the_init_docstring_example_runs(
+    local_server: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = chroma.init.__doc__ or ""
+    example = textwrap.dedent(doc.split("then::", 1)[1]).strip()
+    monkeypatch.setenv("CHROMA_URL", local_server.url)
+    for _ in range(2):  # a rerun updates the same keys
+        exec(compile(example, "chroma.init example", "exec"), {})
+        assert capsys.readouterr().out.strip() == "(100, 8)"
+
+
+def test_a_run_left_open_is_flushed_at_interpreter_exit(local_server: Any) -> None:
+    script = f"""
+import chroma
+run = chroma.init(project="atexit", dataset="d", space="s", url={local_server.url!r})
+run.log([[1.0, 2.0]] * 3)
+"""
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    assert len(chroma.read_vectors("atexit", "s", url=local_server.url)) == 3
