@@ -129,16 +129,16 @@ def test_a_failure_inside_the_write_leaves_no_partial_rows(ingest, store, seeded
 
     if store.is_sqlite:
         trigger = (
-            "CREATE TRIGGER fail_embedding BEFORE INSERT ON embedding "
+            "CREATE TRIGGER fail_chunk BEFORE INSERT ON embedding_chunk "
             "BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
         )
         statements = [trigger]
     else:
         statements = [
-            "CREATE FUNCTION fail_embedding() RETURNS trigger AS "
+            "CREATE FUNCTION fail_chunk() RETURNS trigger AS "
             "$$ BEGIN RAISE EXCEPTION 'injected failure'; END $$ LANGUAGE plpgsql",
-            "CREATE TRIGGER fail_embedding BEFORE INSERT ON embedding "
-            "FOR EACH ROW EXECUTE FUNCTION fail_embedding()",
+            "CREATE TRIGGER fail_chunk BEFORE INSERT ON embedding_chunk "
+            "FOR EACH ROW EXECUTE FUNCTION fail_chunk()",
         ]
     with store.engine.begin() as conn:
         for statement in statements:
@@ -150,10 +150,10 @@ def test_a_failure_inside_the_write_leaves_no_partial_rows(ingest, store, seeded
     finally:
         with store.engine.begin() as conn:
             conn.execute(
-                text("DROP TRIGGER fail_embedding" + ("" if store.is_sqlite else " ON embedding"))
+                text("DROP TRIGGER fail_chunk" + ("" if store.is_sqlite else " ON embedding_chunk"))
             )
             if not store.is_sqlite:
-                conn.execute(text("DROP FUNCTION fail_embedding()"))
+                conn.execute(text("DROP FUNCTION fail_chunk()"))
 
 
 def test_unknown_names_on_read_are_404_with_where(ingest, http, seeded) -> None:

@@ -81,7 +81,8 @@ class GatedTransport(httpx.HTTPTransport):
 
 def test_rows_queued_behind_a_failure_are_dropped_and_counted(make_run: MakeRun) -> None:
     transport = GatedTransport()
-    run = make_run(batch_size=2, max_queued_batches=10, transport=transport)
+    # One batch in flight, so none of the queued ones starts before the failure is known.
+    run = make_run(batch_size=2, max_queued_batches=10, max_in_flight=1, transport=transport)
     run.log(np.ones((2, 1)), labels=["ok", "x" * 501])  # batch 1: the server refuses it
     run.log(np.ones((6, 1)))  # batches 2-4 wait behind it
     transport.gate.set()

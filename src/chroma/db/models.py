@@ -1,8 +1,8 @@
 """The relational schema. Same models on SQLite and PostgreSQL; Alembic migrates both.
 
-Vectors are not one row per float or per vector: an ingest batch becomes one
-:class:`EmbeddingChunk` (raw little-endian float32 bytes, inline or in a segment file) and
-:class:`Embedding` rows point each (datapoint, space) at its row inside a chunk. Why: ADR 0002.
+Vectors are not one row per float nor one row per vector: an ingest batch of one space
+becomes one :class:`EmbeddingChunk` (raw little-endian float32 bytes, inline or in a
+segment file) whose ``datapoint_ids`` say whose vector each row is. Why: ADR 0002.
 """
 
 from __future__ import annotations
@@ -130,11 +130,12 @@ class DatapointImage(Base):
 
 
 class EmbeddingChunk(Base):
-    """One ingest batch of vectors of one space and dataset, as raw float32 bytes.
+    """The embeddings of one ingest batch: one space, one dataset, raw float32 bytes.
 
     ``vectors`` holds the bytes inline (PostgreSQL default) or ``file_name`` names a segment
-    file under the data dir (SQLite default). ``live_count`` drops when a later batch
-    replaces some of its vectors; a chunk at zero is deleted.
+    file under the data dir (SQLite default). When a later batch logs a datapoint again,
+    its row here is added to ``dead_rows`` and ``live_count`` drops; a chunk at zero is
+    deleted.
     """
 
     __tablename__ = "embedding_chunk"
@@ -148,25 +149,9 @@ class EmbeddingChunk(Base):
     """int64 little-endian, one per row."""
     vectors: Mapped[bytes | None] = mapped_column(LargeBinary)
     file_name: Mapped[str | None] = mapped_column(String(200))
+    dead_rows: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """int32 little-endian, sorted: rows whose datapoint has a newer vector elsewhere."""
     created_at: Mapped[datetime] = _created()
-
-
-class Embedding(Base):
-    """Where the current vector of (datapoint, space) lives: a row of a chunk."""
-
-    __tablename__ = "embedding"
-    # Clustered on the primary key: one B-tree instead of two per row written.
-    __table_args__ = {"sqlite_with_rowid": False}
-    datapoint_id: Mapped[int] = mapped_column(
-        ForeignKey("datapoint.id", ondelete="CASCADE"), primary_key=True
-    )
-    space_id: Mapped[int] = mapped_column(
-        ForeignKey("space.id", ondelete="CASCADE"), primary_key=True
-    )
-    chunk_id: Mapped[int] = mapped_column(
-        ForeignKey("embedding_chunk.id", ondelete="CASCADE"), index=True
-    )
-    row: Mapped[int] = mapped_column(Integer)
 
 
 class Tag(Base):

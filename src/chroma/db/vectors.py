@@ -1,5 +1,10 @@
 """Vector chunks: raw little-endian float32, one chunk per ingest batch (ADR 0002).
 
+The chunk is the only record of an embedding: row ``i`` of its vectors belongs to the
+datapoint ``datapoint_ids[i]``. When a later batch logs a datapoint again, its old row is
+listed in the old chunk's ``dead_rows`` and ``live_count`` drops; a chunk with no live row
+is deleted. There is no row per vector anywhere (ADR 0002).
+
 A chunk's bytes live inline in ``embedding_chunk.vectors`` or in a segment file under
 ``<data_dir>/vectors``. A segment file is written and fsynced *before* the transaction that
 references it commits, and removed if that transaction rolls back, so the database row is
@@ -22,12 +27,12 @@ import numpy.typing as npt
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
-from chroma.db import bulk
-from chroma.db.models import Embedding, EmbeddingChunk
+from chroma.db.models import EmbeddingChunk
 from chroma.db.store import Store
 
 F32 = np.dtype("<f4")
 I64 = np.dtype("<i8")
+I32 = np.dtype("<i4")
 ORPHAN_AGE_SECONDS = 3600  # a file this old and unreferenced is no in-flight batch
 
 
@@ -83,11 +88,11 @@ def add_chunk(
     vectors: npt.NDArray[np.float32],
     existing_ids: list[int],
 ) -> int:
-    """Write one chunk and point each datapoint's embedding in this space at its row.
+    """Write one chunk holding the current vector of each of ``datapoint_ids`` in the space.
 
-    ``existing_ids`` are the datapoints that existed before this batch: the embeddings
-    they already had in this space are superseded (their old chunks lose live rows, and
-    chunks left with none are deleted). New datapoints cannot have any, so are not looked up.
+    ``existing_ids`` are the datapoints that existed before this batch: the vectors they
+    already had in this space are superseded. New datapoints cannot have any, so a batch of
+    new datapoints reads no other chunk.
     """
     count = len(datapoint_ids)
     ids = np.ascontiguousarray(datapoint_ids, dtype=I64)
@@ -109,63 +114,64 @@ def add_chunk(
     else:
         chunk.vectors = np.ascontiguousarray(vectors, dtype=F32).tobytes()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # The segment write and fsync release the GIL: overlap them with the row inserts.
+        # The segment write and fsync release the GIL: overlap them with the database work.
         written = pool.submit(_write_segment, segment, vectors) if segment else None
+        if existing_ids:
+            _supersede(store, session, space_id, dataset_id, np.asarray(existing_ids, I64))
         session.add(chunk)
         session.flush()
-        previous = _current_chunks(session, space_id, existing_ids) if existing_ids else {}
-        if previous:
-            _supersede(store, session, space_id, previous)
-        bulk.insert_columns(
-            session,
-            "embedding",
-            {"datapoint_id": ids.tolist(), "row": range(count)},
-            {"space_id": space_id, "chunk_id": chunk.id},
-        )
         if written is not None:
             written.result()  # re-raises a failed write, which rolls the batch back
     return chunk.id
 
 
-def _current_chunks(session: Session, space_id: int, datapoint_ids: list[int]) -> dict[int, int]:
-    """datapoint id -> chunk id, for those datapoints that already have a vector here."""
-    found: dict[int, int] = {}
-    step = 5000  # keep IN lists well under SQLite's bound-parameter limit
-    for start in range(0, len(datapoint_ids), step):
-        part = datapoint_ids[start : start + step]
-        query = select(Embedding.datapoint_id, Embedding.chunk_id).where(
-            Embedding.space_id == space_id, Embedding.datapoint_id.in_(part)
-        )
-        found.update(dict(session.execute(query).all()))
-    return found
+def _dead_rows(chunk_dead: bytes | None) -> npt.NDArray[np.int32]:
+    return np.frombuffer(chunk_dead, dtype=I32) if chunk_dead else np.empty(0, I32)
 
 
-def _supersede(store: Store, session: Session, space_id: int, previous: dict[int, int]) -> None:
-    ids = list(previous)
-    for start in range(0, len(ids), 5000):
-        session.execute(
-            delete(Embedding).where(
-                Embedding.space_id == space_id,
-                Embedding.datapoint_id.in_(ids[start : start + 5000]),
-            )
+def _supersede(
+    store: Store, session: Session, space_id: int, dataset_id: int, ids: npt.NDArray[np.int64]
+) -> None:
+    """Mark the rows of ``ids`` dead in the chunks of this space and dataset that hold them.
+
+    A datapoint belongs to one dataset, so only that dataset's chunks are read (their id
+    lists: 8 bytes a vector). Re-logging is the rare path; plain ingest never comes here.
+    """
+    chunks = session.execute(
+        select(
+            EmbeddingChunk.id,
+            EmbeddingChunk.datapoint_ids,
+            EmbeddingChunk.dead_rows,
+            EmbeddingChunk.live_count,
+            EmbeddingChunk.file_name,
+        ).where(
+            EmbeddingChunk.space_id == space_id,
+            EmbeddingChunk.dataset_id == dataset_id,
+            EmbeddingChunk.live_count > 0,
         )
-    lost: dict[int, int] = {}
-    for chunk_id in previous.values():
-        lost[chunk_id] = lost.get(chunk_id, 0) + 1
-    for chunk_id, n in lost.items():
+    ).all()
+    emptied: list[tuple[int, str | None]] = []
+    for chunk_id, id_bytes, dead_bytes, live, file_name in chunks:
+        hit = np.isin(np.frombuffer(id_bytes, dtype=I64), ids)
+        dead = _dead_rows(dead_bytes)
+        hit[dead] = False
+        newly_dead = int(hit.sum())
+        if not newly_dead:
+            continue
+        if newly_dead == live:
+            emptied.append((chunk_id, file_name))
+            continue
+        all_dead = np.union1d(dead, np.flatnonzero(hit)).astype(I32)
         session.execute(
             update(EmbeddingChunk)
             .where(EmbeddingChunk.id == chunk_id)
-            .values(live_count=EmbeddingChunk.live_count - n)
+            .values(live_count=live - newly_dead, dead_rows=all_dead.tobytes())
         )
-    empty = session.execute(
-        select(EmbeddingChunk.id, EmbeddingChunk.file_name).where(
-            EmbeddingChunk.id.in_(list(lost)), EmbeddingChunk.live_count <= 0
+    if emptied:
+        session.execute(
+            delete(EmbeddingChunk).where(EmbeddingChunk.id.in_([c for c, _ in emptied]))
         )
-    ).all()
-    if empty:
-        session.execute(delete(EmbeddingChunk).where(EmbeddingChunk.id.in_([c for c, _ in empty])))
-        remove_segments_after_commit(store, session, [f for _, f in empty if f])
+        remove_segments_after_commit(store, session, [f for _, f in emptied if f])
 
 
 def _chunk_vectors(
@@ -212,26 +218,26 @@ def iter_space(
             EmbeddingChunk.id,
             EmbeddingChunk.dataset_id,
             EmbeddingChunk.count,
-            EmbeddingChunk.live_count,
         )
         .where(*filters)
         .order_by(EmbeddingChunk.id)
     ).all()
-    for chunk_id, dataset_id, count, live in meta:
+    for chunk_id, dataset_id, count in meta:
         payload = session.execute(
             select(
-                EmbeddingChunk.datapoint_ids, EmbeddingChunk.vectors, EmbeddingChunk.file_name
+                EmbeddingChunk.datapoint_ids,
+                EmbeddingChunk.vectors,
+                EmbeddingChunk.file_name,
+                EmbeddingChunk.dead_rows,
             ).where(EmbeddingChunk.id == chunk_id)
         ).one()
         ids = np.frombuffer(payload[0], dtype=I64)
         vectors = _chunk_vectors(store, payload[1], payload[2]).reshape(count, dimension)
-        if live < count:
-            rows = np.fromiter(
-                session.scalars(select(Embedding.row).where(Embedding.chunk_id == chunk_id)),
-                dtype=np.int64,
-            )
-            rows.sort()
-            ids, vectors = ids[rows], vectors[rows]
+        dead = _dead_rows(payload[3])
+        if len(dead):
+            live = np.ones(count, dtype=bool)
+            live[dead] = False
+            ids, vectors = ids[live], vectors[live]
         yield ChunkSlice(dataset_id=dataset_id, datapoint_ids=ids, vectors=vectors)
 
 

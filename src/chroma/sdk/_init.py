@@ -33,6 +33,7 @@ def init(
     max_attempts: int = 5,
     backoff: float = 0.5,
     max_queued_batches: int = 4,
+    max_in_flight: int = 2,
     transport: httpx.BaseTransport | None = None,
 ) -> Run:
     """Connect to a Chroma server and start logging into one dataset of one space.
@@ -55,8 +56,10 @@ def init(
             retried).
         max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.
         backoff: Seconds before the first retry; doubles on each further one.
-        max_queued_batches: Encoded batches waiting for the sender thread; when full,
+        max_queued_batches: Encoded batches waiting for the sender threads; when full,
             ``log`` blocks, which keeps memory bounded.
+        max_in_flight: Batches sent at once (threads). Two keep the server busy while the
+            next batch travels; batches sharing a key are still sent in logging order.
         transport: An ``httpx`` transport to send through (proxies, tests).
 
     Returns:
@@ -81,10 +84,9 @@ def init(
     project = _check_name("project", project)
     dataset = _check_name("dataset", dataset)
     space = _check_name("space", space)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise InvalidInput(
-            f"batch_size must be a positive int, got {batch_size!r}", where="batch_size"
-        )
+    for name, value in (("batch_size", batch_size), ("max_in_flight", max_in_flight)):
+        if not isinstance(value, int) or value < 1:
+            raise InvalidInput(f"{name} must be a positive int, got {value!r}", where=name)
     client = Client(
         resolve_url(url),
         token=resolve_token(token),
@@ -110,6 +112,7 @@ def init(
         layer=layer,
         batch_size=batch_size,
         max_queued_batches=max_queued_batches,
+        max_in_flight=max_in_flight,
         dimension=dimension,
     )
 

@@ -49,6 +49,7 @@ class Run:
         layer: str | None,
         batch_size: int,
         max_queued_batches: int,
+        max_in_flight: int,
         dimension: int | None,
     ) -> None:
         self.project = project
@@ -76,7 +77,7 @@ class Run:
         self._inserted = 0
         self._updated = 0
         self._closed = False
-        self._sender = Sender(self._send, max_queued_batches)
+        self._sender = Sender(self._send, max_queued_batches, max_in_flight)
         _open_runs.add(self)
 
     def __repr__(self) -> str:
@@ -266,7 +267,12 @@ class Run:
                     for name in self._pending_columns
                 },
             )
-        batch = Batch(body=encode_batch(merged), rows=len(merged), first_row=self._sealed_rows)
+        batch = Batch(
+            body=encode_batch(merged),
+            rows=len(merged),
+            first_row=self._sealed_rows,
+            keys=frozenset(self._pending_keys),
+        )
         self._pending, self._pending_rows, self._pending_keys = [], 0, set()
         self._sealed_rows += batch.rows
         self._sender.submit(batch)

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from chroma.db import bulk
-from chroma.db.models import DatapointImage, utcnow
+from chroma.db.models import DatapointImage, Dataset, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import add_chunk
 from chroma.services import catalog
@@ -65,6 +65,11 @@ def ingest(
             sp = catalog.get_space(session, proj, space)
             catalog.check_dimension(sp, batch.dimension)
 
+        if session.get_bind().dialect.name == "postgresql":
+            # Ingests into one dataset take turns (SQLite's write lock does this for every
+            # write): two batches with the same new keys, or re-logging the same vectors,
+            # would otherwise race between the key lookup and the commit.
+            session.execute(select(Dataset.id).where(Dataset.id == ds.id).with_for_update())
         existing = bulk.lookup_keys(session, ds.id, batch.keys)
         new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
         new_ids = bulk.allocate_ids(session, "datapoint", len(new_rows))

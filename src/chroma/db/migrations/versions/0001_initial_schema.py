@@ -140,6 +140,7 @@ def upgrade() -> None:
         sa.Column("datapoint_ids", sa.LargeBinary(), nullable=False),
         sa.Column("vectors", sa.LargeBinary(), nullable=True),
         sa.Column("file_name", sa.String(length=200), nullable=True),
+        sa.Column("dead_rows", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["dataset_id"],
@@ -194,39 +195,8 @@ def upgrade() -> None:
     with op.batch_alter_table("datapoint_tag", schema=None) as batch_op:
         batch_op.create_index("ix_datapoint_tag_tag_id", ["tag_id"], unique=False)
 
-    op.create_table(
-        "embedding",
-        sa.Column("datapoint_id", sa.Integer(), nullable=False),
-        sa.Column("space_id", sa.Integer(), nullable=False),
-        sa.Column("chunk_id", sa.Integer(), nullable=False),
-        sa.Column("row", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["chunk_id"],
-            ["embedding_chunk.id"],
-            name=op.f("fk_embedding_chunk_id_embedding_chunk"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["datapoint_id"],
-            ["datapoint.id"],
-            name=op.f("fk_embedding_datapoint_id_datapoint"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["space_id"], ["space.id"], name=op.f("fk_embedding_space_id_space"), ondelete="CASCADE"
-        ),
-        sa.PrimaryKeyConstraint("datapoint_id", "space_id", name=op.f("pk_embedding")),
-        sqlite_with_rowid=False,
-    )
-    with op.batch_alter_table("embedding", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_embedding_chunk_id"), ["chunk_id"], unique=False)
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("embedding", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_embedding_chunk_id"))
-
-    op.drop_table("embedding")
     with op.batch_alter_table("datapoint_tag", schema=None) as batch_op:
         batch_op.drop_index("ix_datapoint_tag_tag_id")
 
