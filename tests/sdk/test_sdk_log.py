@@ -216,13 +216,11 @@ def test_datasets_of_a_project_are_read_separately_or_together(make_run: MakeRun
 def test_batches_sharing_keys_are_applied_in_logging_order(make_run: MakeRun) -> None:
     """Two batches are in flight at once, but the last value logged for a key wins."""
     run = make_run(batch_size=2, max_in_flight=2)
-    other = 0
     for step in range(30):
         # Each call repeats keys a and b (so it seals the previous batch) plus a fresh key
         # whose batch may travel beside it.
         run.log(np.full((2, 2), step), ids=["a", "b"], labels=[str(step)] * 2)
-        run.log(np.full((1, 2), step), ids=[f"other-{other}"], labels=["x"])
-        other += 1
+        run.log(np.full((1, 2), step), ids=[f"other-{step}"], labels=["x"])
     run.flush()
     frame = run.datapoints().set_index("key")
     assert frame.loc["a", "label"] == "29"
