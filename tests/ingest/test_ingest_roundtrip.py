@@ -134,3 +134,14 @@ def test_relogging_across_chunks_twice_keeps_one_current_vector_each(ingest, htt
     assert len(got) == back.num_rows == 30
     for key, vector in current.items():
         assert np.array_equal(got[key], vector), key
+
+
+def test_space_info_reports_dimension_and_live_vectors(ingest, http) -> None:
+    ingest(body([f"k{i}" for i in range(12)], random_vectors(12, dim=5)))
+    ingest(body(["k0", "k1"], random_vectors(2, dim=5, seed=4)))
+    info = http.get("/api/v1/space", params={"project": "p", "space": "s"}).json()
+    assert info["dimension"] == 5
+    assert info["vectors"] == 12
+    missing = http.get("/api/v1/space", params={"project": "p", "space": "nope"})
+    assert missing.status_code == 404
+    assert missing.json()["error"]["where"] == "space"

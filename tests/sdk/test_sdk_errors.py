@@ -35,6 +35,19 @@ def test_no_server_fails_fast_with_instructions() -> None:
     )
 
 
+def test_bulk_read_without_a_server_says_how_to_start_one() -> None:
+    url = f"http://127.0.0.1:{_unused_port()}"
+    with pytest.raises(chroma.ChromaConnectionError) as info:
+        chroma.read_vectors("p", "s", url=url)
+    assert "Start one with `chroma application run`" in str(info.value)
+
+
+def test_bulk_read_of_an_unknown_space_is_not_found(local_server: Any) -> None:
+    with pytest.raises(chroma.NotFound) as info:
+        chroma.read_vectors("no-such-project", "s", url=local_server.url)
+    assert info.value.where == "project"
+
+
 def test_url_comes_from_the_environment(local_server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHROMA_URL", local_server.url + "/")
     run = chroma.init(project="env", dataset="d", space="s")

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
 from typing import Any
 
 import httpx
@@ -138,9 +139,7 @@ class Client:
     ) -> Iterator[httpx.Response]:
         """A 2xx answer whose body is not read yet; retries happen before the first byte."""
         last: Exception | None = None
-        for attempt in range(self.retry.max_attempts):
-            if attempt:
-                time.sleep(self.retry.delay(attempt - 1))
+        for _attempt in self._attempts():
             request = self._http.build_request(
                 method, path, params=_clean(params), content=content, headers=headers
             )
@@ -161,12 +160,63 @@ class Client:
                 return
             finally:
                 response.close()
+        raise self._gave_up(method, path, last)
+
+    @contextmanager
+    def download(self, path: str, *, params: Params | None = None) -> Iterator[HTTPResponse]:
+        """A 2xx answer to a GET as a binary file, for bulk bodies of hundreds of MB.
+
+        The standard library's client reads each chunk the server writes into one buffer,
+        where httpx hands over 64 KiB at a time through a pure-Python parser: ~2x faster
+        for a million vectors. Same retries and errors as :meth:`stream`.
+        """
+        url = httpx.URL(self.url + path).copy_merge_params(_clean(params) or {})
+        connection_class = HTTPSConnection if url.scheme == "https" else HTTPConnection
+        target = url.raw_path.decode("ascii")
+        last: Exception | None = None
+        for _attempt in self._attempts():
+            connection = connection_class(url.host, url.port, timeout=self.timeout)
+            try:
+                try:
+                    connection.request("GET", target, headers=dict(self._http.headers))
+                    response = connection.getresponse()
+                except (OSError, HTTPException) as exc:
+                    last = httpx.ConnectError(str(exc)) if _refused(exc) else exc
+                    continue
+                if response.status >= 400:
+                    answer = httpx.Response(
+                        response.status, headers=response.getheaders(), content=response.read()
+                    )
+                    if response.status in RETRY_STATUSES:
+                        last = error_from_response(answer)
+                        continue
+                    raise error_from_response(answer)
+                yield response
+                return
+            finally:
+                connection.close()
+        raise self._gave_up("GET", path, last)
+
+    def _attempts(self) -> Iterator[int]:
+        """Attempt numbers, sleeping the policy's backoff before each retry."""
+        for attempt in range(self.retry.max_attempts):
+            if attempt:
+                time.sleep(self.retry.delay(attempt - 1))
+            yield attempt
+
+    def _gave_up(self, method: str, path: str, last: Exception | None) -> ChromaConnectionError:
         attempts = self.retry.max_attempts
         if isinstance(last, httpx.ConnectError):
             message = f"{not_running_message(self.url)} ({method} {path}: {attempts} attempts)"
         else:
             message = f"{method} {self.url}{path} failed {attempts} times; the last: {last!r}"
-        raise ChromaConnectionError(message, where="url") from last
+        error = ChromaConnectionError(message, where="url")
+        error.__cause__ = last
+        return error
+
+
+def _refused(exc: Exception) -> bool:
+    return isinstance(exc, ConnectionRefusedError | ConnectionResetError)
 
 
 def _clean(params: Params | None) -> dict[str, Any] | None:

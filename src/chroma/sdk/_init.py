@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import httpx
 import numpy as np
-import pyarrow as pa
 
-from chroma.core import wire
 from chroma.core.errors import InvalidInput, NotFound
-from chroma.sdk._client import Client, Params, RetryPolicy, resolve_token, resolve_url
+from chroma.sdk._client import Client, RetryPolicy, resolve_token, resolve_url
 from chroma.sdk._convert import Rows, encode_batch
 from chroma.sdk._run import Run
 
@@ -118,20 +116,9 @@ def init(
 
 
 def _space_dimension(client: Client, project: str, space: str) -> int | None:
-    """The existing space's dimension, read from the schema of its vector stream; else None."""
-    params: Params = {"project": project, "space": space, "keys": False}
+    """The existing space's dimension, or None when the space does not exist yet."""
     try:
-        with client.stream("GET", "/api/v1/vectors", params=params) as response:
-            head = b""
-            for chunk in response.iter_bytes():
-                head += chunk
-                try:
-                    schema = pa.ipc.open_stream(pa.py_buffer(head)).schema
-                except (pa.ArrowInvalid, OSError):
-                    if len(head) > 1 << 20:
-                        raise
-                    continue
-                return int(schema.field(wire.VECTOR).type.list_size)
+        info = client.request("GET", "/api/v1/space", params={"project": project, "space": space})
     except NotFound:
         return None
-    return None
+    return int(info.json()["dimension"])

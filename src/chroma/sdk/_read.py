@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
-import httpx
 import numpy as np
 import numpy.typing as npt
 import orjson
@@ -47,47 +47,6 @@ class Vectors:
         return int(self.vectors.shape[1])
 
 
-class _ResponseFile:
-    """A read-only file over a streamed HTTP body, for pyarrow's IPC stream reader."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks = chunks
-        self._head = memoryview(b"")
-        self.closed = False
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes | bytearray:
-        # pyarrow takes any buffer and wraps it without a copy: hand it the assembled bytearray
-        if size < 0:
-            rest = bytes(self._head) + b"".join(self._chunks)
-            self._head = memoryview(b"")
-            return rest
-        if len(self._head) >= size:  # small messages: served from the current chunk
-            out = bytes(self._head[:size])
-            self._head = self._head[size:]
-            return out
-        buffer = bytearray(size)
-        filled = len(self._head)
-        buffer[:filled] = self._head
-        self._head = memoryview(b"")
-        while filled < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                del buffer[filled:]
-                return buffer
-            take = min(len(chunk), size - filled)
-            buffer[filled : filled + take] = memoryview(chunk)[:take]
-            filled += take
-            if take < len(chunk):
-                self._head = memoryview(chunk)[take:]
-        return buffer
-
-    def close(self) -> None:
-        self.closed = True
-
-
 def _dataset_params(dataset: str | Sequence[str] | None) -> list[str] | None:
     if dataset is None:
         return None
@@ -109,11 +68,10 @@ def fetch_vectors(
         "keys": keys,
     }
     try:
-        with client.stream("GET", "/api/v1/vectors", params=params) as response:
-            rows = int(response.headers["x-chroma-rows"])
-            reader = pa.ipc.open_stream(_ResponseFile(response.iter_bytes()))
-            return _fill(reader, rows, keys)
-    except httpx.TransportError as exc:
+        with client.download("/api/v1/vectors", params=params) as response:
+            rows = int(response.getheader("x-chroma-rows", "0"))
+            return _fill(pa.ipc.open_stream(response), rows, keys)
+    except (OSError, HTTPException, pa.ArrowInvalid) as exc:
         raise ChromaConnectionError(
             f"reading vectors from {client.url} broke off: {exc!r}", where="url"
         ) from exc

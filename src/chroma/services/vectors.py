@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -24,6 +25,18 @@ class VectorExport:
     schema: pa.Schema
     rows: int
     batches: Iterator[pa.RecordBatch]
+
+
+def space_info(store: Store, *, project: str, space: str) -> dict[str, Any]:
+    with store.read() as session:
+        sp = catalog.get_space(session, catalog.get_project(session, project), space)
+        return {
+            "name": sp.name,
+            "dimension": sp.dimension,
+            "model": sp.model,
+            "layer": sp.layer,
+            "vectors": space_size(session, sp.id),
+        }
 
 
 def export_vectors(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request
@@ -11,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.services.tables import datapoints_table
-from chroma.services.vectors import export_vectors
+from chroma.services.vectors import export_vectors, space_info
 
 router = APIRouter()
 
@@ -28,6 +29,16 @@ def stream_batches(
     for batch in batches:
         yield memoryview(batch.serialize())
     yield _END_OF_STREAM
+
+
+@router.get("/space")
+async def read_space_info(
+    request: Request, project: str = Query(...), space: str = Query(...)
+) -> dict[str, Any]:
+    """A space's name, dimension and number of live vectors (404 when unknown)."""
+    return await run_in_threadpool(
+        space_info, request.app.state.store, project=project, space=space
+    )
 
 
 @router.get("/vectors")
