@@ -145,3 +145,26 @@ def test_space_info_reports_dimension_and_live_vectors(ingest, http) -> None:
     missing = http.get("/api/v1/space", params={"project": "p", "space": "nope"})
     assert missing.status_code == 404
     assert missing.json()["error"]["where"] == "space"
+
+
+def test_raw_vector_format_matches_arrow_and_announces_its_length(ingest, http) -> None:
+    from urllib.parse import unquote
+
+    import orjson
+
+    ingest(body([f"a{i}" for i in range(7)], random_vectors(7, seed=1)), dataset="train")
+    ingest(body([f"b{i}" for i in range(5)], random_vectors(5, seed=2)), dataset="test")
+    ingest(body(["a3"], random_vectors(1, seed=3)), dataset="train")  # one superseded row
+    params = {"project": "p", "space": "s"}
+    arrow = read_stream(http.get("/api/v1/vectors", params=params).content)
+    raw = http.get("/api/v1/vectors", params={**params, "format": "raw"})
+    rows, dim = int(raw.headers["x-chroma-rows"]), int(raw.headers["x-chroma-dimension"])
+    assert (rows, dim) == (12, 8)
+    assert int(raw.headers["content-length"]) == len(raw.content) == rows * (dim * 4 + 16)
+    vectors = np.frombuffer(raw.content, "<f4", rows * dim).reshape(rows, dim)
+    ids = np.frombuffer(raw.content, "<i8", rows, offset=rows * dim * 4)
+    dataset_ids = np.frombuffer(raw.content, "<i8", rows, offset=rows * (dim * 4 + 8))
+    names = orjson.loads(unquote(raw.headers["x-chroma-datasets"]))
+    assert np.array_equal(vectors, np.stack(arrow.column("vector").to_numpy(zero_copy_only=False)))
+    assert ids.tolist() == arrow.column("datapoint_id").to_pylist()
+    assert [names[str(i)] for i in dataset_ids] == arrow.column("dataset").to_pylist()

@@ -17,9 +17,10 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -174,25 +175,20 @@ def _supersede(
         remove_segments_after_commit(store, session, [f for _, f in emptied if f])
 
 
-def _chunk_vectors(
-    store: Store, chunk_bytes: bytes | None, file_name: str | None
-) -> npt.NDArray[np.float32]:
-    if file_name is not None:
-        # Memory-mapped: the page cache is the buffer, nothing is copied to read it.
-        return np.memmap(_segment_path(store, file_name), dtype=F32, mode="r")
-    assert chunk_bytes is not None
-    return np.frombuffer(chunk_bytes, dtype=F32)
-
-
 @dataclass
 class ChunkSlice:
+    """The live rows of one chunk. ``vectors()`` reads them (a memory map for files)."""
+
     dataset_id: int
     datapoint_ids: npt.NDArray[np.int64]
-    vectors: npt.NDArray[np.float32]
+    _read: Callable[[], npt.NDArray[np.float32]]
+
+    def vectors(self) -> npt.NDArray[np.float32]:
+        return self._read()
 
 
 def space_size(session: Session, space_id: int, dataset_ids: list[int] | None = None) -> int:
-    """How many live vectors :func:`iter_space` will yield."""
+    """How many live vectors the space (or some of its datasets) holds."""
     query = select(func.coalesce(func.sum(EmbeddingChunk.live_count), 0)).where(
         EmbeddingChunk.space_id == space_id
     )
@@ -201,44 +197,78 @@ def space_size(session: Session, space_id: int, dataset_ids: list[int] | None = 
     return int(session.execute(query).scalar_one())
 
 
-def iter_space(
+def snapshot_space(
     store: Store,
     session: Session,
     *,
     space_id: int,
     dimension: int,
     dataset_ids: list[int] | None = None,
-) -> Iterator[ChunkSlice]:
-    """The live vectors of a space, chunk by chunk, oldest first; one chunk in memory."""
+) -> list[ChunkSlice]:
+    """The live rows of a space, chunk by chunk, oldest first, as of one moment.
+
+    Ids and dead rows (8 bytes a vector) are read at once; vectors only when asked, one
+    chunk at a time. Segment files are mapped here, so a concurrent re-log that deletes a
+    file cannot pull it away mid-read; inline chunks need the session's snapshot
+    (SQLite's read transaction; REPEATABLE READ on PostgreSQL: :func:`repeatable_read`).
+    """
     filters = [EmbeddingChunk.space_id == space_id]
     if dataset_ids is not None:
         filters.append(EmbeddingChunk.dataset_id.in_(dataset_ids))
-    meta = session.execute(
+    rows = session.execute(
         select(
             EmbeddingChunk.id,
             EmbeddingChunk.dataset_id,
             EmbeddingChunk.count,
+            EmbeddingChunk.datapoint_ids,
+            EmbeddingChunk.dead_rows,
+            EmbeddingChunk.file_name,
         )
         .where(*filters)
         .order_by(EmbeddingChunk.id)
     ).all()
-    for chunk_id, dataset_id, count in meta:
-        payload = session.execute(
-            select(
-                EmbeddingChunk.datapoint_ids,
-                EmbeddingChunk.vectors,
-                EmbeddingChunk.file_name,
-                EmbeddingChunk.dead_rows,
-            ).where(EmbeddingChunk.id == chunk_id)
-        ).one()
-        ids = np.frombuffer(payload[0], dtype=I64)
-        vectors = _chunk_vectors(store, payload[1], payload[2]).reshape(count, dimension)
-        dead = _dead_rows(payload[3])
+    slices = []
+    for chunk_id, dataset_id, count, id_bytes, dead_bytes, file_name in rows:
+        ids = np.frombuffer(id_bytes, dtype=I64)
+        live: npt.NDArray[np.bool_] | None = None
+        dead = _dead_rows(dead_bytes)
         if len(dead):
             live = np.ones(count, dtype=bool)
             live[dead] = False
-            ids, vectors = ids[live], vectors[live]
-        yield ChunkSlice(dataset_id=dataset_id, datapoint_ids=ids, vectors=vectors)
+            ids = ids[live]
+        if file_name is not None:
+            mapped = np.memmap(_segment_path(store, file_name), dtype=F32, mode="r")
+            read = _reader(partial(np.asarray, mapped), count, dimension, live)
+        else:
+            read = _reader(partial(_inline, session, chunk_id), count, dimension, live)
+        slices.append(ChunkSlice(dataset_id=dataset_id, datapoint_ids=ids, _read=read))
+    return slices
+
+
+def _inline(session: Session, chunk_id: int) -> npt.NDArray[np.float32]:
+    data = session.scalar(select(EmbeddingChunk.vectors).where(EmbeddingChunk.id == chunk_id))
+    assert data is not None
+    return np.frombuffer(data, dtype=F32)
+
+
+def _reader(
+    load: Callable[[], npt.NDArray[np.float32]],
+    count: int,
+    dimension: int,
+    live: npt.NDArray[np.bool_] | None,
+) -> Callable[[], npt.NDArray[np.float32]]:
+    def read() -> npt.NDArray[np.float32]:
+        vectors = load().reshape(count, dimension)
+        return vectors if live is None else vectors[live]
+
+    return read
+
+
+def repeatable_read(session: Session) -> None:
+    """Make the session's following statements see one snapshot (PostgreSQL; SQLite's
+    read transactions already do)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
 
 
 def read_space(
@@ -250,16 +280,18 @@ def read_space(
     dataset_ids: list[int] | None = None,
 ) -> SpaceVectors:
     """Every live vector of the space into one preallocated array (no per-row objects)."""
-    total = space_size(session, space_id, dataset_ids)
+    repeatable_read(session)
+    parts = snapshot_space(
+        store, session, space_id=space_id, dimension=dimension, dataset_ids=dataset_ids
+    )
+    total = sum(len(part.datapoint_ids) for part in parts)
     out = np.empty((total, dimension), dtype=F32)
     out_ids = np.empty(total, dtype=np.int64)
     out_datasets = np.empty(total, dtype=np.int64)
     offset = 0
-    for part in iter_space(
-        store, session, space_id=space_id, dimension=dimension, dataset_ids=dataset_ids
-    ):
+    for part in parts:
         n = len(part.datapoint_ids)
-        out[offset : offset + n] = part.vectors
+        out[offset : offset + n] = part.vectors()
         out_ids[offset : offset + n] = part.datapoint_ids
         out_datasets[offset : offset + n] = part.dataset_id
         offset += n

@@ -1,8 +1,13 @@
-"""Reading vectors back in bulk, as Arrow record batches (one per stored chunk)."""
+"""Reading vectors back in bulk: an Arrow IPC stream, or raw little-endian arrays.
+
+Both are streamed from one snapshot of the space taken before the first byte, so the row
+count (and, for raw, the body length) are known up front and stay true while streaming.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,17 +19,58 @@ from sqlalchemy.orm import Session
 from chroma.core import wire
 from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
-from chroma.db.vectors import iter_space, space_size
+from chroma.db.vectors import ChunkSlice, repeatable_read, snapshot_space, space_size
 from chroma.services import catalog
 
 
 @dataclass
 class VectorExport:
-    """A resolved read: the schema and row count are known before the first batch."""
+    """A resolved read: schema, row count and dataset names are known before any data."""
 
     schema: pa.Schema
     rows: int
-    batches: Iterator[pa.RecordBatch]
+    dimension: int
+    datasets: dict[int, str]
+    """dataset id -> name, for the ids the raw format sends."""
+    _chunks: list[ChunkSlice]
+    _session: Session
+    _exit: ExitStack
+    _with_keys: bool
+
+    def record_batches(self) -> Iterator[pa.RecordBatch]:
+        """One Arrow record batch per stored chunk; closes the snapshot at the end."""
+        with self._exit:
+            for part in self._chunks:
+                n = len(part.datapoint_ids)
+                flat = pa.array(np.ascontiguousarray(part.vectors()).reshape(-1))
+                columns = [
+                    pa.array(part.datapoint_ids),
+                    pa.array(np.full(n, self.datasets[part.dataset_id], dtype=object), pa.string()),
+                    pa.FixedSizeListArray.from_arrays(flat, self.dimension),
+                ]
+                if self._with_keys:
+                    keys = _keys_for(self._session, part.datapoint_ids)
+                    columns.insert(2, pa.array(keys, pa.string()))
+                yield pa.RecordBatch.from_arrays(columns, schema=self.schema)
+
+    @property
+    def raw_length(self) -> int:
+        return self.rows * (self.dimension * 4 + 8 + 8)
+
+    def raw_parts(self) -> Iterator[memoryview]:
+        """The raw body: all vectors (float32, row-major), then all datapoint ids (int64),
+        then all dataset ids (int64), little-endian. Closes the snapshot at the end."""
+        with self._exit:
+            for part in self._chunks:
+                yield np.ascontiguousarray(part.vectors()).data.cast("B")
+            for part in self._chunks:
+                yield np.ascontiguousarray(part.datapoint_ids).data.cast("B")
+            for part in self._chunks:
+                dataset = np.full(len(part.datapoint_ids), part.dataset_id, dtype="<i8")
+                yield dataset.data.cast("B")
+
+    def close(self) -> None:
+        self._exit.close()
 
 
 def space_info(store: Store, *, project: str, space: str) -> dict[str, Any]:
@@ -47,47 +93,44 @@ def export_vectors(
     datasets: list[str] | None = None,
     with_keys: bool = True,
 ) -> VectorExport:
-    """Resolve names now (so an unknown name fails before streaming), stream lazily."""
-    with store.read() as session:
+    """Resolve names (an unknown one fails before streaming) and snapshot the space.
+
+    The returned export holds a read session until its stream is consumed or ``close``d.
+    """
+    exit_stack = ExitStack()
+    try:
+        session = exit_stack.enter_context(store.read())
+        repeatable_read(session)
         proj = catalog.get_project(session, project)
         sp = catalog.get_space(session, proj, space)
-        all_datasets = {
-            d.id: d.name
-            for d in session.scalars(select(Dataset).where(Dataset.project_id == proj.id))
-        }
-        if datasets is None:
-            dataset_ids = None
-        else:
+        query = select(Dataset.id, Dataset.name).where(Dataset.project_id == proj.id)
+        names: dict[int, str] = dict(session.execute(query).all())
+        dataset_ids = None
+        if datasets is not None:
             dataset_ids = [catalog.get_dataset(session, proj, name).id for name in datasets]
-        rows = space_size(session, sp.id, dataset_ids)
-        space_id, dimension = sp.id, sp.dimension
-
+        chunks = snapshot_space(
+            store, session, space_id=sp.id, dimension=sp.dimension, dataset_ids=dataset_ids
+        )
+    except BaseException:
+        exit_stack.close()
+        raise
     fields = [
         pa.field("datapoint_id", pa.int64()),
         pa.field("dataset", pa.string()),
-        pa.field(wire.VECTOR, wire.vector_type(dimension)),
+        pa.field(wire.VECTOR, wire.vector_type(sp.dimension)),
     ]
     if with_keys:
         fields.insert(2, pa.field(wire.KEY, pa.string()))
-    schema = pa.schema(fields)
-
-    def batches() -> Iterator[pa.RecordBatch]:
-        with store.read() as session:
-            for part in iter_space(
-                store, session, space_id=space_id, dimension=dimension, dataset_ids=dataset_ids
-            ):
-                n = len(part.datapoint_ids)
-                flat = pa.array(np.ascontiguousarray(part.vectors).reshape(-1))
-                columns = [
-                    pa.array(part.datapoint_ids),
-                    pa.array(np.full(n, all_datasets[part.dataset_id], dtype=object), pa.string()),
-                    pa.FixedSizeListArray.from_arrays(flat, dimension),
-                ]
-                if with_keys:
-                    columns.insert(2, pa.array(_keys_for(session, part.datapoint_ids), pa.string()))
-                yield pa.RecordBatch.from_arrays(columns, schema=schema)
-
-    return VectorExport(schema=schema, rows=rows, batches=batches())
+    return VectorExport(
+        schema=pa.schema(fields),
+        rows=sum(len(part.datapoint_ids) for part in chunks),
+        dimension=sp.dimension,
+        datasets=names,
+        _chunks=chunks,
+        _session=session,
+        _exit=exit_stack,
+        _with_keys=with_keys,
+    )
 
 
 def _keys_for(session: Session, ids: np.ndarray) -> list[str]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
+import orjson
 import pyarrow as pa
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
@@ -47,16 +50,39 @@ async def read_vectors(
     project: str = Query(...),
     space: str = Query(...),
     dataset: list[str] | None = Query(None, description="limit to these datasets"),
-    keys: bool = Query(True, description="include each datapoint's client key"),
+    keys: bool = Query(True, description="include each datapoint's client key (arrow only)"),
+    format: Literal["arrow", "raw"] = Query(
+        "arrow",
+        description="arrow: an Arrow IPC stream; raw: float32 vectors, then int64 datapoint "
+        "ids, then int64 dataset ids (names in x-chroma-datasets), with a Content-Length",
+    ),
 ) -> StreamingResponse:
     store = request.app.state.store
     export = await run_in_threadpool(
-        export_vectors, store, project=project, space=space, datasets=dataset, with_keys=keys
+        export_vectors,
+        store,
+        project=project,
+        space=space,
+        datasets=dataset,
+        with_keys=keys and format == "arrow",
     )
+    headers = {"x-chroma-rows": str(export.rows), "x-chroma-dimension": str(export.dimension)}
+    cleanup = BackgroundTask(export.close)  # also when the stream never starts
+    if format == "raw":
+        headers["content-length"] = str(export.raw_length)
+        names = {str(id_): name for id_, name in export.datasets.items()}
+        headers["x-chroma-datasets"] = quote(orjson.dumps(names).decode())
+        return StreamingResponse(
+            export.raw_parts(),
+            media_type="application/octet-stream",
+            headers=headers,
+            background=cleanup,
+        )
     return StreamingResponse(
-        stream_batches(export.schema, export.batches),
+        stream_batches(export.schema, export.record_batches()),
         media_type=ARROW_STREAM_MEDIA_TYPE,
-        headers={"x-chroma-rows": str(export.rows)},
+        headers=headers,
+        background=cleanup,
     )
 
 
