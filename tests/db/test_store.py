@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 import numpy as np
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -14,7 +15,7 @@ from sqlalchemy import text
 from chroma.db.migrate import current_revision, upgrade
 from chroma.db.models import Base
 from chroma.db.store import open_store
-from chroma.db.vectors import add_chunk, read_space, sweep_orphan_segments
+from chroma.db.vectors import add_chunk, read_space, staged_vectors, sweep_orphan_segments
 from chroma.services import catalog
 
 
@@ -62,23 +63,30 @@ def _datapoints(store, dataset_id: int, n: int) -> np.ndarray:
     return np.array(ids, dtype=np.int64)
 
 
+def _add(store, session, staged, dataset_id: int, space_id: int, ids: np.ndarray) -> None:
+    add_chunk(
+        session,
+        staged,
+        space_id=space_id,
+        dataset_id=dataset_id,
+        datapoint_ids=ids,
+        existing_ids=[],
+        store=store,
+    )
+
+
 def test_a_rolled_back_chunk_leaves_no_segment_file(store) -> None:
     dataset_id, space_id = _space(store)
     ids = _datapoints(store, dataset_id, 3)
-    try:
-        with store.write() as session:
-            add_chunk(
-                store,
-                session,
-                space_id=space_id,
-                dataset_id=dataset_id,
-                datapoint_ids=ids,
-                vectors=np.ones((3, 4), np.float32),
-                existing_ids=[],
-            )
+    vectors = np.ones((3, 4), np.float32)
+
+    def write_then_fail() -> None:
+        with staged_vectors(store, vectors) as staged, store.write() as session:
+            _add(store, session, staged, dataset_id, space_id, ids)
             raise RuntimeError("abort after the file was written")
-    except RuntimeError:
-        pass
+
+    with pytest.raises(RuntimeError, match="abort"):
+        write_then_fail()
     if store.vector_dir is not None:
         assert list(store.vector_dir.glob("*.f32")) == []
     with store.read() as session:
@@ -90,16 +98,8 @@ def test_orphan_segments_are_swept_only_when_old(store) -> None:
         return
     dataset_id, space_id = _space(store)
     ids = _datapoints(store, dataset_id, 2)
-    with store.write() as session:
-        add_chunk(
-            store,
-            session,
-            space_id=space_id,
-            dataset_id=dataset_id,
-            datapoint_ids=ids,
-            vectors=np.ones((2, 4), np.float32),
-            existing_ids=[],
-        )
+    with staged_vectors(store, np.ones((2, 4), np.float32)) as staged, store.write() as session:
+        _add(store, session, staged, dataset_id, space_id, ids)
     fresh = store.vector_dir / "fresh-orphan.f32"
     old = store.vector_dir / "old-orphan.f32"
     fresh.write_bytes(b"x")
@@ -119,16 +119,8 @@ def test_vectors_stored_inline_in_the_database_round_trip(settings) -> None:
         dataset_id, space_id = _space(store)
         ids = _datapoints(store, dataset_id, 5)
         vectors = np.arange(20, dtype=np.float32).reshape(5, 4)
-        with store.write() as session:
-            add_chunk(
-                store,
-                session,
-                space_id=space_id,
-                dataset_id=dataset_id,
-                datapoint_ids=ids,
-                vectors=vectors,
-                existing_ids=[],
-            )
+        with staged_vectors(store, vectors) as staged, store.write() as session:
+            _add(store, session, staged, dataset_id, space_id, ids)
         with store.read() as session:
             back = read_space(store, session, space_id=space_id, dimension=4)
         assert np.array_equal(back.vectors, vectors)

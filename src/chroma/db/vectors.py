@@ -7,8 +7,8 @@ is deleted. There is no row per vector anywhere (ADR 0002).
 
 A chunk's bytes live inline in ``embedding_chunk.vectors`` or in a segment file under
 ``<data_dir>/vectors``. A segment file is written and fsynced *before* the transaction that
-references it commits, and removed if that transaction rolls back, so the database row is
-the commit point: a crash leaves at most an unreferenced file, which
+references it commits (:func:`staged_vectors`), and removed if that transaction fails, so
+the database row is the commit point: a crash leaves at most an unreferenced file, which
 :func:`sweep_orphan_segments` removes at the next start.
 """
 
@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -79,50 +80,81 @@ def remove_segments_after_commit(store: Store, session: Session, names: Iterable
     event.listen(session, "after_commit", _remove, once=True)
 
 
+# Segment writes wait on the disk, not the GIL: a small shared pool runs them.
+_SEGMENT_WRITERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chroma-segment")
+
+
+class StagedVectors:
+    """A chunk's bytes on their way to storage, started before its transaction.
+
+    With segment files the write and fsync run on another thread while the batch waits for
+    the database's write lock and inserts its rows; inline, the bytes are simply kept.
+    """
+
+    def __init__(self, store: Store, vectors: npt.NDArray[np.float32]) -> None:
+        self.vectors = np.ascontiguousarray(vectors, dtype=F32)
+        self.path: Path | None = None
+        self._written: Future[None] | None = None
+        if store.vector_dir is not None:
+            self.path = store.vector_dir / f"{uuid.uuid4().hex}.f32"
+            self._written = _SEGMENT_WRITERS.submit(_write_segment, self.path, self.vectors)
+
+    def attach(self, chunk: EmbeddingChunk) -> None:
+        """Point the chunk at the bytes; for a file, only once it is durably on disk."""
+        if self._written is None:
+            chunk.vectors = self.vectors.tobytes()
+            return
+        assert self.path is not None
+        self._written.result()  # re-raises a failed write, which rolls the batch back
+        chunk.file_name = self.path.name
+
+    def discard(self) -> None:
+        if self._written is not None and self.path is not None:
+            wait([self._written])
+            self.path.unlink(missing_ok=True)
+
+
+@contextmanager
+def staged_vectors(store: Store, vectors: npt.NDArray[np.float32]) -> Iterator[StagedVectors]:
+    """Stage ``vectors``; if the block fails (the transaction inside it included), the
+    staged file is removed. Wrap the write transaction in it, not the other way round."""
+    staged = StagedVectors(store, vectors)
+    try:
+        yield staged
+    except BaseException:
+        staged.discard()
+        raise
+
+
 def add_chunk(
-    store: Store,
     session: Session,
+    staged: StagedVectors,
     *,
     space_id: int,
     dataset_id: int,
     datapoint_ids: npt.NDArray[np.int64],
-    vectors: npt.NDArray[np.float32],
     existing_ids: list[int],
+    store: Store,
 ) -> int:
-    """Write one chunk holding the current vector of each of ``datapoint_ids`` in the space.
+    """Record one chunk holding the current vector of each of ``datapoint_ids`` in the space.
 
     ``existing_ids`` are the datapoints that existed before this batch: the vectors they
     already had in this space are superseded. New datapoints cannot have any, so a batch of
     new datapoints reads no other chunk.
     """
     count = len(datapoint_ids)
-    ids = np.ascontiguousarray(datapoint_ids, dtype=I64)
+    if existing_ids:
+        _supersede(store, session, space_id, dataset_id, np.asarray(existing_ids, I64))
     chunk = EmbeddingChunk(
         space_id=space_id,
         dataset_id=dataset_id,
         count=count,
         live_count=count,
-        datapoint_ids=ids.tobytes(),
+        datapoint_ids=np.ascontiguousarray(datapoint_ids, dtype=I64).tobytes(),
     )
-    segment: Path | None = None
-    if store.vector_dir is not None:
-        segment = store.vector_dir / f"{uuid.uuid4().hex}.f32"
-        chunk.file_name = segment.name
-        # Undo the file if the transaction that references it does not commit.
-        event.listen(
-            session, "after_rollback", lambda _s: segment.unlink(missing_ok=True), once=True
-        )
-    else:
-        chunk.vectors = np.ascontiguousarray(vectors, dtype=F32).tobytes()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # The segment write and fsync release the GIL: overlap them with the database work.
-        written = pool.submit(_write_segment, segment, vectors) if segment else None
-        if existing_ids:
-            _supersede(store, session, space_id, dataset_id, np.asarray(existing_ids, I64))
-        session.add(chunk)
-        session.flush()
-        if written is not None:
-            written.result()  # re-raises a failed write, which rolls the batch back
+    staged.attach(chunk)
+    session.add(chunk)
+    session.flush()
     return chunk.id
 
 
@@ -181,10 +213,13 @@ class ChunkSlice:
 
     dataset_id: int
     datapoint_ids: npt.NDArray[np.int64]
-    _read: Callable[[], npt.NDArray[np.float32]]
+    _read: Callable[[], npt.NDArray[np.float32]] | None
 
     def vectors(self) -> npt.NDArray[np.float32]:
-        return self._read()
+        """The live vectors; once per slice (the map is let go, keeping RSS flat)."""
+        assert self._read is not None, "a chunk slice's vectors are read once"
+        read, self._read = self._read, None
+        return read()
 
 
 def space_size(session: Session, space_id: int, dataset_ids: list[int] | None = None) -> int:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from chroma.db import bulk
 from chroma.db.models import DatapointImage, Dataset, utcnow
 from chroma.db.store import Store
-from chroma.db.vectors import add_chunk
+from chroma.db.vectors import add_chunk, staged_vectors
 from chroma.services import catalog
 from chroma.services.ingest_batch import IngestBatch
 
@@ -52,7 +52,7 @@ def ingest(
     space_model: str | None = None,
     space_layer: str | None = None,
 ) -> IngestResult:
-    with store.write() as session:
+    with staged_vectors(store, batch.vectors) as staged, store.write() as session:
         if create:
             proj = catalog.ensure_project(session, project)
             ds = catalog.ensure_dataset(session, proj, dataset)
@@ -85,13 +85,13 @@ def ingest(
         _update_existing(session, batch, old_rows, row_ids, now)
         _write_images(session, batch, row_ids, replaced=[int(row_ids[r]) for r in old_rows])
         add_chunk(
-            store,
             session,
+            staged,
             space_id=sp.id,
             dataset_id=ds.id,
             datapoint_ids=row_ids,
-            vectors=batch.vectors,
             existing_ids=[int(row_ids[r]) for r in old_rows],
+            store=store,
         )
         return IngestResult(
             project_id=proj.id,
