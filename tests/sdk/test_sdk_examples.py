@@ -31,3 +31,22 @@ run.log([[1.0, 2.0]] * 3)
 """
     subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
     assert len(chroma.read_vectors("atexit", "s", url=local_server.url)) == 3
+
+
+def test_the_readme_example_runs_as_written(local_server: Any) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "chroma.init(" in example
+    environment = {"CHROMA_URL": local_server.url, "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("(1000, 64)")
