@@ -26,6 +26,9 @@ import pyarrow as pa
 
 ARROW_STREAM_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
 
+END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+"""The marker closing an Arrow IPC stream (after the schema and record batch messages)."""
+
 KEY = "key"
 VECTOR = "vector"
 OPTIONAL_COLUMNS: dict[str, pa.DataType] = {

