@@ -92,6 +92,9 @@ def run(
         )
     # Imported here: the server takes seconds to import, and `chroma --help` should not wait.
     from chroma.server.app import create_app
+    from chroma.server.process import keep_large_buffers
+
+    keep_large_buffers()
 
     with database_errors(settings):
         store = open_store(settings)  # migrates to head

@@ -1,0 +1,39 @@
+"""Settings for a process whose job is to serve Chroma (called by ``chroma application run``).
+
+Every ingest batch passes through a few buffers of ~15 MB (the request body, its Arrow
+view, the segment write). glibc hands each such buffer out as a fresh ``mmap`` and returns
+it on free, so every batch pays page faults on ~50 MB of new memory; on the 2-core VM this
+was measured at 22 ms per 15 MB buffer, against 5 ms when the memory is reused. Raising the
+mmap and trim thresholds keeps freed buffers in the heap for the next batch. Peak RSS is
+unchanged (the same buffers exist at the same time); memory is simply not given back
+between batches. Not done in the SDK: a library does not tune its host's allocator.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 64 << 20
+TRIM_THRESHOLD_BYTES = 256 << 20
+
+
+def keep_large_buffers() -> bool:
+    """Ask glibc to reuse large freed buffers; False where there is no glibc (musl, macOS)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(
+        mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    )
