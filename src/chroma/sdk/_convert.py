@@ -288,6 +288,12 @@ def to_metadata(values: object, where: str, rows: int) -> pa.Array:
             )
         values = values.to_dict("records")
     seq = _sequence(values, where, rows)
+    if all(type(item) is dict for item in seq):
+        try:  # the common case in one comprehension; errors are located by the loop below
+            fast = [orjson.dumps(item, default=_json_default, option=_JSON_OPTIONS) for item in seq]
+            return pa.array(fast, pa.binary()).cast(pa.string())
+        except TypeError:
+            pass
     encoded: list[bytes | None] = []
     for row, item in enumerate(seq):
         if item is None:

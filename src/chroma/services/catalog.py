@@ -51,11 +51,19 @@ def _insert_ignoring_conflict(session: Session, model: type, values: dict[str, o
 
 
 def ensure_project(session: Session, name: str) -> Project:
+    found = session.scalar(select(Project).where(Project.name == name))
+    if found is not None:  # every batch after the first: one query, no write
+        return found
     _insert_ignoring_conflict(session, Project, {"name": check_name("project", name)})
     return get_project(session, name)
 
 
 def ensure_dataset(session: Session, project: Project, name: str) -> Dataset:
+    found = session.scalar(
+        select(Dataset).where(Dataset.project_id == project.id, Dataset.name == name)
+    )
+    if found is not None:
+        return found
     values = {"project_id": project.id, "name": check_name("dataset", name)}
     _insert_ignoring_conflict(session, Dataset, values)
     return get_dataset(session, project, name)
@@ -72,6 +80,10 @@ def ensure_space(
     """The space, created with ``dimension`` if new; a fixed dimension never changes."""
     if dimension < 1:
         raise InvalidInput("a space needs vectors of at least one dimension", where="vector")
+    found = session.scalar(select(Space).where(Space.project_id == project.id, Space.name == name))
+    if found is not None:
+        check_dimension(found, dimension)
+        return found
     values = {
         "project_id": project.id,
         "name": check_name("space", name),
