@@ -11,6 +11,7 @@ Not a test: run on demand (`make bench-ingest`, or `.venv/bin/python benchmarks/
 - the time to read all vectors of the space back into one numpy array through the SDK, in
   a fresh process (as a notebook would), next to allocating and touching an array of the
   same size in that process (this VM's page faults alone cost ~0.3-2.8 s for 1.5 GB),
+- the store layer's own read of the space into one array (no HTTP), in a fresh process,
 - the server's peak RSS (VmHWM).
 
 Targets (issue 2): >= 75,000 vectors/s on SQLite, read-back < 2 s, server RSS < 1.5 GB.
@@ -55,6 +56,7 @@ class Result:
     ratio_to_floor: float
     read_back_seconds: float
     read_back_alloc_floor_seconds: float
+    store_read_seconds: float
     server_peak_rss_mb: float
 
 
@@ -133,6 +135,33 @@ print(read, alloc)
 """
 
 
+READ_STORE = """
+import sys, time
+from chroma.db.store import open_store
+from chroma.db.vectors import read_space
+from chroma.services import catalog
+from chroma.settings import Settings
+settings = Settings(data_dir=sys.argv[1], database_url=sys.argv[2] or None)
+store = open_store(settings, migrate=False)
+with store.read() as session:
+    space = catalog.get_space(session, catalog.get_project(session, "bench"), "mixture")
+    start = time.perf_counter()
+    got = read_space(store, session, space_id=space.id, dimension=space.dimension)
+    print(time.perf_counter() - start, len(got.vectors))
+"""
+
+
+def store_read_in_fresh_process(data_dir: Path, database_url: str | None) -> float:
+    """The store layer's own read of the whole space (what jobs use), without HTTP."""
+    result = subprocess.run(
+        [sys.executable, "-c", READ_STORE, str(data_dir), database_url or ""],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return float(result.stdout.split()[0])
+
+
 def read_back_in_fresh_process(url: str, n: int) -> tuple[float, float, np.ndarray]:
     """Time ``chroma.read_vectors`` of the whole space in a new interpreter."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,6 +209,7 @@ def run_one(database: str, url_db: str | None, data_dir: Path, data, floor: floa
     finally:
         process.terminate()
         process.wait(timeout=60)
+    store_read = store_read_in_fresh_process(data_dir, url_db)
     return Result(
         database=database,
         vectors=n,
@@ -189,6 +219,7 @@ def run_one(database: str, url_db: str | None, data_dir: Path, data, floor: floa
         ratio_to_floor=round(seconds / floor, 2),
         read_back_seconds=round(read_seconds, 2),
         read_back_alloc_floor_seconds=round(alloc_seconds, 2),
+        store_read_seconds=round(store_read, 2),
         server_peak_rss_mb=round(rss),
     )
 
@@ -223,12 +254,12 @@ def main() -> None:
 
     print()
     header = f"{'database':<11}{'vectors/s':>11}{'x floor':>9}{'read back':>11}"
-    print(header + f"{'(alloc)':>9}{'server RSS':>12}")
+    print(header + f"{'(alloc)':>9}{'store read':>12}{'server RSS':>12}")
     for r in results:
         print(
             f"{r.database:<11}{r.vectors_per_second:>11,}{r.ratio_to_floor:>9.2f}"
             f"{r.read_back_seconds:>10.2f}s{r.read_back_alloc_floor_seconds:>8.2f}s"
-            f"{r.server_peak_rss_mb:>9,.0f} MB"
+            f"{r.store_read_seconds:>11.2f}s{r.server_peak_rss_mb:>9,.0f} MB"
         )
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import httpx
 from alembic.script import ScriptDirectory
 
 from chroma.db.migrate import MIGRATIONS
+from live_server import free_port
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("chroma")
 START_TIMEOUT_S = 30
@@ -27,12 +27,6 @@ def head_revision() -> str:
     head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
     assert head is not None
     return head
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from chroma_cli import Chroma, free_port
+from chroma_cli import Chroma
 
 from chroma.cli.application import is_loopback
 from chroma.server.static import STATIC_DIR
+from live_server import free_port
 
 
 @pytest.mark.slow

@@ -7,70 +7,34 @@ share one session-wide SQLite server instead of starting one per test and dialec
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 import chroma
 from chroma.db.store import open_store
-from chroma.server.app import create_app
 from chroma.settings import Settings
+from live_server import LiveServer
 
 MakeRun = Callable[..., chroma.Run]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Server:
-    def __init__(self, settings: Settings) -> None:
-        self.store = open_store(settings)
-        self.url = f"http://127.0.0.1:{_free_port()}"
-        config = uvicorn.Config(
-            create_app(settings, store=self.store),
-            host="127.0.0.1",
-            port=int(self.url.rsplit(":", 1)[1]),
-            log_level="warning",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("test server did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-        self.store.dispose()
-
-
 @pytest.fixture(scope="session")
-def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
+def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One SQLite server for tests that never get past local checks."""
-    with _Server(Settings(data_dir=tmp_path_factory.mktemp("sdk-local"))) as live:
+    store = open_store(Settings(data_dir=tmp_path_factory.mktemp("sdk-local")))
+    with LiveServer(store, owns_store=True) as live:
         yield live
 
 
 @pytest.fixture
-def token_server(tmp_path: Path) -> Iterator[_Server]:
+def token_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A SQLite server that wants the bearer token ``s3cret``."""
-    with _Server(Settings(data_dir=tmp_path / "data", auth_token="s3cret")) as live:
+    store = open_store(Settings(data_dir=tmp_path / "data", auth_token="s3cret"))
+    with LiveServer(store, owns_store=True) as live:
         yield live
 
 
@@ -99,7 +63,7 @@ def make_run(server: Any) -> Iterator[MakeRun]:
 
 
 @pytest.fixture
-def make_local_run(local_server: _Server) -> Iterator[MakeRun]:
+def make_local_run(local_server: LiveServer) -> Iterator[MakeRun]:
     """``make_run`` on the shared SQLite server."""
     yield from _runs(local_server.url)
 
