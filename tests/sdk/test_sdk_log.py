@@ -228,3 +228,21 @@ def test_batches_sharing_keys_are_applied_in_logging_order(make_run: MakeRun) ->
     assert len(frame) == 32
     vectors = run.vectors()
     assert vectors.vectors[vectors.keys.index("a")].tolist() == [29.0, 29.0]
+
+
+def test_wide_vectors_are_sent_in_smaller_batches(
+    make_run: MakeRun, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import func
+
+    from chroma.db.models import EmbeddingChunk
+    from chroma.sdk import _run
+
+    monkeypatch.setattr(_run, "MAX_BATCH_VECTOR_BYTES", 2 * 8 * 4)  # two rows of dim 8
+    run = make_run(batch_size=1000)
+    run.log(np.ones((5, 8), dtype=np.float32))
+    run.flush()
+    assert run.inserted == 5
+    with store.read() as session:
+        chunks = session.scalar(select(func.count()).select_from(EmbeddingChunk))
+    assert chunks == 3  # 2 + 2 + 1 rows

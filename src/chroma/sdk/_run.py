@@ -23,12 +23,16 @@ if TYPE_CHECKING:
 
 _open_runs: set[Run] = set()
 
+# Batches of wide vectors get fewer rows: memory stays bounded (several batches are queued
+# or in flight) and requests stay far below the server's size limit (1 GiB by default).
+MAX_BATCH_VECTOR_BYTES = 64 << 20
+
 
 class Run:
     """Rows logged into one dataset and space of a project; made by :func:`chroma.init`.
 
-    ``log`` checks and buffers rows; full batches go to the server on one background
-    thread, so your code and the network overlap. A failure of a background send is
+    ``log`` checks and buffers rows; full batches go to the server on background
+    threads, so your code and the network overlap. A failure of a background send is
     raised by your next call to ``log``, ``flush`` or ``close``.
 
     Attributes:
@@ -232,8 +236,17 @@ class Run:
             self._buffer(rows)
             return rows.keys
 
+    @property
+    def _rows_per_batch(self) -> int:
+        """``batch_size``, capped so one batch's vectors stay under MAX_BATCH_VECTOR_BYTES."""
+        if self._dimension is None:
+            return self._batch_size
+        cap = MAX_BATCH_VECTOR_BYTES // (4 * self._dimension)
+        return max(1, min(self._batch_size, cap))
+
     def _buffer(self, rows: Rows) -> None:
         columns = frozenset(rows.columns)
+        per_batch = self._rows_per_batch
         # A batch carries one set of columns (absent ones keep stored values on the server)
         # and each key at most once (the server refuses repeats): otherwise start a new one.
         if self._pending and (
@@ -242,14 +255,14 @@ class Run:
             self._seal()
         start = 0
         while start < len(rows):
-            take = min(self._batch_size - self._pending_rows, len(rows) - start)
+            take = min(per_batch - self._pending_rows, len(rows) - start)
             piece = rows if take == len(rows) else rows.slice(start, start + take)
             self._pending.append(piece)
             self._pending_rows += take
             self._pending_keys.update(piece.keys)
             self._pending_columns = columns
             start += take
-            if self._pending_rows >= self._batch_size:
+            if self._pending_rows >= per_batch:
                 self._seal()
 
     def _seal(self) -> None:
