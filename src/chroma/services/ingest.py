@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from chroma.db import bulk
-from chroma.db.models import DatapointImage, Dataset, utcnow
+from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import add_chunk, staged_vectors
 from chroma.services import catalog
@@ -53,44 +53,33 @@ def ingest(
     space_layer: str | None = None,
 ) -> IngestResult:
     with staged_vectors(store, batch.vectors) as staged, store.write() as session:
-        if create:
-            proj = catalog.ensure_project(session, project)
-            ds = catalog.ensure_dataset(session, proj, dataset)
-            sp = catalog.ensure_space(
-                session, proj, space, batch.dimension, model=space_model, layer=space_layer
-            )
-        else:
-            proj = catalog.get_project(session, project)
-            ds = catalog.get_dataset(session, proj, dataset)
-            sp = catalog.get_space(session, proj, space)
-            catalog.check_dimension(sp, batch.dimension)
-
+        proj, ds, sp = _targets(
+            session, batch, project, dataset, space, create, space_model, space_layer
+        )
         if session.get_bind().dialect.name == "postgresql":
             # Ingests into one dataset take turns (SQLite's write lock does this for every
             # write): two batches with the same new keys, or re-logging the same vectors,
             # would otherwise race between the key lookup and the commit.
             session.execute(select(Dataset.id).where(Dataset.id == ds.id).with_for_update())
         existing = bulk.lookup_keys(session, ds.id, batch.keys)
+        old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
         new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
-        new_ids = bulk.allocate_ids(session, "datapoint", len(new_rows))
         row_ids = np.empty(len(batch), dtype=np.int64)
-        for row, key in enumerate(batch.keys):
-            if key in existing:
-                row_ids[row] = existing[key]
-        row_ids[new_rows] = new_ids
+        row_ids[old_rows] = [existing[batch.keys[row]] for row in old_rows]
+        row_ids[new_rows] = bulk.allocate_ids(session, "datapoint", len(new_rows))
+        old_ids = row_ids[old_rows].tolist()
 
         now = bulk.datetime_for_driver(session, utcnow())
-        _insert_new(session, batch, ds.id, new_rows, new_ids, now)
-        old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
+        _insert_new(session, batch, ds.id, new_rows, row_ids[new_rows].tolist(), now)
         _update_existing(session, batch, old_rows, row_ids, now)
-        _write_images(session, batch, row_ids, replaced=[int(row_ids[r]) for r in old_rows])
+        _write_images(session, batch, row_ids, replaced=old_ids)
         add_chunk(
             session,
             staged,
             space_id=sp.id,
             dataset_id=ds.id,
             datapoint_ids=row_ids,
-            existing_ids=[int(row_ids[r]) for r in old_rows],
+            existing_ids=old_ids,
             store=store,
         )
         return IngestResult(
@@ -100,6 +89,31 @@ def ingest(
             inserted=len(new_rows),
             updated=len(old_rows),
         )
+
+
+def _targets(
+    session: Session,
+    batch: IngestBatch,
+    project: str,
+    dataset: str,
+    space: str,
+    create: bool,
+    space_model: str | None,
+    space_layer: str | None,
+) -> tuple[Project, Dataset, Space]:
+    """The batch's project, dataset and space; created on first use when ``create``."""
+    if create:
+        proj = catalog.ensure_project(session, project)
+        ds = catalog.ensure_dataset(session, proj, dataset)
+        sp = catalog.ensure_space(
+            session, proj, space, batch.dimension, model=space_model, layer=space_layer
+        )
+        return proj, ds, sp
+    proj = catalog.get_project(session, project)
+    ds = catalog.get_dataset(session, proj, dataset)
+    sp = catalog.get_space(session, proj, space)
+    catalog.check_dimension(sp, batch.dimension)
+    return proj, ds, sp
 
 
 def _insert_new(
