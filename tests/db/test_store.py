@@ -17,6 +17,7 @@ from chroma.db.models import Base
 from chroma.db.store import open_store
 from chroma.db.vectors import add_chunk, read_space, staged_vectors, sweep_orphan_segments
 from chroma.services import catalog
+from chroma.settings import Settings
 
 
 def test_migrations_build_exactly_the_models(store) -> None:
@@ -30,9 +31,16 @@ def test_upgrade_is_idempotent_and_at_head(store) -> None:
     assert current_revision(store) == "0001"
 
 
-def test_sqlite_is_wal_durable_and_enforces_foreign_keys(store) -> None:
-    if not store.is_sqlite:
-        return
+@pytest.fixture
+def sqlite_store(tmp_path):
+    """SQLite only, for what only SQLite has (pragmas, segment files by default)."""
+    store = open_store(Settings(data_dir=tmp_path / "sqlite"))
+    yield store
+    store.dispose()
+
+
+def test_sqlite_is_wal_durable_and_enforces_foreign_keys(sqlite_store) -> None:
+    store = sqlite_store
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL, never OFF
@@ -93,9 +101,9 @@ def test_a_rolled_back_chunk_leaves_no_segment_file(store) -> None:
         assert read_space(store, session, space_id=space_id, dimension=4).vectors.shape == (0, 4)
 
 
-def test_orphan_segments_are_swept_only_when_old(store) -> None:
-    if store.vector_dir is None:
-        return
+def test_orphan_segments_are_swept_only_when_old(sqlite_store) -> None:
+    store = sqlite_store
+    assert store.vector_dir is not None
     dataset_id, space_id = _space(store)
     ids = _datapoints(store, dataset_id, 2)
     with staged_vectors(store, np.ones((2, 4), np.float32)) as staged, store.write() as session:
