@@ -51,6 +51,13 @@ def read_stream(content: bytes) -> pa.Table:
     return pa.ipc.open_stream(pa.py_buffer(content)).read_all()
 
 
+def vectors_by_key(table: pa.Table) -> dict[str, np.ndarray]:
+    """key -> vector of a read-back table (keys are unique, so no row is lost)."""
+    keys = table.column("key").to_pylist()
+    vectors = table.column("vector").to_numpy(zero_copy_only=False)
+    return dict(zip(keys, vectors, strict=True))
+
+
 def row_counts(store: Store) -> dict[str, int]:
     """Rows in every table, plus segment files on disk: the whole visible state."""
     with store.read() as session:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from ingest_bodies import body, random_vectors, read_stream, row_counts
+from ingest_bodies import body, random_vectors, read_stream, row_counts, vectors_by_key
 
 
 def test_vectors_and_columns_round_trip_exactly(ingest, http) -> None:
@@ -59,13 +59,7 @@ def test_relogging_some_keys_replaces_only_their_vectors(ingest, http, store) ->
     assert ingest(body(relogged, replacement)).json()["updated"] == 10
 
     back = read_stream(http.get("/api/v1/vectors", params={"project": "p", "space": "s"}).content)
-    by_key = dict(
-        zip(
-            back.column("key").to_pylist(),
-            back.column("vector").to_numpy(zero_copy_only=False),
-            strict=True,
-        )
-    )
+    by_key = vectors_by_key(back)
     assert len(by_key) == back.num_rows == 100
     for i in range(100):
         expected = replacement[i // 10] if i % 10 == 0 else first[i]
@@ -124,13 +118,7 @@ def test_relogging_across_chunks_twice_keeps_one_current_vector_each(ingest, htt
     response = http.get("/api/v1/vectors", params={"project": "p", "space": "s"})
     assert response.headers["x-chroma-rows"] == "30"
     back = read_stream(response.content)
-    got = dict(
-        zip(
-            back.column("key").to_pylist(),
-            back.column("vector").to_numpy(zero_copy_only=False),
-            strict=True,
-        )
-    )
+    got = vectors_by_key(back)
     assert len(got) == back.num_rows == 30
     for key, vector in current.items():
         assert np.array_equal(got[key], vector), key

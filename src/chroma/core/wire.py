@@ -55,12 +55,22 @@ def ingest_schema(dimension: int, optional: list[str]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def read_back_schema(dimension: int) -> pa.Schema:
-    return pa.schema(
-        [
-            pa.field("datapoint_id", pa.int64()),
-            pa.field("dataset", pa.string()),
-            pa.field(KEY, pa.string()),
-            pa.field(VECTOR, vector_type(dimension)),
-        ]
-    )
+def read_back_schema(dimension: int, *, with_keys: bool = True) -> pa.Schema:
+    """The schema of ``GET /api/v1/vectors`` in Arrow form (``key`` only when asked for)."""
+    fields = [pa.field("datapoint_id", pa.int64()), pa.field("dataset", pa.string())]
+    if with_keys:
+        fields.append(pa.field(KEY, pa.string()))
+    fields.append(pa.field(VECTOR, vector_type(dimension)))
+    return pa.schema(fields)
+
+
+def first_repeat(keys: list[str]) -> tuple[int, int] | None:
+    """(first row, repeating row) of the first key that appears twice, or None."""
+    if len(set(keys)) == len(keys):
+        return None
+    seen: dict[str, int] = {}
+    for row, key in enumerate(keys):
+        if key in seen:
+            return seen[key], row
+        seen[key] = row
+    return None  # unreachable: the set was smaller

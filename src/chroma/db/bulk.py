@@ -8,14 +8,32 @@ PostgreSQL the table's sequence hands out the block.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import Dialect, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chroma.db.models import Base
+
+T = TypeVar("T")
+
+
+ID_STEP = 5000  # ids per IN list: well under SQLite's bound-parameter limit
+
+
+def in_steps(ids: Sequence[T]) -> Iterator[list[T]]:
+    """``ids`` in slices short enough for one ``IN (...)`` each."""
+    for start in range(0, len(ids), ID_STEP):
+        yield list(ids[start : start + ID_STEP])
+
+
+def dialect_insert(session: Session) -> Any:
+    """The dialect's ``insert`` (it has ``on_conflict_do_nothing``)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def allocate_ids(session: Session, table: str, count: int) -> list[int]:

@@ -223,16 +223,15 @@ def to_keys(ids: object | None, rows: int, where: str = "ids") -> list[str]:
     for row, key in enumerate(keys):
         if not key:
             raise InvalidInput("an id is missing or empty", where=f"{where}[{row}]")
-    if len(set(keys)) != len(keys):
-        seen: dict[str | None, int] = {}
-        for row, key in enumerate(keys):
-            if key in seen:
-                raise InvalidInput(
-                    f"id {key!r} appears twice (rows {seen[key]} and {row})",
-                    where=f"{where}[{row}]",
-                )
-            seen[key] = row
-    return keys  # type: ignore[return-value]
+    present: list[str] = [key for key in keys if key]  # all of them: checked just above
+    repeat = wire.first_repeat(present)
+    if repeat is not None:
+        first, row = repeat
+        raise InvalidInput(
+            f"id {present[row]!r} appears twice (rows {first} and {row})",
+            where=f"{where}[{row}]",
+        )
+    return present
 
 
 def new_keys(count: int) -> list[str]:

@@ -173,12 +173,8 @@ def _write_images(
     images = batch.columns.get("image")
     if images is None:
         return
-    for start in range(0, len(replaced), 5000):
-        session.execute(
-            delete(DatapointImage).where(
-                DatapointImage.datapoint_id.in_(replaced[start : start + 5000])
-            )
-        )
+    for part in bulk.in_steps(replaced):
+        session.execute(delete(DatapointImage).where(DatapointImage.datapoint_id.in_(part)))
     rows = [row for row, data in enumerate(images) if data is not None]
     bulk.insert_columns(
         session,

@@ -104,15 +104,13 @@ def _keys(table: pa.Table) -> list[str]:
         row = _first_true(lengths > MAX_KEY_LENGTH)
         raise InvalidInput(f"a key is longer than {MAX_KEY_LENGTH} characters", where=f"key[{row}]")
     keys: list[str] = column.to_pylist()
-    if len(set(keys)) != len(keys):
-        seen: dict[str, int] = {}
-        for row, key in enumerate(keys):
-            if key in seen:
-                raise InvalidInput(
-                    f"key {key!r} appears twice in the batch (rows {seen[key]} and {row})",
-                    where=f"key[{row}]",
-                )
-            seen[key] = row
+    repeat = wire.first_repeat(keys)
+    if repeat is not None:
+        first, row = repeat
+        raise InvalidInput(
+            f"key {keys[row]!r} appears twice in the batch (rows {first} and {row})",
+            where=f"key[{row}]",
+        )
     return keys
 
 

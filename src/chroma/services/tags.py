@@ -8,22 +8,20 @@ statements: tagging a whole filter result never loads its ids into Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import CursorResult, Select, delete, exists, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput, NotFound
+from chroma.db.bulk import dialect_insert, in_steps
 from chroma.db.models import Datapoint, Dataset, Project, Tag, datapoint_tag, utcnow
 from chroma.db.store import Store
 from chroma.services import catalog
 from chroma.services.datapoints import DatapointFilter, matching_ids
 
-ID_STEP = 5000  # ids per statement: well under SQLite's bound-parameter limit
 MAX_TAGS_PER_CALL = 100
 
 
@@ -41,21 +39,12 @@ class TagChange:
     changed: int
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
 def _check_tags(tags: Sequence[str]) -> list[str]:
     if not tags:
         raise InvalidInput("name at least one tag", where="tags")
     if len(tags) > MAX_TAGS_PER_CALL:
         raise InvalidInput(f"at most {MAX_TAGS_PER_CALL} tags per call", where="tags")
     return sorted({catalog.check_name("tag", tag) for tag in tags})
-
-
-def _steps(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), ID_STEP):
-        yield list(ids[start : start + ID_STEP])
 
 
 def _project_datapoints(project: Project) -> Select[int]:
@@ -68,7 +57,7 @@ def _project_datapoints(project: Project) -> Select[int]:
 
 def _check_ids(session: Session, project: Project, ids: list[int]) -> None:
     found: set[int] = set()
-    for part in _steps(ids):
+    for part in in_steps(ids):
         found.update(session.scalars(_project_datapoints(project).where(Datapoint.id.in_(part))))
     missing = sorted(set(ids) - found)
     if missing:
@@ -82,7 +71,7 @@ def _check_ids(session: Session, project: Project, ids: list[int]) -> None:
 def _ensure_tags(session: Session, project: Project, names: list[str]) -> None:
     now = utcnow()
     rows = [{"project_id": project.id, "name": name, "created_at": now} for name in names]
-    session.execute(_insert(session)(Tag).values(rows).on_conflict_do_nothing())
+    session.execute(dialect_insert(session)(Tag).values(rows).on_conflict_do_nothing())
 
 
 def _tag_ids(project: Project, names: list[str]) -> Select[int]:
@@ -96,7 +85,7 @@ def _link(session: Session, project: Project, selected: Select[int], names: list
         .where(Datapoint.id.in_(selected), Tag.name.in_(names))
     )
     statement = (
-        _insert(session)(datapoint_tag)
+        dialect_insert(session)(datapoint_tag)
         .from_select(["datapoint_id", "tag_id"], pairs)
         .on_conflict_do_nothing()
         # psycopg's INSERT ... SELECT rowcount is gone by the time it is asked for otherwise.
@@ -135,7 +124,7 @@ def add_tags(
         _check_ids(session, proj, ids)
         _ensure_tags(session, proj, names)
         changed = 0
-        for part in _steps(ids):
+        for part in in_steps(ids):
             changed += _link(
                 session, proj, select(Datapoint.id).where(Datapoint.id.in_(part)), names
             )
@@ -151,7 +140,7 @@ def remove_tags(
         proj = catalog.get_project(session, project)
         _check_ids(session, proj, ids)
         changed = 0
-        for part in _steps(ids):
+        for part in in_steps(ids):
             selected = select(Datapoint.id).where(Datapoint.id.in_(part))
             changed += _unlink(session, proj, selected, names)
         _drop_unused(session, proj, names)
@@ -191,7 +180,7 @@ def remove_tags_where(
 def tags_of_datapoints(session: Session, datapoint_ids: Sequence[int]) -> dict[int, list[str]]:
     """Tag names per datapoint, sorted; datapoints without tags are absent."""
     found: defaultdict[int, list[str]] = defaultdict(list)
-    for part in _steps(datapoint_ids):
+    for part in in_steps(datapoint_ids):
         query = (
             select(datapoint_tag.c.datapoint_id, Tag.name)
             .join(Tag, Tag.id == datapoint_tag.c.tag_id)

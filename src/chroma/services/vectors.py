@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.core import wire
+from chroma.db.bulk import in_steps
 from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
 from chroma.db.vectors import ChunkSlice, repeatable_read, snapshot_space, space_size
@@ -114,15 +115,8 @@ def export_vectors(
     except BaseException:
         exit_stack.close()
         raise
-    fields = [
-        pa.field("datapoint_id", pa.int64()),
-        pa.field("dataset", pa.string()),
-        pa.field(wire.VECTOR, wire.vector_type(sp.dimension)),
-    ]
-    if with_keys:
-        fields.insert(2, pa.field(wire.KEY, pa.string()))
     return VectorExport(
-        schema=pa.schema(fields),
+        schema=wire.read_back_schema(sp.dimension, with_keys=with_keys),
         rows=sum(len(part.datapoint_ids) for part in chunks),
         dimension=sp.dimension,
         datasets=names,
@@ -136,9 +130,7 @@ def export_vectors(
 def _keys_for(session: Session, ids: np.ndarray) -> list[str]:
     id_list = ids.tolist()
     by_id: dict[int, str] = {}
-    for start in range(0, len(id_list), 5000):
-        query = select(Datapoint.id, Datapoint.key).where(
-            Datapoint.id.in_(id_list[start : start + 5000])
-        )
+    for part in in_steps(id_list):
+        query = select(Datapoint.id, Datapoint.key).where(Datapoint.id.in_(part))
         by_id.update(dict(session.execute(query).all()))
     return [by_id[i] for i in id_list]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -62,13 +64,7 @@ async def ingest_batch(
             space_model=space_model,
             space_layer=space_layer,
         )
-        return {
-            "inserted": result.inserted,
-            "updated": result.updated,
-            "project_id": result.project_id,
-            "dataset_id": result.dataset_id,
-            "space_id": result.space_id,
-        }
+        return asdict(result)
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
     return await run_in_threadpool(_work)
