@@ -60,7 +60,9 @@ def settings(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     url = None
     if dialect == "postgresql":
         url = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path / "data", database_url=url)
+    # Automatic jobs after ingest have their own tests (tests/jobs); elsewhere they would
+    # start child processes that race with what a test checks.
+    return Settings(data_dir=tmp_path / "data", database_url=url, auto_jobs=False)
 
 
 @pytest.fixture

@@ -38,7 +38,18 @@ class Settings(BaseSettings):
     """Largest ingest request body the server accepts (bytes)."""
 
     job_backend: Literal["inprocess", "celery"] = "inprocess"
+    """``inprocess``: jobs run in a child process of the server (no broker needed).
+    ``celery``: jobs go to Celery workers (``chroma worker``) through ``broker_url``."""
     broker_url: str | None = None
+    """Celery broker, e.g. ``redis://127.0.0.1:6379/0`` or ``amqp://guest@127.0.0.1//``."""
+    job_workers: int = 1
+    """Jobs the in-process runner runs at once (each in its own child process)."""
+    job_heartbeat_timeout: float = 120.0
+    """Seconds without a heartbeat after which a running job's worker is taken for dead."""
+    auto_jobs: bool = True
+    """After ingest settles, update the neighbour index and the maps of the space."""
+    auto_jobs_delay: float = 5.0
+    """Seconds of ingest quiet before the automatic jobs start (debounce)."""
 
     auth_token: str | None = None
     """Bearer token required on every API call when set (set it for non-local binds)."""

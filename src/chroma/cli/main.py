@@ -1,4 +1,4 @@
-"""The ``chroma`` command: ``chroma application run``, ``chroma db upgrade`` and friends.
+"""The ``chroma`` command: ``chroma application run``, ``chroma worker``, ``chroma db upgrade``…
 
 The reference in ``docs/cli.md`` is generated from the commands' ``--help``
 (``make cli-docs``); a test fails when it is out of date.
@@ -11,6 +11,7 @@ import click
 from chroma._version import __version__
 from chroma.cli.application import application
 from chroma.cli.db import db
+from chroma.cli.worker import worker
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,6 +25,7 @@ def cli() -> None:
 
 cli.add_command(application)
 cli.add_command(db)
+cli.add_command(worker)
 
 
 def main() -> None:

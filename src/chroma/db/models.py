@@ -24,6 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -85,6 +87,8 @@ class Space(Base):
     dimension: Mapped[int] = mapped_column(Integer)
     model: Mapped[str | None] = mapped_column(String(500))
     layer: Mapped[str | None] = mapped_column(String(500))
+    metric: Mapped[str] = mapped_column(String(20), default="cosine", server_default="cosine")
+    """Distance for neighbours and projections: ``cosine`` (1 - cos) or ``l2``."""
     created_at: Mapped[datetime] = _created()
 
     project: Mapped[Project] = relationship(back_populates="spaces")
@@ -164,12 +168,22 @@ class Tag(Base):
 
 
 class Job(Base):
-    """Background work (projections, indexes, scores). The table is the truth about a job."""
+    """Background work (projections, indexes, scores). The table is the truth about a job.
+
+    ``state``: queued -> running -> succeeded | failed | cancelled. A running job's worker
+    writes ``heartbeat_at`` every few seconds; a job whose heartbeat stops is requeued while
+    ``attempts < max_attempts`` and failed after (``chroma.services.jobs.reap_lost_jobs``).
+    ``not_before`` debounces automatic jobs: more ingest pushes it later.
+    """
 
     __tablename__ = "job"
-    __table_args__ = (Index("ix_job_state", "state"),)
+    __table_args__ = (
+        Index("ix_job_state", "state"),
+        Index("ix_job_space_id_kind", "space_id", "kind"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    space_id: Mapped[int | None] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(100))
     target: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     params: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -177,8 +191,76 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     message: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     worker: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    max_attempts: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = _created()
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectionSet(Base):
+    """A 2D map of a space over some of its datasets: one (x, y) per embedding.
+
+    Coordinates live in :class:`ProjectionChunk` rows, like vectors (ADR 0002): a full
+    computation writes its chunks and flips ``state`` to ``ready`` in one transaction, so a
+    failed job leaves no half map; points placed later append chunks flagged ``placed``.
+    ``model`` holds what placement needs (e.g. PCA components), never the data.
+    """
+
+    __tablename__ = "projection_set"
+    __table_args__ = (Index("ix_projection_set_space_id", "space_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    algorithm: Mapped[str] = mapped_column(String(20))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    """The datasets mapped; ``None``: every dataset of the space, present and future."""
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    auto_place: Mapped[bool] = mapped_column(default=True, server_default=true())
+    point_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    placed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProjectionChunk(Base):
+    """Coordinates of some datapoints in one projection set: int64 ids, float32 (x, y) pairs."""
+
+    __tablename__ = "projection_chunk"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    projection_id: Mapped[int] = mapped_column(
+        ForeignKey("projection_set.id", ondelete="CASCADE"), index=True
+    )
+    count: Mapped[int] = mapped_column(Integer)
+    placed: Mapped[bool] = mapped_column(default=False)
+    datapoint_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    coords: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _created()
+
+
+class NeighbourIndex(Base):
+    """The ANN index and kNN graph of a space, as files under ``<data_dir>/indexes``.
+
+    Files are written under fresh names and this row switched to them in one transaction;
+    the old files are removed after commit. ``indexed_count`` says how many vectors the
+    index holds, so ingest knows what to add.
+    """
+
+    __tablename__ = "neighbour_index"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"), unique=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    index_file: Mapped[str | None] = mapped_column(String(200))
+    graph_file: Mapped[str | None] = mapped_column(String(200))
+    graph_k: Mapped[int] = mapped_column(Integer, default=0)
+    indexed_count: Mapped[int] = mapped_column(Integer, default=0)
+    graph_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = _created()

@@ -70,7 +70,11 @@ def _write_segment(path: Path, vectors: npt.NDArray[np.float32]) -> None:
 
 
 def remove_segments_after_commit(store: Store, session: Session, names: Iterable[str]) -> None:
-    paths = [_segment_path(store, n) for n in names]
+    remove_files_after_commit(session, [_segment_path(store, n) for n in names])
+
+
+def remove_files_after_commit(session: Session, paths: list[Path]) -> None:
+    """Unlink files once the session's transaction commits (kept if it rolls back)."""
     if not paths:
         return
 

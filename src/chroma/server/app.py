@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from chroma._version import __version__
 from chroma.db.store import Store, open_store
 from chroma.db.vectors import sweep_orphan_segments
+from chroma.jobs.runner import make_runner
 from chroma.server import errors, static
 from chroma.server.auth import install_token_auth
 from chroma.server.graphql.router import graphql_router
-from chroma.server.routes import health, ingest, read
+from chroma.server.routes import health, ingest, points, read
 from chroma.settings import Settings
 
 
@@ -27,20 +28,28 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     store = store or open_store(settings)
     sweep_orphan_segments(store)
 
+    runner = make_runner(settings, store)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        if owns_store:
-            store.dispose()
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+            if owns_store:
+                store.dispose()
 
     app = FastAPI(title="Chroma", version=__version__, lifespan=lifespan)
     app.state.store = store
     app.state.settings = settings
+    app.state.runner = runner
     errors.install(app)
     install_token_auth(app, settings.auth_token)
     app.include_router(health.router)
     app.include_router(ingest.router, prefix="/api/v1")
     app.include_router(read.router, prefix="/api/v1")
+    app.include_router(points.router, prefix="/api/v1")
     app.include_router(graphql_router(store), prefix="/graphql")
     static.mount(app)
     return app

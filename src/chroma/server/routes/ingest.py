@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from chroma.core.errors import InvalidInput, PayloadTooLarge
 from chroma.services.ingest import ingest
 from chroma.services.ingest_batch import read_arrow_stream, validate
+from chroma.services.refresh import schedule_refresh
 
 router = APIRouter()
 
@@ -64,7 +65,18 @@ async def ingest_batch(
             space_model=space_model,
             space_layer=space_layer,
         )
+        if store.settings.auto_jobs:
+            _schedule_refresh(request, result.space_id)
         return asdict(result)
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
     return await run_in_threadpool(_work)
+
+
+def _schedule_refresh(request: Request, space_id: int) -> None:
+    """Index and map the new points once ingest into the space pauses (debounced)."""
+    store, delay = request.app.state.store, request.app.state.settings.auto_jobs_delay
+    with store.write() as session:
+        job_id, new = schedule_refresh(session, space_id, delay_seconds=delay)
+    if new:
+        request.app.state.runner.submit(job_id, delay_seconds=delay)

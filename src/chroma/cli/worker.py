@@ -1,0 +1,74 @@
+"""``chroma worker``: a Celery worker that runs Chroma's background jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from chroma.cli.options import build_settings, store_options
+from chroma.cli.store import database_errors
+from chroma.db.store import open_store
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+@click.command()
+@store_options
+@click.option(
+    "--broker-url",
+    metavar="URL",
+    help="Celery broker, e.g. redis://127.0.0.1:6379/0 or amqp://guest@127.0.0.1// "
+    "[env: CHROMA_BROKER_URL; required].",
+)
+@click.option(
+    "--name",
+    default="chroma@%h",
+    show_default=True,
+    help="Worker name (%h: host name); unique per machine when several run.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default="info",
+    show_default=True,
+    help="How much the worker logs.",
+)
+def worker(
+    data_dir: Path | None,
+    database_url: str | None,
+    broker_url: str | None,
+    name: str,
+    log_level: str,
+) -> None:
+    """Run background jobs (projections, neighbour indexes) from a Celery broker.
+
+    The API server must use the same database and broker with CHROMA_JOB_BACKEND=celery.
+    A worker runs one job at a time in its own process: start several for parallel jobs.
+    Jobs of a worker that dies are requeued (or failed after their last attempt) once
+    their heartbeat stops.
+    """
+    settings = build_settings(
+        data_dir=data_dir, database_url=database_url, broker_url=broker_url, job_backend="celery"
+    )
+    if not settings.broker_url:
+        raise click.UsageError(
+            "a worker needs a broker: pass --broker-url or set CHROMA_BROKER_URL"
+        )
+    with database_errors(settings):
+        open_store(settings).dispose()  # reachable and migrated before taking jobs
+    # Imported here: Celery and the compute stack take seconds to import.
+    from chroma.jobs.celery_app import QUEUE, make_celery
+
+    app = make_celery(settings)
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={log_level.upper()}",
+            "--pool=solo",  # the job runs in this process: killing the worker kills its job
+            f"--queues={QUEUE}",
+            f"--hostname={name}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )

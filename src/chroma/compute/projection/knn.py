@@ -1,0 +1,197 @@
+"""The kNN graph a layout is built from: checked when given, computed when not.
+
+Computing one (when the caller has none) goes through :mod:`chroma.compute.neighbours`
+on a PCA reduction of the vectors to :data:`KNN_DIMS` dimensions: on 100k x 384 that cuts
+the HNSW build and queries several-fold, and a 2-D layout does not need the neighbours
+of the last few hundred dimensions. For ``cosine`` the vectors are unit-normalised first,
+so euclidean distance in the reduced space approximates the chord between unit vectors;
+distances are reported back on the cosine scale (``1 - cos = chord^2 / 2``) so that a
+computed graph and one given by the caller mean the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from sklearn.decomposition import PCA
+
+from chroma.compute import neighbours
+from chroma.core.errors import InvalidInput
+
+from .progress import Progress
+
+F32 = npt.NDArray[np.float32]
+I64 = npt.NDArray[np.int64]
+Knn = tuple[I64, F32]
+
+KNN_DIMS = 50
+"""Dimensions kept by the PCA that precedes a kNN search we run ourselves."""
+
+PCA_FIT_SAMPLE = 50_000
+"""Rows the reducing PCA is fitted on (then applied to all rows, block by block)."""
+
+EXACT_BELOW = 5_000
+"""Exact all-pairs search below this many points; an HNSW index above (all-pairs is N^2)."""
+
+HNSW_M = 12
+HNSW_EF_CONSTRUCTION = 64
+_BLOCK = 65_536
+
+
+def check_metric(metric: str) -> neighbours.Metric:
+    if metric not in neighbours.METRICS:
+        raise InvalidInput(
+            f"unknown metric {metric!r}; use one of {', '.join(neighbours.METRICS)}",
+            where="metric",
+        )
+    return metric  # type: ignore[return-value]
+
+
+def check_vectors(vectors: npt.ArrayLike, where: str = "vectors") -> F32:
+    """``vectors`` as a C-contiguous float32 ``[N, D]`` array of finite values."""
+    array = np.asarray(vectors)
+    if array.ndim != 2 or array.shape[1] < 1:
+        raise InvalidInput(
+            f"expected a 2-D array [points, dims], got shape {array.shape}", where=where
+        )
+    if not np.issubdtype(array.dtype, np.number):
+        raise InvalidInput(f"expected numbers, got {array.dtype}", where=where)
+    array = np.ascontiguousarray(array, dtype=np.float32)
+    if not np.isfinite(array).all():
+        raise InvalidInput("vectors must be finite (no NaN or infinity)", where=where)
+    return array
+
+
+def usable_knn(knn: Knn | None, n_points: int, k: int) -> Knn | None:
+    """The first ``k`` columns of a caller's graph, or None when it has fewer than ``k``.
+
+    Raises :class:`InvalidInput` (``where="knn"``) for a graph of the wrong shape or with
+    rows out of range.
+    """
+    if knn is None:
+        return None
+    rows, distances = np.asarray(knn[0]), np.asarray(knn[1])
+    if rows.ndim != 2 or rows.shape != distances.shape or len(rows) != n_points:
+        raise InvalidInput(
+            f"knn must be two [{n_points}, k] arrays (rows, distances); got "
+            f"{rows.shape} and {distances.shape}",
+            where="knn",
+        )
+    if rows.shape[1] < k:
+        return None
+    rows = np.ascontiguousarray(rows[:, :k], dtype=np.int64)
+    if len(rows) and (rows.max(initial=-1) >= n_points or rows.min(initial=0) < -1):
+        raise InvalidInput("knn rows must be -1 or rows of the vectors", where="knn")
+    distances = np.ascontiguousarray(distances[:, :k], dtype=np.float32)
+    return rows, clean_distances(rows, distances)
+
+
+def clean_distances(rows: I64, distances: F32) -> F32:
+    """Distances with missing neighbours (row -1, or inf/NaN) set to 0; never negative."""
+    bad = (rows < 0) | ~np.isfinite(distances)
+    if bad.any() or (distances < 0).any():
+        distances = np.where(bad, 0, np.maximum(distances, 0)).astype(np.float32)
+    return distances
+
+
+class Reduced:
+    """Vectors in the space the neighbour search runs in (see the module docstring)."""
+
+    def __init__(self, vectors: F32, metric: neighbours.Metric, *, seed: int = 0) -> None:
+        self.metric = metric
+        n, dim = vectors.shape
+        self.search_metric: neighbours.Metric = metric
+        if dim <= KNN_DIMS + KNN_DIMS // 4:
+            self.vectors = vectors
+            return
+        self.search_metric = "l2"
+        sample = vectors
+        if n > PCA_FIT_SAMPLE:
+            rng = np.random.default_rng(seed)
+            sample = vectors[np.sort(rng.choice(n, PCA_FIT_SAMPLE, replace=False))]
+        pca = PCA(n_components=KNN_DIMS, svd_solver="randomized", random_state=seed)
+        pca.fit(self._prepare(sample))
+        components = pca.components_.astype(np.float32)
+        shift = (pca.mean_.astype(np.float32) @ components.T).astype(np.float32)
+        out = np.empty((n, KNN_DIMS), dtype=np.float32)
+        for start in range(0, n, _BLOCK):
+            block = self._prepare(vectors[start : start + _BLOCK])
+            np.matmul(block, components.T, out=out[start : start + _BLOCK])
+            out[start : start + _BLOCK] -= shift
+        self.vectors = out
+
+    def _prepare(self, block: F32) -> F32:
+        if self.metric != "cosine":
+            return block
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        norms[norms == 0] = 1
+        return (block / norms).astype(np.float32, copy=False)
+
+    def to_metric(self, distances: F32) -> F32:
+        """Search-space distances back on the caller's metric's scale."""
+        if self.metric == "cosine" and self.search_metric == "l2":
+            return (0.5 * np.square(distances)).astype(np.float32)
+        return distances
+
+
+def build_index(
+    vectors: F32, metric: neighbours.Metric, progress: Progress | None
+) -> neighbours.AnnIndex:
+    """An HNSW index over ``vectors`` labelled by row (build parameters tuned for layouts)."""
+    return neighbours.AnnIndex.build(
+        vectors,
+        np.arange(len(vectors), dtype=np.int64),
+        metric=metric,
+        m=HNSW_M,
+        ef_construction=HNSW_EF_CONSTRUCTION,
+        progress=progress,
+    )
+
+
+def knn_graph(reduced: Reduced, k: int, progress: Progress | None = None) -> Knn:
+    """The ``k`` nearest other rows of every row of ``reduced``, distances on its metric's scale."""
+    vectors = reduced.vectors
+    n = len(vectors)
+    k = min(k, n - 1)
+    if n < EXACT_BELOW:
+        rows, distances = neighbours.knn_graph(vectors, k, metric=reduced.search_metric)
+    else:
+        index = build_index(vectors, reduced.search_metric, _part(progress, 0.0, 0.6))
+        rows, distances = neighbours.knn_graph(
+            vectors,
+            k,
+            metric=reduced.search_metric,
+            index=index,
+            row_labels=np.arange(n, dtype=np.int64),
+            ef=max(48, 2 * k),
+            progress=_part(progress, 0.6, 1.0),
+        )
+        del index
+    return rows, clean_distances(rows, reduced.to_metric(distances))
+
+
+def query(
+    index: neighbours.AnnIndex,
+    reduced: Reduced,
+    rows: npt.NDArray[np.int64],
+    k: int,
+    progress: Progress | None = None,
+) -> Knn:
+    """The ``k`` nearest indexed rows of the given ``rows`` of ``reduced`` (block by block)."""
+    out_rows = np.empty((len(rows), k), dtype=np.int64)
+    out_dist = np.empty((len(rows), k), dtype=np.float32)
+    for start in range(0, len(rows), _BLOCK):
+        stop = min(start + _BLOCK, len(rows))
+        labels, dist = index.query(reduced.vectors[rows[start:stop]], k, ef=max(48, 2 * k))
+        out_rows[start:stop] = labels
+        out_dist[start:stop] = reduced.to_metric(dist)
+        if progress is not None:
+            progress(stop / len(rows), f"neighbours of {stop:,} of {len(rows):,} points")
+    return out_rows, clean_distances(out_rows, out_dist)
+
+
+def _part(progress: Progress | None, start: float, stop: float) -> Progress | None:
+    if progress is None:
+        return None
+    outer = progress
+    return lambda f, m: outer(start + (stop - start) * f, m)

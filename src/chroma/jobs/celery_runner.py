@@ -1,0 +1,80 @@
+"""The Celery backend, seen from the API server: send job ids, watch for lost workers.
+
+A worker process that dies (SIGKILL, a lost machine) stops its job's heartbeat; the
+server's watcher thread requeues such jobs (or fails them after ``max_attempts``) and sends
+them again. Queued jobs long past due (a send lost while the broker was down) are sent
+again too: a duplicate message is harmless, since only one claim of a job can succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from chroma.db.models import Job, utcnow
+from chroma.db.store import Store
+from chroma.jobs.celery_app import TASK_NAME, make_celery
+from chroma.services import jobs as job_service
+from chroma.settings import Settings
+
+log = logging.getLogger("chroma.jobs")
+
+WATCH_SECONDS = 2.0
+RESEND_AFTER_SECONDS = 60.0
+
+
+class CeleryRunner:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.app = make_celery(settings)
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._resent: dict[int, float] = {}
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._watch, name="chroma-jobs", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def submit(self, job_id: int, *, delay_seconds: float = 0.0) -> None:
+        self.app.send_task(TASK_NAME, args=[job_id], countdown=delay_seconds or None)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(WATCH_SECONDS):
+            try:
+                lost = job_service.reap_lost_jobs(
+                    self.store, heartbeat_timeout=self.settings.job_heartbeat_timeout
+                )
+                for job_id, state in lost:
+                    log.warning("job %s lost its worker: now %s", job_id, state)
+                    if state == job_service.QUEUED:
+                        self.submit(job_id)
+                now = time.monotonic()
+                for job_id in self._overdue():
+                    if (
+                        now - self._resent.get(job_id, -RESEND_AFTER_SECONDS)
+                        >= RESEND_AFTER_SECONDS
+                    ):
+                        self._resent[job_id] = now
+                        self.submit(job_id)
+            except Exception:
+                log.exception("job watcher")
+
+    def _overdue(self) -> list[int]:
+        limit = utcnow() - timedelta(seconds=RESEND_AFTER_SECONDS)
+        with self.store.read() as session:
+            query = select(Job.id).where(
+                Job.state == job_service.QUEUED,
+                Job.created_at < limit,
+                (Job.not_before.is_(None)) | (Job.not_before < limit),
+            )
+            return list(session.scalars(query.limit(100)))

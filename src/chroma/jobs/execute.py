@@ -1,0 +1,64 @@
+"""Run one job by id, whatever runner delivered it: claim, run its handler, record the end.
+
+The same function runs in the in-process runner's child process and in a Celery worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from chroma.core.errors import ChromaError
+from chroma.db.store import Store
+from chroma.jobs.context import JobCancelled, JobContext
+from chroma.jobs.handlers import HANDLERS
+from chroma.services import jobs as job_service
+
+log = logging.getLogger("chroma.jobs")
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute_job(
+    store: Store, job_id: int, *, dispatch: Callable[[int], None] | None = None
+) -> str | None:
+    """Run the job if it can be claimed; return its final state (None: not ours to run)."""
+    attempt = job_service.claim(store, job_id, worker_name())
+    if attempt is None:
+        return None
+    with store.read() as session:
+        job = job_service.get_job(session, job_id)
+    context = JobContext(store, job_id, attempt)
+    context.start_heartbeat()
+    log.info("job %s (%s) started, attempt %s", job_id, job.kind, attempt)
+    try:
+        handler = HANDLERS.get(job.kind)
+        if handler is None:
+            raise ChromaError(f"unknown job kind {job.kind!r}", where="job.kind")
+        handler(context, job)
+        if not context.committed:
+            with context.commit():
+                pass
+    except JobCancelled:
+        job_service.end(store, job_id, attempt, job_service.CANCELLED)
+        log.info("job %s cancelled", job_id)
+        return job_service.CANCELLED
+    except ChromaError as exc:
+        job_service.end(store, job_id, attempt, job_service.FAILED, str(exc))
+        log.warning("job %s failed: %s", job_id, exc)
+        return job_service.FAILED
+    except Exception as exc:
+        log.exception("job %s crashed", job_id)
+        job_service.end(store, job_id, attempt, job_service.FAILED, f"{type(exc).__name__}: {exc}")
+        return job_service.FAILED
+    finally:
+        context.stop_heartbeat()
+    log.info("job %s succeeded", job_id)
+    if dispatch is not None:
+        for followup in context.followups:
+            dispatch(followup)
+    return job_service.SUCCEEDED

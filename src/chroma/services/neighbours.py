@@ -1,0 +1,382 @@
+"""The neighbour index of a space: build, update on ingest, and answer nearest-neighbour
+queries (approximate from the index, exact for small sets or narrow filters).
+
+The index also yields the space's kNN graph (``GRAPH_K`` neighbours of every point),
+computed once and reused by UMAP and, later, by the quality scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chroma.compute.neighbours import EXACT_LIMIT, AnnIndex, Metric, exact_search, knn_graph
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.db import indexes
+from chroma.db.indexes import KnnGraph
+from chroma.db.models import NeighbourIndex, Space, utcnow
+from chroma.db.store import Store
+from chroma.db.vectors import SpaceVectors, read_space, space_size
+from chroma.services import catalog
+from chroma.services.datapoints import (
+    _RECORD_COLUMNS,
+    Datapoint,
+    DatapointFilter,
+    DatapointRecord,
+    matching_ids,
+)
+from chroma.services.jobs import JobRecord, create_job
+from chroma.services.listing import utc
+
+GRAPH_K = 15
+"""Neighbours per point in the stored graph: UMAP's default n_neighbors (15) minus self."""
+MAX_K = 1000
+REBUILD_GROWTH = 0.5  # an update that grows the index by half rebuilds it (a fresher graph)
+
+Progress = Callable[[float, str], None]
+Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
+"""The job's result transaction: writes the result and marks the job done (JobContext.commit)."""
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    record: DatapointRecord
+    distance: float
+
+
+def space_by_id(session: Session, space_id: int) -> Space:
+    space = session.get(Space, space_id)
+    if space is None:
+        raise NotFound(f"no space with id {space_id}", where="space")
+    return space
+
+
+def index_row(session: Session, space_id: int) -> NeighbourIndex | None:
+    return session.scalar(select(NeighbourIndex).where(NeighbourIndex.space_id == space_id))
+
+
+def read_all(store: Store, space: Space, dataset_ids: list[int] | None = None) -> SpaceVectors:
+    with store.read() as session:
+        return read_space(
+            store, session, space_id=space.id, dimension=space.dimension, dataset_ids=dataset_ids
+        )
+
+
+def _graph_of(
+    data: SpaceVectors, index: AnnIndex, metric: Metric, progress: Progress | None
+) -> KnnGraph:
+    k = min(GRAPH_K, max(len(data.datapoint_ids) - 1, 1))
+    rows, distances = knn_graph(
+        data.vectors,
+        k,
+        metric=metric,
+        index=index,
+        row_labels=data.datapoint_ids,
+        progress=progress,
+    )
+    neighbour_ids = np.where(rows >= 0, data.datapoint_ids[rows.clip(0)], -1)
+    return KnnGraph(ids=data.datapoint_ids.copy(), neighbour_ids=neighbour_ids, distances=distances)
+
+
+def build_index(
+    store: Store, space_id: int, *, progress: Progress, commit: Commit
+) -> dict[str, int]:
+    """Build the space's index and kNN graph from all its vectors, replacing the old ones."""
+    with store.read() as session:
+        space = space_by_id(session, space_id)
+    metric: Metric = space.metric  # type: ignore[assignment]
+    progress(0.0, "reading vectors")
+    data = read_all(store, space)
+    if len(data.datapoint_ids) == 0:
+        raise InvalidInput(f"space {space.name!r} holds no vectors yet", where="space")
+    index = AnnIndex.build(
+        data.vectors,
+        data.datapoint_ids,
+        metric=metric,
+        progress=lambda f, m: progress(0.05 + 0.55 * f, m),
+    )
+    graph = _graph_of(data, index, metric, lambda f, m: progress(0.6 + 0.35 * f, m))
+    progress(0.95, "saving the index")
+    result = {"indexed": len(index), "graph_k": graph.k}
+    _save(store, space, index, graph, commit, result)
+    return result
+
+
+def _save(
+    store: Store,
+    space: Space,
+    index: AnnIndex,
+    graph: KnnGraph,
+    commit: Commit,
+    result: dict[str, Any],
+) -> None:
+    index_file = indexes.save_index(store, space.id, index)
+    graph_file = indexes.save_graph(store, space.id, graph)
+    try:
+        with commit(result) as session:
+            row = index_row(session, space.id)
+            if row is None:
+                row = NeighbourIndex(space_id=space.id, metric=space.metric)
+                session.add(row)
+            else:
+                indexes.remove_after_commit(store, session, row.index_file, row.graph_file)
+            row.index_file, row.graph_file = index_file, graph_file
+            row.metric, row.graph_k = space.metric, graph.k
+            row.indexed_count, row.graph_count = len(index), len(graph.ids)
+            row.updated_at = utcnow()
+    except BaseException:
+        indexes.discard(store, index_file, graph_file)
+        raise
+
+
+def update_index(
+    store: Store, space_id: int, *, progress: Progress, commit: Commit
+) -> dict[str, int]:
+    """Add the vectors logged since the index was built (or build it if there is none).
+
+    New points get their own graph rows; existing points' neighbour lists are refreshed by
+    the rebuild that a growth of :data:`REBUILD_GROWTH` triggers.
+    """
+    with store.read() as session:
+        space = space_by_id(session, space_id)
+        row = index_row(session, space_id)
+    if row is None or row.index_file is None or row.graph_file is None:
+        return build_index(store, space_id, progress=progress, commit=commit)
+    progress(0.0, "reading vectors")
+    data = read_all(store, space)
+    graph = indexes.load_graph(store, row.graph_file)
+    new = ~np.isin(data.datapoint_ids, graph.ids)
+    added = int(new.sum())
+    if added == 0:
+        result = {"added": 0, "indexed": row.indexed_count}
+        with commit(result):
+            return result
+    if added >= REBUILD_GROWTH * max(len(graph.ids), 1):
+        return build_index(store, space_id, progress=progress, commit=commit)
+    metric: Metric = space.metric  # type: ignore[assignment]
+    index = indexes.load_index(store, row.index_file, metric=metric, dim=space.dimension)
+    index = _copy(index, space.dimension, metric)  # the cached one may be serving queries
+    index.add(
+        data.vectors[new], data.datapoint_ids[new], progress=lambda f, m: progress(0.1 + 0.5 * f, m)
+    )
+    new_part = SpaceVectors(
+        datapoint_ids=data.datapoint_ids[new],
+        dataset_ids=data.dataset_ids[new],
+        vectors=data.vectors[new],
+    )
+    labels, distances = index.query(new_part.vectors, graph.k + 1)
+    keep_rows = _without_self(labels, new_part.datapoint_ids, graph.k)
+    merged = KnnGraph(
+        ids=np.concatenate([graph.ids, new_part.datapoint_ids]),
+        neighbour_ids=np.concatenate(
+            [graph.neighbour_ids, np.take_along_axis(labels, keep_rows, 1)]
+        ),
+        distances=np.concatenate([graph.distances, np.take_along_axis(distances, keep_rows, 1)]),
+    )
+    progress(0.9, "saving the index")
+    result = {"added": added, "indexed": len(index)}
+    _save(store, space, index, merged, commit, result)
+    return result
+
+
+def _copy(index: AnnIndex, dim: int, metric: Metric) -> AnnIndex:
+    import hnswlib  # type: ignore[import-untyped]
+
+    raw = hnswlib.Index(space=metric, dim=dim)
+    raw.__setstate__(index.hnsw.__getstate__())
+    return AnnIndex(dim, metric, hnsw=raw)
+
+
+def _without_self(
+    labels: npt.NDArray[np.int64], own: npt.NDArray[np.int64], k: int
+) -> npt.NDArray[np.int64]:
+    """Column positions of each row's first ``k`` labels that are not the row's own id."""
+    is_self = labels == own[:, None]
+    order = np.argsort(is_self, axis=1, kind="stable")
+    return order[:, :k]
+
+
+def load_graph(store: Store, space_id: int) -> KnnGraph | None:
+    with store.read() as session:
+        row = index_row(session, space_id)
+    if row is None or row.graph_file is None:
+        return None
+    return indexes.load_graph(store, row.graph_file)
+
+
+def nearest(
+    store: Store,
+    *,
+    project: str,
+    space: str,
+    k: int = 10,
+    datapoint_id: int | None = None,
+    vector: npt.NDArray[np.float32] | None = None,
+    where: DatapointFilter | None = None,
+) -> list[Neighbour]:
+    """The ``k`` datapoints of ``where`` nearest to a datapoint or a vector, nearest first."""
+    if not 1 <= k <= MAX_K:
+        raise InvalidInput(f"k must be between 1 and {MAX_K}", where="k")
+    if (datapoint_id is None) == (vector is None):
+        raise InvalidInput("give either a datapoint or a vector", where="datapoint")
+    where = where or DatapointFilter()
+    with store.read() as session:
+        proj = catalog.get_project(session, project)
+        spc = catalog.get_space(session, proj, space)
+        row = index_row(session, spc.id)
+        filtered = where != DatapointFilter()
+        allowed = (
+            np.fromiter(session.scalars(matching_ids(session, proj, where)), dtype=np.int64)
+            if filtered
+            else None
+        )
+    metric: Metric = spc.metric  # type: ignore[assignment]
+    index = (
+        indexes.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
+        if row is not None and row.index_file
+        else None
+    )
+    query = _query_vector(store, spc, index, datapoint_id, vector)
+    ids, distances = _search(store, spc, index, query, k, allowed, exclude=datapoint_id)
+    return _records(store, ids, distances)
+
+
+def _query_vector(
+    store: Store,
+    space: Space,
+    index: AnnIndex | None,
+    datapoint_id: int | None,
+    vector: npt.NDArray[np.float32] | None,
+) -> npt.NDArray[np.float32]:
+    if vector is not None:
+        vector = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if vector.shape[1] != space.dimension or not np.isfinite(vector).all():
+            raise InvalidInput(
+                f"the vector must hold {space.dimension} finite numbers", where="vector"
+            )
+        return vector
+    if index is not None:
+        try:
+            return np.asarray(index.hnsw.get_items([datapoint_id]), dtype=np.float32)
+        except RuntimeError:  # not in the index yet: logged since it was built
+            pass
+    data = read_all(store, space)
+    hit = np.flatnonzero(data.datapoint_ids == datapoint_id)
+    if len(hit) == 0:
+        raise NotFound(
+            f"datapoint {datapoint_id} has no vector in space {space.name!r}", where="datapoint"
+        )
+    return data.vectors[hit[:1]]
+
+
+def _search(
+    store: Store,
+    space: Space,
+    index: AnnIndex | None,
+    query: npt.NDArray[np.float32],
+    k: int,
+    allowed: npt.NDArray[np.int64] | None,
+    *,
+    exclude: int | None,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    want = k + (exclude is not None)
+    if (
+        index is not None
+        and len(index) > EXACT_LIMIT
+        and (allowed is None or len(allowed) > EXACT_LIMIT)
+    ):
+        ask = want if allowed is None else want * 4
+        while True:
+            labels, dist = index.query(query, min(ask, len(index)))
+            keep = labels[0] >= 0
+            if allowed is not None:
+                keep &= np.isin(labels[0], allowed)
+            if exclude is not None:
+                keep &= labels[0] != exclude
+            if keep.sum() >= k or ask >= len(index) or ask >= 8 * MAX_K:
+                break
+            ask *= 4
+        if keep.sum() >= k or allowed is None:
+            return labels[0][keep][:k], dist[0][keep][:k]
+    data = read_all(store, space)
+    mask = np.ones(len(data.datapoint_ids), dtype=bool)
+    if allowed is not None:
+        mask &= np.isin(data.datapoint_ids, allowed)
+    if exclude is not None:
+        mask &= data.datapoint_ids != exclude
+    candidates = data.datapoint_ids[mask]
+    rows, dist = exact_search(data.vectors[mask], query, k, metric=space.metric)  # type: ignore[arg-type]
+    found = rows[0] >= 0
+    return candidates[rows[0][found]], dist[0][found]
+
+
+def _records(
+    store: Store, ids: npt.NDArray[np.int64], distances: npt.NDArray[np.float32]
+) -> list[Neighbour]:
+    with store.read() as session:
+        rows = session.execute(select(*_RECORD_COLUMNS).where(Datapoint.id.in_(ids.tolist()))).all()
+    by_id = {row[0]: DatapointRecord.of(tuple(row)) for row in rows}
+    return [
+        Neighbour(record=by_id[int(i)], distance=float(d))
+        for i, d in zip(ids, distances, strict=True)
+        if int(i) in by_id  # a datapoint deleted since the index was built
+    ]
+
+
+def graph_for_rows(
+    graph: KnnGraph, ids: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]] | None:
+    """The graph as (row positions into ``ids``, distances), if it covers exactly ``ids``.
+
+    None when the points differ (a projection over some datasets, vectors logged since the
+    graph was built): the caller computes a graph of its own.
+    """
+    if len(graph.ids) != len(ids):
+        return None
+    order = np.argsort(ids)
+    sorted_ids = ids[order]
+    if not np.array_equal(sorted_ids, np.sort(graph.ids)):
+        return None
+    graph_rows = order[np.searchsorted(sorted_ids, graph.ids)]  # graph row i is ids[graph_rows[i]]
+    pos = np.searchsorted(sorted_ids, graph.neighbour_ids.clip(0))
+    neighbour_rows = np.where(graph.neighbour_ids >= 0, order[pos.clip(0, len(ids) - 1)], -1)
+    rows = np.empty_like(neighbour_rows)
+    distances = np.empty_like(graph.distances)
+    rows[graph_rows] = neighbour_rows
+    distances[graph_rows] = graph.distances
+    return rows, distances
+
+
+def queue_build(store: Store, *, project: str, space: str) -> JobRecord:
+    """Queue a full rebuild of a space's index and kNN graph."""
+    with store.write() as session:
+        spc = catalog.get_space(session, catalog.get_project(session, project), space)
+        if space_size(session, spc.id) == 0:
+            raise InvalidInput(f"space {space!r} holds no vectors yet", where="space")
+        job = create_job(session, "neighbours.build", project_id=spc.project_id, space_id=spc.id)
+        return JobRecord.of(job)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    space_id: int
+    metric: str
+    indexed_count: int
+    graph_k: int
+    updated_at: datetime
+
+
+def index_info(session: Session, space_ids: list[int]) -> dict[int, IndexInfo]:
+    rows = session.scalars(select(NeighbourIndex).where(NeighbourIndex.space_id.in_(space_ids)))
+    return {
+        r.space_id: IndexInfo(r.space_id, r.metric, r.indexed_count, r.graph_k, utc(r.updated_at))
+        for r in rows
+    }

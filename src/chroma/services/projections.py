@@ -1,0 +1,346 @@
+"""Projection sets: create (parameters checked before any work), compute, place new
+points into an existing map, recompute, delete.
+
+A computation writes its coordinates and flips the set to ready in the job's one commit,
+so a failed or cancelled job leaves the previous map (or none), never half of one. Points
+logged afterwards are *placed* (their neighbours' positions, refined with the old points
+fixed) and flagged, so the map users know does not move.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from chroma.compute import projection as compute
+from chroma.compute.neighbours import AnnIndex, Metric, exact_search
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.db import indexes
+from chroma.db.models import Dataset, Job, ProjectionSet, Space, utcnow
+from chroma.db.projections import (
+    Coordinates,
+    clear_coordinates,
+    read_coordinates,
+    write_coordinates,
+)
+from chroma.db.store import Store
+from chroma.db.vectors import space_size
+from chroma.services import catalog
+from chroma.services import jobs as job_service
+from chroma.services.listing import utc
+from chroma.services.neighbours import graph_for_rows, index_row, load_graph, read_all
+
+Progress = Callable[[float, str], None]
+Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
+PLACE_K = 15
+EXACT_PLACE_LIMIT = 50_000  # reference points below which placement searches exactly
+
+
+@dataclass(frozen=True)
+class ProjectionRecord:
+    id: int
+    space_id: int
+    algorithm: str
+    params: dict[str, Any]
+    dataset_ids: list[int] | None
+    state: str
+    """ready (a map exists; it may be recomputing), queued, computing, failed, cancelled."""
+    error: str | None
+    auto_place: bool
+    point_count: int
+    placed_count: int
+    job_id: int | None
+    created_at: datetime
+    computed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ProjectionSet, job: Job | None) -> ProjectionRecord:
+        if row.computed_at is not None:
+            state = "ready"
+        elif job is None:
+            state = "queued"
+        else:
+            state = {"running": "computing", "succeeded": "ready"}.get(job.state, job.state)
+        return cls(
+            id=row.id,
+            space_id=row.space_id,
+            algorithm=row.algorithm,
+            params=dict(row.params),
+            dataset_ids=list(row.dataset_ids) if row.dataset_ids is not None else None,
+            state=state,
+            error=job.error if job is not None and job.state == "failed" else None,
+            auto_place=row.auto_place,
+            point_count=row.point_count,
+            placed_count=row.placed_count,
+            job_id=row.job_id,
+            created_at=utc(row.created_at),
+            computed_at=utc(row.computed_at) if row.computed_at else None,
+        )
+
+
+def _records(session: Session, rows: Sequence[ProjectionSet]) -> list[ProjectionRecord]:
+    job_ids = [r.job_id for r in rows if r.job_id is not None]
+    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(job_ids)))}
+    return [ProjectionRecord.of(r, jobs.get(r.job_id) if r.job_id else None) for r in rows]
+
+
+def get_projection(session: Session, projection_id: int) -> ProjectionRecord:
+    row = session.get(ProjectionSet, projection_id)
+    if row is None:
+        raise NotFound(f"no projection with id {projection_id}", where="projection")
+    return _records(session, [row])[0]
+
+
+def projections_of_spaces(
+    session: Session, space_ids: Sequence[int]
+) -> dict[int, list[ProjectionRecord]]:
+    rows = session.scalars(
+        select(ProjectionSet)
+        .where(ProjectionSet.space_id.in_(list(space_ids)))
+        .order_by(ProjectionSet.id)
+    ).all()
+    out: dict[int, list[ProjectionRecord]] = {i: [] for i in space_ids}
+    for record in _records(session, rows):
+        out[record.space_id].append(record)
+    return out
+
+
+def _dataset_ids(session: Session, space: Space, names: Sequence[str] | None) -> list[int] | None:
+    if names is None:
+        return None
+    found = dict(
+        session.execute(
+            select(Dataset.name, Dataset.id).where(
+                Dataset.project_id == space.project_id, Dataset.name.in_(list(names))
+            )
+        ).all()
+    )
+    for name in names:
+        if name not in found:
+            raise NotFound(f"no dataset named {name!r}", where="datasets")
+    if not names:
+        raise InvalidInput("name at least one dataset, or none for all", where="datasets")
+    return sorted(found[n] for n in set(names))
+
+
+def create_projection(
+    store: Store,
+    *,
+    project: str,
+    space: str,
+    algorithm: str = "umap",
+    params: dict[str, Any] | None = None,
+    datasets: Sequence[str] | None = None,
+    auto_place: bool = True,
+) -> tuple[ProjectionRecord, job_service.JobRecord]:
+    """Check everything, then record the set and queue its computation (one transaction)."""
+    with store.write() as session:
+        proj = catalog.get_project(session, project)
+        spc = catalog.get_space(session, proj, space)
+        dataset_ids = _dataset_ids(session, spc, datasets)
+        n = space_size(session, spc.id, dataset_ids)
+        checked = compute.validate_params(algorithm, dict(params or {}), n)
+        row = ProjectionSet(
+            space_id=spc.id,
+            algorithm=algorithm,
+            params=checked,
+            dataset_ids=dataset_ids,
+            state="pending",
+            auto_place=auto_place,
+        )
+        session.add(row)
+        session.flush()
+        job = _queue(session, row, spc, "projection.compute")
+        return _records(session, [row])[0], job_service.JobRecord.of(job)
+
+
+def _queue(session: Session, row: ProjectionSet, space: Space, kind: str) -> Job:
+    job = job_service.create_job(
+        session,
+        kind,
+        project_id=space.project_id,
+        space_id=space.id,
+        target={"projection_id": row.id},
+    )
+    if kind == "projection.compute":
+        row.job_id = job.id
+    return job
+
+
+def recompute_projection(store: Store, projection_id: int) -> job_service.JobRecord:
+    with store.write() as session:
+        row = session.get(ProjectionSet, projection_id)
+        if row is None:
+            raise NotFound(f"no projection with id {projection_id}", where="projection")
+        spc = session.get(Space, row.space_id)
+        assert spc is not None
+        n = space_size(session, spc.id, row.dataset_ids)
+        row.params = compute.validate_params(row.algorithm, dict(row.params), n)
+        return job_service.JobRecord.of(_queue(session, row, spc, "projection.compute"))
+
+
+def delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
+    with store.write() as session:
+        record = get_projection(session, projection_id)
+        session.execute(delete(ProjectionSet).where(ProjectionSet.id == projection_id))
+        return record
+
+
+def _load(store: Store, projection_id: int) -> tuple[ProjectionSet, Space]:
+    with store.read() as session:
+        row = session.get(ProjectionSet, projection_id)
+        if row is None:
+            raise NotFound(f"no projection with id {projection_id}", where="projection")
+        spc = session.get(Space, row.space_id)
+        assert spc is not None
+        return row, spc
+
+
+def _pack_model(model: dict[str, Any]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **{k: np.asarray(v) for k, v in model.items()})
+    return buffer.getvalue()
+
+
+def _unpack_model(data: bytes | None) -> dict[str, Any]:
+    if not data:
+        return {}
+    with np.load(io.BytesIO(data)) as arrays:
+        return {k: arrays[k] if arrays[k].ndim else arrays[k].item() for k in arrays.files}
+
+
+def compute_projection(
+    store: Store, projection_id: int, *, progress: Progress, commit: Commit
+) -> dict[str, Any]:
+    """Compute the whole map again from the set's current vectors."""
+    row, spc = _load(store, projection_id)
+    progress(0.0, "reading vectors")
+    data = read_all(store, spc, row.dataset_ids)
+    params = compute.validate_params(row.algorithm, dict(row.params), len(data.datapoint_ids))
+    knn = None
+    if row.algorithm == "umap":
+        graph = load_graph(store, spc.id)
+        if graph is not None and graph.k + 1 >= int(params.get("n_neighbors", 15)):
+            knn = graph_for_rows(graph, data.datapoint_ids)
+    result = compute.project(
+        row.algorithm,
+        data.vectors,
+        params,
+        metric=spc.metric,
+        knn=knn,
+        progress=lambda f, m: progress(0.05 + 0.9 * f, m),
+    )
+    progress(0.97, "saving the map")
+    result = {"points": len(data.datapoint_ids), "reused_knn_graph": knn is not None}
+    with commit(result) as session:
+        target = session.get(ProjectionSet, projection_id)
+        if target is None:
+            raise NotFound(f"projection {projection_id} was deleted", where="projection")
+        clear_coordinates(session, projection_id)
+        write_coordinates(session, projection_id, data.datapoint_ids, result.coords, placed=False)
+        target.model = _pack_model(result.model)
+        target.state = "ready"
+        target.point_count, target.placed_count = len(data.datapoint_ids), 0
+        target.computed_at = utcnow()
+    return result
+
+
+def place_new_points(
+    store: Store, projection_id: int, *, progress: Progress, commit: Commit
+) -> dict[str, Any]:
+    """Give the points logged since the map was computed a place, moving no other point."""
+    row, spc = _load(store, projection_id)
+    if row.computed_at is None:
+        return _nothing(commit, {"placed": 0, "reason": "the map is not computed yet"})
+    with store.read() as session:
+        existing = read_coordinates(session, projection_id)
+    progress(0.0, "reading vectors")
+    data = read_all(store, spc, row.dataset_ids)
+    new = ~np.isin(data.datapoint_ids, existing.datapoint_ids)
+    if not new.any():
+        return _nothing(commit, {"placed": 0})
+    new_ids, new_vectors = data.datapoint_ids[new], data.vectors[new]
+    k = min(int(row.params.get("n_neighbors", PLACE_K)), len(existing))
+    rows, distances = _neighbours_in_map(store, spc, data, existing, new_vectors, k, progress)
+    coords = compute.place(
+        row.algorithm,
+        _unpack_model(row.model),
+        new_vectors=new_vectors,
+        reference_coords=existing.coords,
+        neighbour_rows=rows,
+        neighbour_distances=distances,
+        progress=lambda f, m: progress(0.5 + 0.45 * f, m),
+    )
+    with commit({"placed": len(new_ids)}) as session:
+        target = session.get(ProjectionSet, projection_id)
+        if target is None:
+            raise NotFound(f"projection {projection_id} was deleted", where="projection")
+        write_coordinates(session, projection_id, new_ids, coords, placed=True)
+        target.point_count += len(new_ids)
+        target.placed_count += len(new_ids)
+    return {"placed": len(new_ids)}
+
+
+def _nothing(commit: Commit, result: dict[str, Any]) -> dict[str, Any]:
+    with commit(result):
+        return result
+
+
+def _neighbours_in_map(
+    store: Store,
+    space: Space,
+    data: Any,
+    existing: Coordinates,
+    new_vectors: npt.NDArray[np.float32],
+    k: int,
+    progress: Progress,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """The ``k`` nearest points *already on the map* of each new vector (rows of ``existing``)."""
+    metric: Metric = space.metric  # type: ignore[assignment]
+    order = np.argsort(existing.datapoint_ids)
+    sorted_ids = existing.datapoint_ids[order]
+    with store.read() as session:
+        index_state = index_row(session, space.id)
+    if index_state is not None and index_state.index_file and len(existing) > EXACT_PLACE_LIMIT:
+        progress(0.1, "finding neighbours in the index")
+        index = indexes.load_index(
+            store, index_state.index_file, metric=metric, dim=space.dimension
+        )
+        labels, distances = index.query(new_vectors, min(3 * k, len(index)))
+        pos = np.searchsorted(sorted_ids, labels).clip(0, len(sorted_ids) - 1)
+        on_map = (sorted_ids[pos] == labels) & (labels >= 0)
+        if on_map.sum(axis=1).min(initial=k) >= 1:
+            keep = np.argsort(~on_map, axis=1, kind="stable")[:, :k]
+            rows = np.where(
+                np.take_along_axis(on_map, keep, 1), order[np.take_along_axis(pos, keep, 1)], -1
+            )
+            return rows, np.take_along_axis(distances, keep, 1)
+    # No usable index: search the map's own vectors (exactly while small, else a fresh index).
+    in_data = np.searchsorted(sorted_ids, data.datapoint_ids).clip(0, len(sorted_ids) - 1)
+    present = sorted_ids[in_data] == data.datapoint_ids
+    ref_vectors = data.vectors[present]
+    ref_rows = order[in_data[present]]
+    progress(0.1, "finding neighbours in the map")
+    if len(ref_rows) <= EXACT_PLACE_LIMIT:
+        found, distances = exact_search(ref_vectors, new_vectors, k, metric=metric)
+    else:
+        temp = AnnIndex.build(ref_vectors, np.arange(len(ref_rows), dtype=np.int64), metric=metric)
+        found, distances = temp.query(new_vectors, k)
+    return np.where(found >= 0, ref_rows[found.clip(0)], -1), distances
+
+
+def default_algorithm(n_points: int) -> tuple[str, dict[str, Any]]:
+    """The map made automatically for a new space: UMAP, or PCA while too few for UMAP."""
+    try:
+        return "umap", compute.validate_params("umap", {}, n_points)
+    except InvalidInput:
+        return "pca", compute.validate_params("pca", {}, n_points)
