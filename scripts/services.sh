@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Make sure the services the tests use are up. Today: PostgreSQL on 127.0.0.1:5432 (the
-# tests create and drop a scratch database through it). Starts the local cluster when
-# it is installed but stopped; otherwise says what is missing.
+# Make sure the services the tests use are up: PostgreSQL on 127.0.0.1:5432 (the tests
+# create and drop a scratch database through it), and the Celery brokers of the job tests,
+# Redis on 127.0.0.1:6379 and RabbitMQ on 127.0.0.1:5672. Starts each local service when it
+# is installed but stopped; otherwise says what is missing and fails.
+#
+# Elsewhere: CHROMA_TEST_POSTGRES_ADMIN_URL, CHROMA_TEST_REDIS_URL and CHROMA_TEST_AMQP_URL
+# point the tests at servers of your own (this script then leaves that service alone).
 set -euo pipefail
 
 PG_HOST=127.0.0.1
@@ -41,6 +45,64 @@ ensure_postgres() {
   exit 1
 }
 
+port_open() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+redis_ready() {
+  if command -v redis-cli >/dev/null; then
+    [[ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" == "PONG" ]]
+  else
+    port_open 127.0.0.1 6379
+  fi
+}
+
+rabbitmq_ready() {
+  port_open 127.0.0.1 5672
+}
+
+# ensure_service NAME SERVICE READY_CHECK SECONDS: start SERVICE (its init script, as the
+# machine's `service` command does) unless READY_CHECK passes; wait SECONDS for it.
+ensure_service() {
+  local name="$1" service="$2" ready="$3" seconds="$4"
+  "$ready" && return
+  if ! command -v service >/dev/null || [[ ! -x "/etc/init.d/$service" ]]; then
+    echo "services: $name is not reachable on 127.0.0.1 and no local $service service is" \
+      "installed. Start one, or point ${5} at a server of your own." >&2
+    exit 1
+  fi
+  echo "services: starting $name ($service)"
+  if ! service "$service" start; then
+    echo "services: 'service $service start' failed; see its log (/var/log/$service)" >&2
+    exit 1
+  fi
+  local tries=$((seconds * 2))
+  for _ in $(seq "$tries"); do
+    "$ready" && return
+    sleep 0.5
+  done
+  echo "services: $name ($service) started but does not answer on 127.0.0.1 after" \
+    "${seconds}s" >&2
+  exit 1
+}
+
+ensure_redis() {
+  if [[ -n "${CHROMA_TEST_REDIS_URL:-}" ]]; then
+    echo "services: using Redis from CHROMA_TEST_REDIS_URL"
+    return
+  fi
+  ensure_service Redis redis-server redis_ready 30 CHROMA_TEST_REDIS_URL
+}
+
+ensure_rabbitmq() {
+  if [[ -n "${CHROMA_TEST_AMQP_URL:-}" ]]; then
+    echo "services: using RabbitMQ from CHROMA_TEST_AMQP_URL"
+    return
+  fi
+  # The Erlang VM takes a while to boot before it listens.
+  ensure_service RabbitMQ rabbitmq-server rabbitmq_ready 90 CHROMA_TEST_AMQP_URL
+}
+
 ensure_postgres
-# Hook: when Celery lands, ensure its broker here too (Redis on 6379 or RabbitMQ on 5672),
-# in the same way: check the port, start the local service, or fail with what is missing.
+ensure_redis
+ensure_rabbitmq

@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable
 from typing import Literal
 
-import hnswlib  # type: ignore[import-untyped]
+import hnswlib
 import numpy as np
 import numpy.typing as npt
 
@@ -44,7 +44,7 @@ def _threads() -> int:
 def _check_metric(metric: str) -> Metric:
     if metric not in METRICS:
         raise InvalidInput(f"unknown metric {metric!r}; use one of {METRICS}", where="metric")
-    return metric  # type: ignore[return-value]
+    return metric
 
 
 class AnnIndex:
@@ -150,15 +150,17 @@ class AnnIndex:
 
 
 def _public_distance(distances: npt.NDArray[np.float32], metric: Metric) -> npt.NDArray[np.float32]:
+    clipped: npt.NDArray[np.float32] = np.maximum(distances, 0, dtype=np.float32)
     if metric == "l2":  # hnswlib reports squared euclidean distances
-        return np.sqrt(np.maximum(distances, 0, dtype=np.float32))
-    return np.maximum(distances, 0, dtype=np.float32)
+        clipped = np.sqrt(clipped).astype(np.float32, copy=False)
+    return clipped
 
 
 def _unit(vectors: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms: npt.NDArray[np.float32] = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1
-    return (vectors / norms).astype(np.float32, copy=False)
+    unit: npt.NDArray[np.float32] = (vectors / norms).astype(np.float32, copy=False)
+    return unit
 
 
 def exact_search(

@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import hnswlib  # type: ignore[import-untyped]
+import hnswlib
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
@@ -86,14 +86,19 @@ def remove_after_commit(store: Store, session: Session, *names: str | None) -> N
     remove_files_after_commit(session, [directory / n for n in names if n])
 
 
-def load_index(store: Store, name: str, *, metric: Metric, dim: int) -> AnnIndex:
+def load_index(
+    store: Store, name: str, *, metric: Metric, dim: int, cached: bool = True
+) -> AnnIndex:
+    """The index in file ``name``; shared and cached unless ``cached=False`` (to modify it)."""
     with _cache_lock:
-        if name in _cache:
+        if cached and name in _cache:
             _cache.move_to_end(name)
             return _cache[name]
     raw = hnswlib.Index(space=metric, dim=dim)
     raw.load_index(str(index_dir(store) / name), allow_replace_deleted=False)
     index = AnnIndex(dim, metric, hnsw=raw)
+    if not cached:
+        return index
     with _cache_lock:
         _cache[name] = index
         while len(_cache) > _CACHE_SIZE:

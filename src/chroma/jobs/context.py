@@ -16,6 +16,8 @@ from chroma.db.store import Store
 from chroma.services import jobs as job_service
 
 HEARTBEAT_SECONDS = 5.0
+"""Beat at least this often; more often when the heartbeat timeout is short (a quarter of
+it), so that a live job that reports no progress is never taken for lost."""
 PROGRESS_EVERY_SECONDS = 0.5  # progress writes are transactions: at most two a second
 
 
@@ -70,8 +72,10 @@ class JobContext:
         return _Part(self, start, stop)
 
     def start_heartbeat(self) -> None:
+        every = min(HEARTBEAT_SECONDS, self.store.settings.job_heartbeat_timeout / 4)
+
         def beat() -> None:
-            while not self._stop.wait(HEARTBEAT_SECONDS):
+            while not self._stop.wait(every):
                 try:
                     job_service.heartbeat(self.store, self.job_id, self.attempt)
                 except Exception:  # a missed beat is retried; the job goes on

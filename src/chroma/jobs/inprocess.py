@@ -15,6 +15,7 @@ import multiprocessing
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 from chroma.db.store import Store, open_store
 from chroma.jobs.execute import execute_job
@@ -63,12 +64,16 @@ class InProcessRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        # Taken before the kill: the dying pool fails the futures, whose callbacks drop
+        # the jobs from _running, so a later look would miss them and leave them running.
+        with self._lock:
+            interrupted = list(self._running)
         pool, self._pool = self._pool, None
         if pool is not None:
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.kill()
             pool.shutdown(wait=True, cancel_futures=True)
-        for job_id in list(self._running):
+        for job_id in interrupted:
             job_service.worker_lost(self.store, job_id, None, "server stopped during the job")
         self._running.clear()
 
@@ -102,7 +107,7 @@ class InProcessRunner:
             for job_id in [j for j in due if j not in self._running][:free]:
                 future = self._ensure_pool().submit(_run_in_child, self.settings, job_id)
                 self._running[job_id] = future
-                future.add_done_callback(lambda f, j=job_id: self._done(j, f))
+                future.add_done_callback(partial(self._done, job_id))
 
     def _done(self, job_id: int, future: Future[str | None]) -> None:
         with self._lock:

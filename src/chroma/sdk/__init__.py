@@ -7,6 +7,10 @@ See ``docs/sdk.md``.
 from chroma.sdk._errors import (
     ChromaConnectionError,
     ChromaError,
+    ChromaJobCancelled,
+    ChromaJobError,
+    ChromaJobFailed,
+    ChromaJobTimeout,
     Conflict,
     InvalidInput,
     NotFound,
@@ -14,20 +18,36 @@ from chroma.sdk._errors import (
     Unauthorized,
 )
 from chroma.sdk._init import init
+from chroma.sdk._jobs import Job, cancel_job, get_job, wait_for_job
+from chroma.sdk._nearest import nearest
+from chroma.sdk._projection import Projection, create_projection, get_projection, projections
 from chroma.sdk._read import Vectors, read_datapoints, read_vectors
 from chroma.sdk._run import Run
 
 __all__ = [
     "ChromaConnectionError",
     "ChromaError",
+    "ChromaJobCancelled",
+    "ChromaJobError",
+    "ChromaJobFailed",
+    "ChromaJobTimeout",
     "Conflict",
     "InvalidInput",
+    "Job",
     "NotFound",
     "PayloadTooLarge",
+    "Projection",
     "Run",
     "Unauthorized",
     "Vectors",
+    "cancel_job",
+    "create_projection",
+    "get_job",
+    "get_projection",
     "init",
+    "nearest",
+    "projections",
     "read_datapoints",
     "read_vectors",
+    "wait_for_job",
 ]

@@ -229,3 +229,41 @@ def _clean(params: Params | None) -> dict[str, Any] | None:
             continue
         out[name] = ("true" if value else "false") if isinstance(value, bool) else value
     return out
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to reach a server: opens a :class:`Client` for one piece of work.
+
+    Objects that outlive the call that made them (a :class:`~chroma.Projection`) keep an
+    endpoint rather than an open connection.
+    """
+
+    url: str
+    token: str | None = None
+    timeout: float = 60.0
+    retry: RetryPolicy = RetryPolicy(max_attempts=3, backoff=0.25)
+    transport: httpx.BaseTransport | None = None
+
+    @classmethod
+    def resolve(cls, url: str | None, token: str | None, timeout: float = 60.0) -> Endpoint:
+        """From the module-level functions' arguments (``$CHROMA_URL`` etc. as defaults)."""
+        return cls(resolve_url(url), resolve_token(token), timeout)
+
+    @classmethod
+    def of(cls, client: Client) -> Endpoint:
+        return cls(client.url, client.token, client.timeout, client.retry, client.transport)
+
+    @contextmanager
+    def client(self) -> Iterator[Client]:
+        client = Client(
+            self.url,
+            token=self.token,
+            timeout=self.timeout,
+            retry=self.retry,
+            transport=self.transport,
+        )
+        try:
+            yield client
+        finally:
+            client.close()

@@ -1,4 +1,4 @@
-"""The SDK's errors: the shared ones from :mod:`chroma.core.errors`, plus two of its own.
+"""The SDK's errors: the shared ones from :mod:`chroma.core.errors`, plus its own.
 
 ::
 
@@ -8,10 +8,17 @@
      ├── NotFound                (HTTP 404: unknown project, dataset or space)
      ├── Conflict                (HTTP 409)
      ├── Unauthorized            (HTTP 401: missing or wrong token)
-     └── ChromaConnectionError   (no server answered, or retries ran out)
+     ├── ChromaConnectionError   (no server answered, or retries ran out)
+     └── ChromaJobError          (a background job did not succeed; ``.job`` is its last state)
+          ├── ChromaJobFailed    (it failed: the message carries the job's error)
+          ├── ChromaJobCancelled (someone cancelled it)
+          └── ChromaJobTimeout   (still running when the wait's timeout ran out; also a
+                                  TimeoutError)
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import httpx
 import orjson
@@ -25,9 +32,16 @@ from chroma.core.errors import (
     PayloadTooLarge,
 )
 
+if TYPE_CHECKING:
+    from chroma.sdk._jobs import Job
+
 __all__ = [
     "ChromaConnectionError",
     "ChromaError",
+    "ChromaJobCancelled",
+    "ChromaJobError",
+    "ChromaJobFailed",
+    "ChromaJobTimeout",
     "Conflict",
     "InvalidInput",
     "NotFound",
@@ -48,6 +62,38 @@ class Unauthorized(ChromaError):
 
     status_code = 401
     code = "unauthorized"
+
+
+class ChromaJobError(ChromaError):
+    """A background job (a projection, an index build) did not succeed, or not in time.
+
+    Attributes:
+        job: The job as last seen (``.id``, ``.state``, ``.error``, ``.message``, ...).
+    """
+
+    code = "job"
+
+    def __init__(self, message: str, *, job: Job | None = None, where: str | None = "job") -> None:
+        super().__init__(message, where=where)
+        self.job = job
+
+
+class ChromaJobFailed(ChromaJobError):
+    """The job failed; the message carries its error (``job.error``)."""
+
+    code = "job_failed"
+
+
+class ChromaJobCancelled(ChromaJobError):
+    """The job was cancelled (``chroma.cancel_job``, the UI, or another client)."""
+
+    code = "job_cancelled"
+
+
+class ChromaJobTimeout(ChromaJobError, TimeoutError):
+    """The wait's ``timeout`` ran out; the job goes on running on the server."""
+
+    code = "job_timeout"
 
 
 _SDK_ERRORS: dict[str, type[ChromaError]] = {

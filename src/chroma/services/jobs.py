@@ -239,7 +239,7 @@ def report_progress(
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        return not session.scalar(select(Job.cancel_requested).where(Job.id == job_id))
+        return not cancel_requested(session, job_id)
 
 
 def heartbeat(store: Store, job_id: int, attempt: int) -> bool:
@@ -247,7 +247,7 @@ def heartbeat(store: Store, job_id: int, attempt: int) -> bool:
         done = session.execute(
             update(Job).where(_owned(job_id, attempt)).values(heartbeat_at=utcnow())
         )
-        return done.rowcount == 1  # type: ignore[attr-defined]
+        return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def finish(
@@ -259,7 +259,7 @@ def finish(
         .where(_owned(job_id, attempt))
         .values(state=SUCCEEDED, progress=1.0, result=result, finished_at=utcnow())
     )
-    return done.rowcount == 1  # type: ignore[attr-defined]
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def end(store: Store, job_id: int, attempt: int, state: str, error: str | None = None) -> None:
@@ -326,7 +326,8 @@ def reap_lost_jobs(store: Store, *, heartbeat_timeout: float) -> list[tuple[int,
         ).all()
     changed = []
     for job_id, attempt, beat in stale:
-        reason = f"worker lost: no heartbeat since {utc(beat).isoformat(timespec='seconds')}"
+        since = utc(beat).isoformat(timespec="seconds") if beat else "the start"
+        reason = f"worker lost: no heartbeat since {since}"
         state = worker_lost(store, job_id, attempt, reason)
         if state is not None:
             changed.append((job_id, state))

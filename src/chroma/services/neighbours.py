@@ -22,13 +22,12 @@ from chroma.compute.neighbours import EXACT_LIMIT, AnnIndex, Metric, exact_searc
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db import indexes
 from chroma.db.indexes import KnnGraph
-from chroma.db.models import NeighbourIndex, Space, utcnow
+from chroma.db.models import Datapoint, NeighbourIndex, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import SpaceVectors, read_space, space_size
 from chroma.services import catalog
 from chroma.services.datapoints import (
     _RECORD_COLUMNS,
-    Datapoint,
     DatapointFilter,
     DatapointRecord,
     matching_ids,
@@ -162,8 +161,10 @@ def update_index(
     if added >= REBUILD_GROWTH * max(len(graph.ids), 1):
         return build_index(store, space_id, progress=progress, commit=commit)
     metric: Metric = space.metric  # type: ignore[assignment]
-    index = indexes.load_index(store, row.index_file, metric=metric, dim=space.dimension)
-    index = _copy(index, space.dimension, metric)  # the cached one may be serving queries
+    # A private copy from the file: the cached one may be answering queries meanwhile.
+    index = indexes.load_index(
+        store, row.index_file, metric=metric, dim=space.dimension, cached=False
+    )
     index.add(
         data.vectors[new], data.datapoint_ids[new], progress=lambda f, m: progress(0.1 + 0.5 * f, m)
     )
@@ -185,14 +186,6 @@ def update_index(
     result = {"added": added, "indexed": len(index)}
     _save(store, space, index, merged, commit, result)
     return result
-
-
-def _copy(index: AnnIndex, dim: int, metric: Metric) -> AnnIndex:
-    import hnswlib  # type: ignore[import-untyped]
-
-    raw = hnswlib.Index(space=metric, dim=dim)
-    raw.__setstate__(index.hnsw.__getstate__())
-    return AnnIndex(dim, metric, hnsw=raw)
 
 
 def _without_self(

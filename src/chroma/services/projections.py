@@ -207,7 +207,8 @@ def _load(store: Store, projection_id: int) -> tuple[ProjectionSet, Space]:
 
 def _pack_model(model: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
-    np.savez(buffer, **{k: np.asarray(v) for k, v in model.items()})
+    arrays: dict[str, Any] = {k: np.asarray(v) for k, v in model.items()}
+    np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
 
@@ -240,8 +241,8 @@ def compute_projection(
         progress=lambda f, m: progress(0.05 + 0.9 * f, m),
     )
     progress(0.97, "saving the map")
-    result = {"points": len(data.datapoint_ids), "reused_knn_graph": knn is not None}
-    with commit(result) as session:
+    summary = {"points": len(data.datapoint_ids), "reused_knn_graph": knn is not None}
+    with commit(summary) as session:
         target = session.get(ProjectionSet, projection_id)
         if target is None:
             raise NotFound(f"projection {projection_id} was deleted", where="projection")
@@ -251,7 +252,7 @@ def compute_projection(
         target.state = "ready"
         target.point_count, target.placed_count = len(data.datapoint_ids), 0
         target.computed_at = utcnow()
-    return result
+    return summary
 
 
 def place_new_points(

@@ -20,13 +20,13 @@ import numpy as np
 
 _SMOOTH_K_TOLERANCE = 1e-5
 _MIN_K_DIST_SCALE = 1e-3
-_FLOAT_MAX = np.finfo(np.float32).max
+_FLOAT_MAX = float(np.finfo(np.float32).max)
 
 # numba compiles these on first use and caches the machine code on disk.
 _JIT: dict[str, Any] = {"cache": True, "nogil": True}
 
 
-@numba.njit(fastmath=True, parallel=True, **_JIT)  # type: ignore[misc]
+@numba.njit(fastmath=True, parallel=True, **_JIT)
 def smooth_knn_dist(rows, distances, target, local_connectivity, n_iter=64):  # type: ignore[no-untyped-def]
     """Per point, ``sigma`` and ``rho`` so that its neighbours' memberships sum to ``target``.
 
@@ -92,7 +92,7 @@ def smooth_knn_dist(rows, distances, target, local_connectivity, n_iter=64):  # 
     return sigmas, rhos
 
 
-@numba.njit(fastmath=True, parallel=True, **_JIT)  # type: ignore[misc]
+@numba.njit(fastmath=True, parallel=True, **_JIT)
 def membership_strengths(rows, distances, sigmas, rhos):  # type: ignore[no-untyped-def]
     """``[N, k]`` edge weights ``exp(-(d - rho) / sigma)`` (1 within ``rho``, 0 if missing)."""
     n, k = distances.shape
@@ -109,7 +109,7 @@ def membership_strengths(rows, distances, sigmas, rhos):  # type: ignore[no-unty
     return weights
 
 
-@numba.njit(fastmath=True, parallel=True, **_JIT)  # type: ignore[misc]
+@numba.njit(fastmath=True, parallel=True, **_JIT)
 def weighted_mean_positions(rows, weights, reference):  # type: ignore[no-untyped-def]
     """Each new point at the weight-averaged position of its neighbours in ``reference``.
 
@@ -144,7 +144,7 @@ def weighted_mean_positions(rows, weights, reference):  # type: ignore[no-untype
     return out
 
 
-@numba.njit(inline="always", **_JIT)  # type: ignore[misc]
+@numba.njit(inline="always", **_JIT)
 def _tau_rand_int(state):  # type: ignore[no-untyped-def]
     """umap-learn's Tausworthe generator: a pseudo-random int32 from a 3-word state."""
     state[0] = (((state[0] & 4294967294) << 12) & 0xFFFFFFFF) ^ (
@@ -159,12 +159,12 @@ def _tau_rand_int(state):  # type: ignore[no-untyped-def]
     return numba.int32(state[0] ^ state[1] ^ state[2])
 
 
-@numba.njit(inline="always", **_JIT)  # type: ignore[misc]
+@numba.njit(inline="always", **_JIT)
 def _clip(value):  # type: ignore[no-untyped-def]
     return 4.0 if value > 4.0 else (-4.0 if value < -4.0 else value)
 
 
-@numba.njit(fastmath=True, parallel=True, **_JIT)  # type: ignore[misc]
+@numba.njit(fastmath=True, parallel=True, **_JIT)
 def sgd_epoch(  # type: ignore[no-untyped-def]
     head_embedding,
     tail_embedding,

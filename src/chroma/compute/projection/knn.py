@@ -11,6 +11,8 @@ computed graph and one given by the caller mean the same.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 from sklearn.decomposition import PCA
@@ -18,11 +20,12 @@ from sklearn.decomposition import PCA
 from chroma.compute import neighbours
 from chroma.core.errors import InvalidInput
 
-from .progress import Progress
+from .progress import Progress, sub_progress
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]
 Knn = tuple[I64, F32]
+Metric = neighbours.Metric
 
 KNN_DIMS = 50
 """Dimensions kept by the PCA that precedes a kNN search we run ourselves."""
@@ -35,16 +38,17 @@ EXACT_BELOW = 5_000
 
 HNSW_M = 12
 HNSW_EF_CONSTRUCTION = 64
+QUERY_EF = 48
 _BLOCK = 65_536
 
 
 def check_metric(metric: str) -> neighbours.Metric:
-    if metric not in neighbours.METRICS:
-        raise InvalidInput(
-            f"unknown metric {metric!r}; use one of {', '.join(neighbours.METRICS)}",
-            where="metric",
-        )
-    return metric  # type: ignore[return-value]
+    for known in neighbours.METRICS:
+        if metric == known:
+            return known
+    raise InvalidInput(
+        f"unknown metric {metric!r}; use one of {', '.join(neighbours.METRICS)}", where="metric"
+    )
 
 
 def check_vectors(vectors: npt.ArrayLike, where: str = "vectors") -> F32:
@@ -94,44 +98,62 @@ def clean_distances(rows: I64, distances: F32) -> F32:
     return distances
 
 
+@dataclass(frozen=True)
 class Reduced:
-    """Vectors in the space the neighbour search runs in (see the module docstring)."""
+    """Vectors in the space the neighbour search runs in (see the module docstring).
 
-    def __init__(self, vectors: F32, metric: neighbours.Metric, *, seed: int = 0) -> None:
-        self.metric = metric
-        n, dim = vectors.shape
-        self.search_metric: neighbours.Metric = metric
-        if dim <= KNN_DIMS + KNN_DIMS // 4:
-            self.vectors = vectors
-            return
-        self.search_metric = "l2"
-        sample = vectors
-        if n > PCA_FIT_SAMPLE:
-            rng = np.random.default_rng(seed)
-            sample = vectors[np.sort(rng.choice(n, PCA_FIT_SAMPLE, replace=False))]
-        pca = PCA(n_components=KNN_DIMS, svd_solver="randomized", random_state=seed)
-        pca.fit(self._prepare(sample))
-        components = pca.components_.astype(np.float32)
-        shift = (pca.mean_.astype(np.float32) @ components.T).astype(np.float32)
-        out = np.empty((n, KNN_DIMS), dtype=np.float32)
-        for start in range(0, n, _BLOCK):
-            block = self._prepare(vectors[start : start + _BLOCK])
-            np.matmul(block, components.T, out=out[start : start + _BLOCK])
-            out[start : start + _BLOCK] -= shift
-        self.vectors = out
+    ``vectors`` are float32 ``[N, d]``; ``search_metric`` is the metric to search them
+    with; ``metric`` is the caller's, whose scale :meth:`to_metric` converts back to.
+    """
 
-    def _prepare(self, block: F32) -> F32:
-        if self.metric != "cosine":
-            return block
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        norms[norms == 0] = 1
-        return (block / norms).astype(np.float32, copy=False)
+    vectors: F32
+    metric: neighbours.Metric
+    search_metric: neighbours.Metric
+
+    def subset(self, rows: npt.NDArray[np.int64]) -> Reduced:
+        """The same space restricted to ``rows`` (a copy of those rows)."""
+        return Reduced(self.vectors[rows], self.metric, self.search_metric)
 
     def to_metric(self, distances: F32) -> F32:
         """Search-space distances back on the caller's metric's scale."""
         if self.metric == "cosine" and self.search_metric == "l2":
             return (0.5 * np.square(distances)).astype(np.float32)
         return distances
+
+
+def _unit_rows(block: F32) -> F32:
+    norms = np.linalg.norm(block, axis=1, keepdims=True)
+    norms[norms == 0] = 1
+    unit: F32 = (block / norms).astype(np.float32, copy=False)
+    return unit
+
+
+def reduce(vectors: F32, metric: neighbours.Metric, *, seed: int = 0) -> Reduced:
+    """``vectors`` projected on their first :data:`KNN_DIMS` principal axes (if wider).
+
+    For ``cosine``, rows are unit-normalised first and the search is euclidean. The PCA is
+    fitted on at most :data:`PCA_FIT_SAMPLE` rows and applied block by block, so no
+    float64 or normalised copy of the whole array is ever made.
+    """
+    n, dim = vectors.shape
+    if dim <= KNN_DIMS + KNN_DIMS // 4:
+        return Reduced(vectors, metric, metric)
+    prepare = _unit_rows if metric == "cosine" else (lambda block: block)
+    sample = vectors
+    if n > PCA_FIT_SAMPLE:
+        rng = np.random.default_rng(seed)
+        sample = vectors[np.sort(rng.choice(n, PCA_FIT_SAMPLE, replace=False))]
+    dims = min(KNN_DIMS, len(sample))
+    pca = PCA(n_components=dims, svd_solver="randomized", random_state=seed)
+    pca.fit(prepare(sample))
+    components = np.ascontiguousarray(pca.components_.T, dtype=np.float32)
+    shift = (pca.mean_.astype(np.float32) @ components).astype(np.float32)
+    out = np.empty((n, dims), dtype=np.float32)
+    for start in range(0, n, _BLOCK):
+        part = out[start : start + _BLOCK]
+        np.matmul(prepare(vectors[start : start + _BLOCK]), components, out=part)
+        part -= shift
+    return Reduced(out, metric, "l2")
 
 
 def build_index(
@@ -148,50 +170,54 @@ def build_index(
     )
 
 
-def knn_graph(reduced: Reduced, k: int, progress: Progress | None = None) -> Knn:
-    """The ``k`` nearest other rows of every row of ``reduced``, distances on its metric's scale."""
+def knn_graph(
+    reduced: Reduced,
+    k: int,
+    progress: Progress | None = None,
+    *,
+    index: neighbours.AnnIndex | None = None,
+) -> Knn:
+    """The ``k`` nearest other rows of every row of ``reduced``, on the caller's metric's scale.
+
+    Exact below :data:`EXACT_BELOW` points; otherwise through ``index`` (an HNSW index of
+    exactly these rows, labelled by row) or a fresh one.
+    """
     vectors = reduced.vectors
     n = len(vectors)
     k = min(k, n - 1)
-    if n < EXACT_BELOW:
+    if n < EXACT_BELOW and index is None:
         rows, distances = neighbours.knn_graph(vectors, k, metric=reduced.search_metric)
     else:
-        index = build_index(vectors, reduced.search_metric, _part(progress, 0.0, 0.6))
+        if index is None:
+            index = build_index(vectors, reduced.search_metric, sub_progress(progress, 0, 0.6))
+            progress = sub_progress(progress, 0.6, 1.0)
         rows, distances = neighbours.knn_graph(
             vectors,
             k,
             metric=reduced.search_metric,
             index=index,
             row_labels=np.arange(n, dtype=np.int64),
-            ef=max(48, 2 * k),
-            progress=_part(progress, 0.6, 1.0),
+            ef=max(QUERY_EF, 2 * k),
+            progress=progress,
         )
-        del index
     return rows, clean_distances(rows, reduced.to_metric(distances))
 
 
 def query(
     index: neighbours.AnnIndex,
     reduced: Reduced,
-    rows: npt.NDArray[np.int64],
+    rows: I64,
     k: int,
     progress: Progress | None = None,
 ) -> Knn:
-    """The ``k`` nearest indexed rows of the given ``rows`` of ``reduced`` (block by block)."""
+    """The ``k`` nearest indexed points of the given ``rows`` of ``reduced``, block by block."""
     out_rows = np.empty((len(rows), k), dtype=np.int64)
     out_dist = np.empty((len(rows), k), dtype=np.float32)
     for start in range(0, len(rows), _BLOCK):
         stop = min(start + _BLOCK, len(rows))
-        labels, dist = index.query(reduced.vectors[rows[start:stop]], k, ef=max(48, 2 * k))
+        labels, dist = index.query(reduced.vectors[rows[start:stop]], k, ef=max(QUERY_EF, 2 * k))
         out_rows[start:stop] = labels
         out_dist[start:stop] = reduced.to_metric(dist)
         if progress is not None:
             progress(stop / len(rows), f"neighbours of {stop:,} of {len(rows):,} points")
     return out_rows, clean_distances(out_rows, out_dist)
-
-
-def _part(progress: Progress | None, start: float, stop: float) -> Progress | None:
-    if progress is None:
-        return None
-    outer = progress
-    return lambda f, m: outer(start + (stop - start) * f, m)

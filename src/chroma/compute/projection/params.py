@@ -54,7 +54,7 @@ class _Spec:
 _COMMON: dict[str, _Spec] = {"random_state": _Spec("int", None, optional=True)}
 
 SPECS: dict[str, dict[str, _Spec]] = {
-    "pca": {"random_state": _Spec("int", 0, optional=True)},
+    "pca": {},  # exact: nothing to choose
     "umap": {
         **_COMMON,
         "n_neighbors": _Spec("int", 15),
@@ -63,7 +63,7 @@ SPECS: dict[str, dict[str, _Spec]] = {
         "n_epochs": _Spec("int", None, optional=True),
         "learning_rate": _Spec("float", 1.0),
         "negative_sample_rate": _Spec("int", 5),
-        "init": _Spec("choice", "spectral", choices=("spectral", "pca", "random")),
+        "init": _Spec("choice", "pca", choices=("pca", "spectral", "random")),
         "landmarks": _Spec("int", DEFAULT_LANDMARKS["umap"]),
     },
     "tsne": {

@@ -22,11 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse
 from sklearn.decomposition import PCA
-from umap.spectral import spectral_layout  # type: ignore[import-untyped]
-from umap.umap_ import find_ab_params  # type: ignore[import-untyped]
+from scipy.optimize import curve_fit
 
 from . import kernels
-from .knn import F32, I64, Knn, Reduced, knn_graph, usable_knn
+from .knn import F32, I64, Knn, Metric, Reduced, knn_graph, reduce, usable_knn
 from .progress import Progress, Reporter
 
 PLACE_EPOCHS_FEW = 100
@@ -38,7 +37,7 @@ def fit(
     vectors: F32,
     p: dict[str, Any],
     *,
-    metric: str,
+    metric: Metric,
     knn: Knn | None,
     reduced: Reduced | None,
     progress: Progress | None,
@@ -53,7 +52,7 @@ def fit(
         share = 0.35
         report(0.0, "finding nearest neighbours", force=True)
         if reduced is None:
-            reduced = Reduced(vectors, metric, seed=p["random_state"] or 0)  # type: ignore[arg-type]
+            reduced = reduce(vectors, metric, seed=p["random_state"] or 0)
         graph_knn = knn_graph(reduced, k, report.stage(0.0, share))
     report(share, "building the neighbour graph", force=True)
     graph = fuzzy_graph(*graph_knn)
@@ -85,6 +84,21 @@ def fit(
     return coords, model
 
 
+def find_ab_params(spread: float, min_dist: float) -> tuple[float, float]:
+    """umap-learn's ``a``, ``b``: the curve ``1 / (1 + a d^2b)`` closest to its target kernel.
+
+    The target is 1 up to ``min_dist`` then ``exp(-(d - min_dist) / spread)``.
+    """
+
+    def curve(x: npt.NDArray[np.float64], a: float, b: float) -> npt.NDArray[np.float64]:
+        return 1.0 / (1.0 + a * x ** (2 * b))
+
+    xv = np.linspace(0, spread * 3, 300)
+    yv = np.where(xv < min_dist, 1.0, np.exp(-(xv - min_dist) / spread))
+    params, _ = curve_fit(curve, xv, yv)
+    return float(params[0]), float(params[1])
+
+
 def fuzzy_graph(rows: I64, distances: F32) -> scipy.sparse.coo_matrix:
     """UMAP's fuzzy simplicial set of a kNN graph (self excluded): a symmetric sparse matrix."""
     n, k = rows.shape
@@ -113,6 +127,9 @@ def initial_layout(
     elif init == "pca":
         coords = PCA(n_components=2, random_state=seed).fit_transform(data)
     else:
+        # umap-learn is imported here only: importing it costs seconds (pynndescent compiles)
+        from umap.spectral import spectral_layout
+
         coords = spectral_layout(
             data,
             graph.tocsr(),
@@ -203,7 +220,7 @@ def place(
     reference = np.array(reference_coords, dtype=np.float32, order="C", copy=True)
     sigmas, rhos = kernels.smooth_knn_dist(rows, distances, float(np.log2(k + 1)), 0.0)
     weights = kernels.membership_strengths(rows, distances, sigmas, rhos)
-    coords = kernels.weighted_mean_positions(rows, weights, reference)
+    coords: F32 = kernels.weighted_mean_positions(rows, weights, reference)
     lost = np.isnan(coords).any(axis=1)
     if lost.any():  # no neighbour at all: the middle of the map, then the SGD has no pull
         coords[lost] = reference.mean(axis=0) if len(reference) else 0.0
@@ -230,10 +247,3 @@ def place(
     )
     report.done()
     return coords
-
-
-def place_arrays(
-    model: dict[str, Any], reference_coords: F32, knn: Knn, progress: Progress | None
-) -> npt.NDArray[np.float32]:
-    """:func:`place` taking the neighbours as one ``(rows, distances)`` pair."""
-    return place(model, reference_coords, knn[0], knn[1], progress)

@@ -15,9 +15,12 @@ from strawberry.dataloader import DataLoader
 
 from chroma.core.errors import NotFound
 from chroma.db.store import Store
-from chroma.server.graphql import offload
-from chroma.services import listing, tags
-from chroma.services.listing import DatasetRecord, SpaceRecord
+from chroma.server.graphql import lookups, offload
+from chroma.services import listing, neighbours, projections, tags
+from chroma.services.jobs import JobRecord
+from chroma.services.listing import DatasetRecord, ProjectRecord, SpaceRecord
+from chroma.services.neighbours import IndexInfo
+from chroma.services.projections import ProjectionRecord
 from chroma.services.tags import TagRecord
 
 V = TypeVar("V")
@@ -45,8 +48,16 @@ def _zero(_key: int) -> int:
     return 0
 
 
+def _absent(_key: int) -> None:
+    return None
+
+
 def _dataset_gone(dataset_id: int) -> NotFound:
     return NotFound(f"dataset {dataset_id} no longer exists", where="dataset")
+
+
+def _index_info(session: Session, space_ids: Sequence[int]) -> dict[int, IndexInfo]:
+    return neighbours.index_info(session, list(space_ids))
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,14 @@ class Loaders:
     vector_count: DataLoader[int, int]
     """Live vectors per space id."""
     tags_of_datapoint: DataLoader[int, list[str]]
+    dataset_or_none: DataLoader[int, DatasetRecord | None]
+    """A dataset by id, None once deleted (a projection may name a deleted dataset)."""
+    project: DataLoader[int, ProjectRecord | None]
+    space: DataLoader[int, SpaceRecord | None]
+    job: DataLoader[int, JobRecord | None]
+    projections_of_space: DataLoader[int, list[ProjectionRecord]]
+    neighbour_index: DataLoader[int, IndexInfo | None]
+    """The neighbour index of a space id; None while it has none."""
 
 
 def create_loaders(store: Store) -> Loaders:
@@ -71,4 +90,10 @@ def create_loaders(store: Store) -> Loaders:
         datapoint_count=_batched(store, listing.datapoint_counts, _zero),
         vector_count=_batched(store, listing.vector_counts, _zero),
         tags_of_datapoint=_batched(store, tags.tags_of_datapoints, _none),
+        dataset_or_none=_batched(store, listing.datasets_by_id, _absent),
+        project=_batched(store, lookups.projects_by_id, _absent),
+        space=_batched(store, lookups.spaces_by_id, _absent),
+        job=_batched(store, lookups.jobs_by_id, _absent),
+        projections_of_space=_batched(store, projections.projections_of_spaces, _none),
+        neighbour_index=_batched(store, _index_info, _absent),
     )

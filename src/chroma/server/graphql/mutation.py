@@ -1,28 +1,63 @@
-"""The root Mutation: manage the catalog and tag datapoints.
+"""The root Mutation: manage the catalog, tag datapoints, start and cancel background jobs.
 
 Spaces are made by ingest (their dimension comes from the first vectors), so they can be
-renamed and deleted here but not created.
+renamed and deleted here but not created. A mutation that queues a job hands it to the job
+runner once its transaction has committed, so the job starts at once.
 """
 
 from __future__ import annotations
 
-import strawberry
+import contextlib
+from typing import Any
 
+import strawberry
+from strawberry.scalars import JSON
+
+from chroma.core.errors import Conflict, InvalidInput, NotFound
+from chroma.db.store import Store
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id, to_id
 from chroma.server.graphql.types.dataset import Dataset
 from chroma.server.graphql.types.deleted import Deleted
 from chroma.server.graphql.types.filters import DatapointFilterInput
+from chroma.server.graphql.types.job import Job
 from chroma.server.graphql.types.project import Project
+from chroma.server.graphql.types.projection import Projection, ProjectionJob
 from chroma.server.graphql.types.space import Space
 from chroma.server.graphql.types.tag import TagChange
-from chroma.services import manage
+from chroma.services import jobs as job_service
+from chroma.services import manage, neighbours, projections
 from chroma.services import tags as _tags
+from chroma.services.jobs import JobRecord
+from chroma.services.projections import ProjectionRecord
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
     return [parse_id(value, where=f"datapointIds[{i}]") for i, value in enumerate(values)]
+
+
+def _params(params: Any) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise InvalidInput("params must be a JSON object of parameter values", where="params")
+    return params
+
+
+def _recompute(store: Store, projection_id: int) -> tuple[ProjectionRecord, JobRecord]:
+    job = projections.recompute_projection(store, projection_id)
+    with store.read() as session:
+        return projections.get_projection(session, projection_id), job
+
+
+def _delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
+    """Delete the map; its computation, when still queued or running, is cancelled."""
+    record = projections.delete_projection(store, projection_id)
+    if record.job_id is not None:
+        with contextlib.suppress(Conflict, NotFound):  # already over, or gone
+            job_service.cancel_job(store, record.job_id)
+    return record
 
 
 @strawberry.type
@@ -95,3 +130,68 @@ class Mutation:
         store, where = info.context.store, filter.to_service()
         change = await offload.run(_tags.remove_tags_where, store, project, where, tags)
         return TagChange.of(change)
+
+    @described.mutation(
+        "Make a 2-D map of a space: checks the algorithm and its params against the space's "
+        "size (nothing is queued when they are wrong), then queues the computation. Follow "
+        "it with `job(id)`; the map's points come from `GET /api/v1/points?projection=<id>`."
+    )
+    async def create_projection(
+        self,
+        info: Info,
+        project: str,
+        space: str,
+        algorithm: str = "umap",
+        params: JSON | None = None,
+        datasets: list[str] | None = None,
+        auto_place: bool = True,
+    ) -> ProjectionJob:
+        record, job = await offload.run(
+            projections.create_projection,
+            info.context.store,
+            project=project,
+            space=space,
+            algorithm=algorithm,
+            params=_params(params),
+            datasets=datasets,
+            auto_place=auto_place,
+        )
+        await info.context.submit(job.id)
+        return ProjectionJob.of(record, job)
+
+    @described.mutation(
+        "Compute a map again from all its current points (the old map stays until the new "
+        "one is ready)."
+    )
+    async def recompute_projection(self, info: Info, id: strawberry.ID) -> ProjectionJob:
+        projection_id = parse_id(id, where="id")
+        record, job = await offload.run(_recompute, info.context.store, projection_id)
+        await info.context.submit(job.id)
+        return ProjectionJob.of(record, job)
+
+    @described.mutation(
+        "Delete a map with its points (a computation still queued or running is cancelled). "
+        "Answers the map as it was."
+    )
+    async def delete_projection(self, info: Info, id: strawberry.ID) -> Projection:
+        projection_id = parse_id(id, where="id")
+        return Projection.of(
+            await offload.run(_delete_projection, info.context.store, projection_id)
+        )
+
+    @described.mutation(
+        "Build a space's nearest-neighbour index and kNN graph from all its vectors (a job)."
+    )
+    async def build_neighbour_index(self, info: Info, project: str, space: str) -> Job:
+        store = info.context.store
+        job = await offload.run(neighbours.queue_build, store, project=project, space=space)
+        await info.context.submit(job.id)
+        return Job.of(job)
+
+    @described.mutation(
+        "Cancel a job: a queued one at once, a running one at its next progress report "
+        "(`cancelRequested` until then). A finished job is a conflict."
+    )
+    async def cancel_job(self, info: Info, id: strawberry.ID) -> Job:
+        job_id = parse_id(id, where="id")
+        return Job.of(await offload.run(job_service.cancel_job, info.context.store, job_id))

@@ -1,19 +1,71 @@
-"""The root Query: browse projects and find datapoints."""
+"""The root Query: browse projects, find datapoints and their neighbours, follow jobs."""
 
 from __future__ import annotations
 
+import numpy as np
 import strawberry
 
-from chroma.server.graphql import described, offload
+from chroma.core.errors import InvalidInput
+from chroma.db.store import Store
+from chroma.server.graphql import described, lookups, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id
 from chroma.server.graphql.types.connection import DatapointConnection, decode_cursor
 from chroma.server.graphql.types.datapoint import Datapoint
 from chroma.server.graphql.types.filters import DatapointFilterInput, service_filter
+from chroma.server.graphql.types.job import Job, JobState
+from chroma.server.graphql.types.neighbor import Neighbor
 from chroma.server.graphql.types.project import Project
-from chroma.services import datapoints, listing
+from chroma.server.graphql.types.projection import Projection
+from chroma.services import datapoints, listing, neighbours, projections
+from chroma.services import jobs as job_service
+from chroma.services.datapoints import DatapointFilter
+from chroma.services.neighbours import Neighbour
 
 DEFAULT_PAGE_SIZE = 50
+DEFAULT_JOBS = 50
+MAX_JOBS = 1000
+DEFAULT_NEIGHBOURS = 10
+
+
+def _nearest(
+    store: Store,
+    *,
+    project: str,
+    space: str,
+    k: int,
+    datapoint_id: int | None,
+    key: str | None,
+    dataset: str | None,
+    vector: list[float] | None,
+    where: DatapointFilter,
+) -> list[Neighbour]:
+    given = [
+        name
+        for name, value in (("datapointId", datapoint_id), ("key", key), ("vector", vector))
+        if value is not None
+    ]
+    if len(given) != 1:
+        raise InvalidInput(
+            "give exactly one of datapointId, key (with dataset) or vector"
+            + (f"; got {' and '.join(given)}" if given else ""),
+            where="datapointId",
+        )
+    if key is not None:
+        if dataset is None:
+            raise InvalidInput("a key is unique within a dataset: name it", where="dataset")
+        with store.read() as session:
+            datapoint_id = lookups.datapoint_id_by_key(session, project, dataset, key)
+    array = np.asarray(vector, dtype=np.float32) if vector is not None else None
+    return neighbours.nearest(
+        store,
+        project=project,
+        space=space,
+        k=k,
+        datapoint_id=datapoint_id,
+        vector=array,
+        where=where,
+    )
 
 
 @strawberry.type
@@ -60,3 +112,72 @@ class Query:
             info.context.store, datapoints.find_datapoint, project, datapoint_id
         )
         return Datapoint.of(record)
+
+    @described.field(
+        f"Jobs, newest first: `first` of them (at most {MAX_JOBS}), of one project and in "
+        "some states when given."
+    )
+    async def jobs(
+        self,
+        info: Info,
+        project: str | None = None,
+        states: list[JobState] | None = None,
+        kinds: list[str] | None = None,
+        first: int = DEFAULT_JOBS,
+    ) -> list[Job]:
+        if not 1 <= first <= MAX_JOBS:
+            raise InvalidInput(f"first must be between 1 and {MAX_JOBS}", where="first")
+        records = await offload.read(
+            info.context.store,
+            job_service.list_jobs,
+            project=project,
+            states=[state.value for state in states] if states is not None else None,
+            kinds=kinds,
+            limit=first,
+        )
+        return [Job.of(r) for r in records]
+
+    @described.field("One job by id (an error if there is none).")
+    async def job(self, info: Info, id: strawberry.ID) -> Job | None:
+        job_id = parse_id(id, where="id")
+        return Job.of(await offload.read(info.context.store, job_service.get_job, job_id))
+
+    @described.field("One projection by id (an error if there is none).")
+    async def projection(self, info: Info, id: strawberry.ID) -> Projection | None:
+        projection_id = parse_id(id, where="id")
+        store = info.context.store
+        return Projection.of(await offload.read(store, projections.get_projection, projection_id))
+
+    @described.field(
+        f"The `k` (1 to {neighbours.MAX_K}) datapoints of a space nearest to a datapoint "
+        "(by `datapointId`, or by `key` within `dataset`; the datapoint itself is left out) "
+        "or to a `vector`, among those passing `filter`; nearest first. Exact while the space "
+        "(or the filtered set) is small, from the space's neighbour index beyond."
+    )
+    async def neighbors(
+        self,
+        info: Info,
+        project: str,
+        space: str,
+        datapoint_id: strawberry.ID | None = None,
+        key: str | None = None,
+        dataset: str | None = None,
+        vector: list[float] | None = None,
+        k: int = DEFAULT_NEIGHBOURS,
+        filter: DatapointFilterInput | None = None,
+    ) -> list[Neighbor]:
+        found = await offload.run(
+            _nearest,
+            info.context.store,
+            project=project,
+            space=space,
+            k=k,
+            datapoint_id=(
+                parse_id(datapoint_id, where="datapointId") if datapoint_id is not None else None
+            ),
+            key=key,
+            dataset=dataset,
+            vector=vector,
+            where=service_filter(filter),
+        )
+        return [Neighbor.of(n) for n in found]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from strawberry.fastapi import GraphQLRouter
 
 from chroma.db.store import Store
@@ -11,7 +11,8 @@ from chroma.server.graphql.schema import schema
 
 
 def graphql_router(store: Store) -> APIRouter:
-    async def context() -> ChromaContext:
-        return ChromaContext(store)
+    async def context(request: Request) -> ChromaContext:
+        # The app's job runner (create_app sets it): mutations that queue jobs submit them.
+        return ChromaContext(store, getattr(request.app.state, "runner", None))
 
     return GraphQLRouter(schema, context_getter=context)

@@ -9,6 +9,8 @@ import strawberry
 from chroma.server.graphql import described
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import to_id
+from chroma.server.graphql.types.neighbour_index import NeighbourIndex
+from chroma.server.graphql.types.projection import Projection
 from chroma.services.listing import SpaceRecord
 
 
@@ -39,3 +41,13 @@ class Space:
     @described.field("How many datapoints have a vector in this space.")
     async def vector_count(self, info: Info) -> int:
         return await info.context.loaders.vector_count.load(self.space_id)
+
+    @described.field("The space's 2-D maps, oldest first.")
+    async def projections(self, info: Info) -> list[Projection]:
+        records = await info.context.loaders.projections_of_space.load(self.space_id)
+        return [Projection.of(r) for r in records]
+
+    @described.field("The space's nearest-neighbour index; null until one is built.")
+    async def neighbour_index(self, info: Info) -> NeighbourIndex | None:
+        found = await info.context.loaders.neighbour_index.load(self.space_id)
+        return NeighbourIndex.of(found) if found is not None else None

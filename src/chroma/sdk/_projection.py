@@ -1,0 +1,363 @@
+"""Projections (2-D maps of a space) from the SDK: start one, wait, read its points.
+
+A map is computed by a server job; :class:`Projection` follows it and reads the finished
+map's points from ``GET /api/v1/points`` (Arrow: one int64 id and two float32 coordinates
+per point, plus the columns asked for).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from http.client import HTTPException
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.sdk._client import Client, Endpoint, Params
+from chroma.sdk._errors import ChromaConnectionError
+from chroma.sdk._graphql import graphql
+from chroma.sdk._jobs import JOB_FIELDS, Job
+from chroma.sdk._jobs import wait as wait_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Projection", "create_projection", "get_projection", "projections"]
+
+PROJECTION_FIELDS = (
+    "id algorithm params state error autoPlace pointCount placedCount createdAt computedAt "
+    f"datasets {{ name }} space {{ name }} job {{ {JOB_FIELDS} }}"
+)
+_CREATE = f"""
+mutation ($project: String!, $space: String!, $algorithm: String!, $params: JSON,
+          $datasets: [String!], $autoPlace: Boolean!) {{
+  createProjection(project: $project, space: $space, algorithm: $algorithm, params: $params,
+                   datasets: $datasets, autoPlace: $autoPlace) {{
+    projection {{ {PROJECTION_FIELDS} }}
+  }}
+}}
+"""
+_GET = f"query ($id: ID!) {{ projection(id: $id) {{ {PROJECTION_FIELDS} }} }}"
+_RECOMPUTE = f"""
+mutation ($id: ID!) {{ recomputeProjection(id: $id) {{ projection {{ {PROJECTION_FIELDS} }} }} }}
+"""
+_DELETE = "mutation ($id: ID!) { deleteProjection(id: $id) { id } }"
+_OF_SPACE = f"""
+query ($project: String!) {{
+  project(name: $project) {{ spaces {{ name projections {{ {PROJECTION_FIELDS} }} }} }}
+}}
+"""
+DEFAULT_COLUMNS = ("label",)
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _names(value: str | Sequence[str] | None, where: str) -> list[str] | None:
+    if value is None:
+        return None
+    names = [value] if isinstance(value, str) else list(value)
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise InvalidInput(f"{where} must be names (str), got {name!r}", where=f"{where}[{i}]")
+    return names
+
+
+class Projection:
+    """A 2-D map of a space (PCA, UMAP or t-SNE), computed by a server job.
+
+    Made by :meth:`Run.create_projection`, :func:`chroma.create_projection`,
+    :meth:`Run.projections` or :func:`chroma.get_projection`. Its attributes are a
+    snapshot: :meth:`refresh` reads them again, :meth:`wait` follows the computation.
+
+    Attributes:
+        id: The projection's id (the UI's and ``GET /api/v1/points?projection=<id>``).
+        space: The space it maps.
+        algorithm: ``"pca"``, ``"umap"`` or ``"tsne"``.
+        params: Every parameter of the algorithm, defaults filled in.
+        datasets: The dataset names mapped, or None for every dataset of the space.
+        state: ``"ready"`` (a map exists, also while recomputed), ``"queued"``,
+            ``"computing"``, ``"failed"`` or ``"cancelled"``.
+        error: Why the last computation failed.
+        auto_place: Points logged later are placed into the map (the others do not move).
+        point_count: Points on the map.
+        placed_count: Of those, points placed after the map was computed.
+        created_at: When it was created (UTC).
+        computed_at: When the map was last computed in full.
+        job: The latest computation (a :class:`chroma.Job`), or None.
+
+    Example::
+
+        projection = run.create_projection("pca")
+        df = projection.points(columns=["label", "dataset"])  # id, x, y, placed, label, ...
+        df.plot.scatter(x="x", y="y")
+    """
+
+    id: int
+    space: str | None
+    algorithm: str
+    params: dict[str, Any]
+    datasets: list[str] | None
+    state: str
+    error: str | None
+    auto_place: bool
+    point_count: int
+    placed_count: int
+    created_at: datetime
+    computed_at: datetime | None
+    job: Job | None
+
+    def __init__(self, endpoint: Endpoint, data: Mapping[str, Any]) -> None:
+        self._endpoint = endpoint
+        self._update(data)
+
+    def _update(self, data: Mapping[str, Any]) -> None:
+        created = _moment(data["createdAt"])
+        assert created is not None
+        self.id = int(data["id"])
+        self.space = (data.get("space") or {}).get("name")
+        self.algorithm = str(data["algorithm"])
+        self.params = dict(data["params"] or {})
+        datasets = data.get("datasets")
+        self.datasets = None if datasets is None else [d["name"] for d in datasets]
+        self.state = str(data["state"]).lower()
+        self.error = data.get("error")
+        self.auto_place = bool(data["autoPlace"])
+        self.point_count = int(data["pointCount"])
+        self.placed_count = int(data["placedCount"])
+        self.created_at = created
+        self.computed_at = _moment(data.get("computedAt"))
+        self.job = Job.of(data["job"]) if data.get("job") else None
+
+    def __repr__(self) -> str:
+        return (
+            f"<chroma.Projection id={self.id} {self.algorithm} space={self.space!r} "
+            f"state={self.state!r} points={self.point_count}>"
+        )
+
+    @property
+    def ready(self) -> bool:
+        """Whether a map exists to read points from."""
+        return self.state == "ready"
+
+    def refresh(self) -> Projection:
+        """Read the projection's state again from the server; returns ``self``.
+
+        Raises:
+            NotFound: The projection was deleted.
+        """
+        with self._endpoint.client() as client:
+            self._update(graphql(client, _GET, id=str(self.id))["projection"])
+        return self
+
+    def wait(self, *, progress: bool = True, timeout: float | None = None) -> Projection:
+        """Wait for the computation to end (progress bar on stderr); returns ``self``.
+
+        Args:
+            progress: Show a tqdm progress bar with the job's message.
+            timeout: Seconds to wait at most. Default: as long as it takes.
+
+        Raises:
+            ChromaJobFailed: The computation failed (a previous map, if any, stays).
+            ChromaJobCancelled: It was cancelled.
+            ChromaJobTimeout: ``timeout`` ran out first (the job goes on running).
+        """
+        with self._endpoint.client() as client:
+            if self.job is not None:
+                wait_for(client, self.job.id, progress=progress, timeout=timeout)
+            self._update(graphql(client, _GET, id=str(self.id))["projection"])
+        return self
+
+    def recompute(
+        self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
+    ) -> Projection:
+        """Compute the map again from all its current points; returns ``self``.
+
+        The old map stays readable until the new one is ready.
+
+        Args:
+            wait: Wait for the computation (else return once it is queued).
+            progress: Show a progress bar while waiting.
+            timeout: Seconds to wait at most.
+
+        Raises:
+            InvalidInput: The space no longer has enough points for the parameters.
+            ChromaJobFailed: The computation failed.
+        """
+        with self._endpoint.client() as client:
+            answer = graphql(client, _RECOMPUTE, id=str(self.id))
+        self._update(answer["recomputeProjection"]["projection"])
+        return self.wait(progress=progress, timeout=timeout) if wait else self
+
+    def delete(self) -> None:
+        """Delete the map and its points (a computation still running is cancelled)."""
+        with self._endpoint.client() as client:
+            graphql(client, _DELETE, id=str(self.id))
+
+    def points(self, columns: str | Sequence[str] = DEFAULT_COLUMNS) -> pd.DataFrame:
+        """The map's points as a DataFrame, one row per point.
+
+        Args:
+            columns: Columns besides ``id`` (the datapoint id), ``x``, ``y`` (float32) and
+                ``placed`` (placed after the map was computed): any of ``label``,
+                ``prediction``, ``score``, ``dataset``, ``key``, ``tags`` and
+                ``metadata.<field>``. Text columns come as pandas categoricals.
+
+        Returns:
+            A DataFrame; empty while the map is not computed yet.
+
+        Raises:
+            InvalidInput: An unknown column.
+            NotFound: The projection was deleted.
+
+        Example::
+
+            df = projection.points(["label", "key"])
+            df[df.label == "cat"][["key", "x", "y"]]
+        """
+        wanted = _names(columns, "columns") or []
+        with self._endpoint.client() as client:
+            table = fetch_points(client, self.id, wanted)
+        frame: pd.DataFrame = table.to_pandas()
+        return frame
+
+
+def fetch_points(client: Client, projection_id: int, columns: Sequence[str]) -> pa.Table:
+    params: Params = {"projection": projection_id, "column": list(columns)}
+    try:
+        with client.download("/api/v1/points", params=params) as response:
+            return pa.ipc.open_stream(response).read_all()
+    except (OSError, HTTPException, pa.ArrowInvalid) as exc:
+        raise ChromaConnectionError(
+            f"reading the points of projection {projection_id} from {client.url} broke off: "
+            f"{exc!r}",
+            where="url",
+        ) from exc
+
+
+def start_projection(
+    client: Client,
+    *,
+    project: str,
+    space: str,
+    algorithm: str,
+    params: Mapping[str, Any],
+    datasets: str | Sequence[str] | None,
+    auto_place: bool,
+) -> Projection:
+    if not isinstance(algorithm, str):
+        raise InvalidInput(f"algorithm must be a name, not {algorithm!r}", where="algorithm")
+    answer = graphql(
+        client,
+        _CREATE,
+        project=project,
+        space=space,
+        algorithm=algorithm,
+        params=dict(params),
+        datasets=_names(datasets, "datasets"),
+        autoPlace=bool(auto_place),
+    )
+    return Projection(Endpoint.of(client), answer["createProjection"]["projection"])
+
+
+def projections_of(client: Client, project: str, space: str) -> list[Projection]:
+    spaces = graphql(client, _OF_SPACE, project=project)["project"]["spaces"]
+    for found in spaces:
+        if found["name"] == space:
+            endpoint = Endpoint.of(client)
+            return [Projection(endpoint, data) for data in found["projections"]]
+    raise NotFound(f"no space named {space!r} in project {project!r}", where="space")
+
+
+def create_projection(
+    project: str,
+    space: str,
+    algorithm: str = "umap",
+    *,
+    datasets: str | Sequence[str] | None = None,
+    auto_place: bool = True,
+    wait: bool = True,
+    progress: bool = True,
+    timeout: float | None = None,
+    url: str | None = None,
+    token: str | None = None,
+    **params: Any,
+) -> Projection:
+    """Make a 2-D map of a space, without a run; as :meth:`Run.create_projection`.
+
+    Args:
+        project: Project name.
+        space: Space name.
+        algorithm: ``"umap"``, ``"pca"`` or ``"tsne"``.
+        datasets: Dataset names to map. Default: every dataset of the space, present and
+            future.
+        auto_place: Place points logged later into the map.
+        wait: Wait for the computation (with a progress bar when ``progress``).
+        progress: Show a tqdm progress bar while waiting.
+        timeout: Seconds to wait at most.
+        url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
+        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        **params: The algorithm's parameters, e.g. ``n_neighbors=30, min_dist=0.05``.
+
+    Returns:
+        The :class:`Projection` (ready when ``wait``).
+
+    Raises:
+        InvalidInput: Unknown algorithm or parameter, a value out of range for the space's
+            size (``where`` is ``"params.<name>"``); nothing was queued.
+        NotFound: Unknown project, space or dataset.
+        ChromaJobFailed: The computation failed.
+
+    Example::
+
+        projection = chroma.create_projection("demo", "encoder-v1", "pca")
+        print(projection.point_count)
+    """
+    with Endpoint.resolve(url, token).client() as client:
+        projection = start_projection(
+            client,
+            project=project,
+            space=space,
+            algorithm=algorithm,
+            params=params,
+            datasets=datasets,
+            auto_place=auto_place,
+        )
+    return projection.wait(progress=progress, timeout=timeout) if wait else projection
+
+
+def get_projection(
+    projection_id: int, *, url: str | None = None, token: str | None = None
+) -> Projection:
+    """A projection by id.
+
+    Raises:
+        NotFound: No projection with this id.
+
+    Example::
+
+        df = chroma.get_projection(3).points()
+    """
+    with Endpoint.resolve(url, token).client() as client:
+        data = graphql(client, _GET, id=str(int(projection_id)))["projection"]
+        return Projection(Endpoint.of(client), data)
+
+
+def projections(
+    project: str, space: str, *, url: str | None = None, token: str | None = None
+) -> list[Projection]:
+    """The projections of a space, oldest first.
+
+    Raises:
+        NotFound: Unknown project or space.
+
+    Example::
+
+        for projection in chroma.projections("demo", "encoder-v1"):
+            print(projection.id, projection.algorithm, projection.state)
+    """
+    with Endpoint.resolve(url, token).client() as client:
+        return projections_of(client, project, space)
