@@ -61,14 +61,15 @@ rabbitmq_ready() {
   port_open 127.0.0.1 5672
 }
 
-# ensure_service NAME SERVICE READY_CHECK SECONDS: start SERVICE (its init script, as the
-# machine's `service` command does) unless READY_CHECK passes; wait SECONDS for it.
+# ensure_service NAME SERVICE READY_CHECK SECONDS ENV_VAR: start SERVICE with the machine's
+# `service` command unless READY_CHECK passes, and wait up to SECONDS for it to answer.
+# ENV_VAR is the variable that points the tests at another server (named when failing).
 ensure_service() {
-  local name="$1" service="$2" ready="$3" seconds="$4"
+  local name="$1" service="$2" ready="$3" seconds="$4" env_var="$5"
   "$ready" && return
   if ! command -v service >/dev/null || [[ ! -x "/etc/init.d/$service" ]]; then
     echo "services: $name is not reachable on 127.0.0.1 and no local $service service is" \
-      "installed. Start one, or point ${5} at a server of your own." >&2
+      "installed. Start one, or point $env_var at a server of your own." >&2
     exit 1
   fi
   echo "services: starting $name ($service)"

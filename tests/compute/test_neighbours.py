@@ -32,7 +32,7 @@ def _brute(
 @pytest.mark.parametrize("metric", ["cosine", "l2"])
 def test_exact_search_matches_brute_force(metric: str) -> None:
     data, queries = _clusters(700), _clusters(40, seed=1)
-    rows, distances = exact_search(data, queries, 7, metric=metric, block=16)
+    rows, distances = exact_search(data, queries, 7, metric=metric, block_cells=700 * 16)
     want_rows, want_dist = _brute(data, queries, 7, metric)
     np.testing.assert_allclose(distances, want_dist, rtol=1e-4, atol=1e-4)
     # Rows agree except where two distances tie to float precision.

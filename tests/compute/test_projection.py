@@ -52,8 +52,9 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 
 def test_defaults_are_filled_in_and_normalised() -> None:
     p = validate_params("umap", {"n_neighbors": 30.0}, 1000)
-    assert p["n_neighbors"] == 30 and isinstance(p["n_neighbors"], int)
-    assert p["min_dist"] == 0.1 and p["spread"] == 1.0 and p["landmarks"] == 100_000
+    assert p["n_neighbors"] == 30
+    assert isinstance(p["n_neighbors"], int)
+    assert (p["min_dist"], p["spread"], p["landmarks"]) == (0.1, 1.0, 100_000)
     assert p["n_epochs"] == 500  # resolved for 1,000 points
     assert validate_params("umap", p, 1000) == p
     assert validate_params("tsne", None, 1000)["perplexity"] == 30.0
@@ -231,7 +232,8 @@ def test_placement_keeps_the_map_and_lands_in_the_right_cluster(
         neighbour_distances=distances,
     )
     np.testing.assert_array_equal(reference, result.coords)
-    assert placed.shape == (100, 2) and placed.dtype == np.float32
+    assert placed.shape == (100, 2)
+    assert placed.dtype == np.float32
     assert np.isfinite(placed).all()
     nearest, _ = exact_search(reference, placed, 5, metric="l2")
     agreement = (labels[old][nearest] == labels[new][:, None]).mean()
@@ -271,7 +273,12 @@ def test_umap_placement_copes_with_missing_neighbours(data: tuple[np.ndarray, np
 
 @pytest.mark.parametrize(
     ("algorithm", "params"),
-    [("pca", {}), ("umap", FAST_UMAP), ("tsne", FAST_TSNE), ("umap", {**FAST_UMAP, "landmarks": 300})],
+    [
+        ("pca", {}),
+        ("umap", FAST_UMAP),
+        ("tsne", FAST_TSNE),
+        ("umap", {**FAST_UMAP, "landmarks": 300}),
+    ],
 )
 def test_progress_is_monotone_and_ends_at_one(
     algorithm: str, params: dict[str, Any], data: tuple[np.ndarray, np.ndarray]

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event
 
 from chroma.db.store import Store
-from job_helpers import (
+from projection_helpers import (
     CREATE_PROJECTION,
     JOB_FIELDS,
     computed_projection,
@@ -141,9 +141,7 @@ def test_a_pca_projection_is_queued_computed_and_listed(
     ]
 
 
-def test_a_projection_answers_its_full_parameters(
-    http: httpx.Client, demo: dict[str, int]
-) -> None:
+def test_a_projection_answers_its_full_parameters(http: httpx.Client, demo: dict[str, int]) -> None:
     created = create(http, algorithm="umap", params={"n_neighbors": 10, "n_epochs": 20})
     params = created["projection"]["params"]
     assert params["n_neighbors"] == 10

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pytest
 
 import chroma
-from job_helpers import gql, gql_error, ingest, vectors, wait_succeeded
+from projection_helpers import gql, gql_error, ingest, vectors, wait_succeeded
 
 DIMENSION = 16
 NEIGHBORS = """

@@ -4,8 +4,8 @@
 started by its lifespan) on the test's dialect, with the given ``Settings`` fields changed.
 Brokers are the machine's real Redis and RabbitMQ (``scripts/services.sh`` starts them):
 Redis on a database number of its own (``CHROMA_TEST_REDIS_URL``, default
-``redis://127.0.0.1:6379/11``), flushed
-around each test; RabbitMQ's ``chroma`` queue is purged around each test.
+``redis://127.0.0.1:6379/11``), flushed around each test; RabbitMQ
+(``CHROMA_TEST_AMQP_URL``): its ``chroma`` queue is purged around each test.
 """
 
 from __future__ import annotations

@@ -14,7 +14,12 @@ from chroma.jobs.context import JobCancelled, JobContext
 from chroma.services import jobs as job_service
 from chroma.services import neighbours as neighbour_service
 from chroma.services.points import points_table
-from chroma.services.projections import compute_projection, create_projection, get_projection
+from chroma.services.projections import (
+    compute_projection,
+    create_projection,
+    delete_projection,
+    get_projection,
+)
 from chroma.services.refresh import queue_follow_ups, schedule_refresh
 
 
@@ -261,3 +266,20 @@ def test_nearest_through_the_index_agrees_with_exact_search(store, monkeypatch) 
     assert len(only_test) == 5
     assert {n.record.key for n in only_test} <= {f"k{i}" for i in range(400, 500)}
     assert first not in {n.record.id for n in only_test}
+
+
+def test_deleting_a_map_cancels_its_queued_jobs(store) -> None:
+    vectors, keys, labels = clustered(60)
+    result = log(store, vectors, keys, labels)
+    projection, _ = create_projection(store, project="p", space="s", algorithm="pca")
+    run_queued(store)
+    log(store, *clustered(10, seed=4, offset=60))
+    with store.write() as session:
+        queue_follow_ups(session, result.space_id)  # an index update and a placement
+    delete_projection(store, projection.id)
+    with store.read() as session:
+        states = dict(
+            session.execute(select(Job.kind, Job.state).where(Job.state != "succeeded")).all()
+        )
+    assert states == {"neighbours.update": "queued", "projection.place": "cancelled"}
+    assert _count(store, ProjectionChunk) == 0

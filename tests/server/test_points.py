@@ -16,7 +16,7 @@ import pytest
 
 from chroma.core import wire
 from chroma.db.store import Store
-from job_helpers import (
+from projection_helpers import (
     CREATE_PROJECTION,
     computed_projection,
     gql,

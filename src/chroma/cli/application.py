@@ -65,6 +65,18 @@ def application() -> None:
     "is safer: other users can see command lines [env: CHROMA_AUTH_TOKEN; default: none].",
 )
 @click.option(
+    "--job-backend",
+    type=click.Choice(["inprocess", "celery"]),
+    help="Where background jobs run: child processes of this server, or Celery workers "
+    "(`chroma worker`) [env: CHROMA_JOB_BACKEND; default: inprocess].",
+)
+@click.option(
+    "--broker-url",
+    metavar="URL",
+    help="Celery broker for --job-backend celery, e.g. redis://127.0.0.1:6379/0 "
+    "[env: CHROMA_BROKER_URL].",
+)
+@click.option(
     "--log-level",
     type=click.Choice(LOG_LEVELS),
     default="info",
@@ -77,12 +89,24 @@ def run(
     data_dir: Path | None,
     database_url: str | None,
     auth_token: str | None,
+    job_backend: str | None,
+    broker_url: str | None,
     log_level: str,
 ) -> None:
     """Start the server: apply pending migrations, then serve the UI and the APIs."""
     settings = build_settings(
-        host=host, port=port, data_dir=data_dir, database_url=database_url, auth_token=auth_token
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        database_url=database_url,
+        auth_token=auth_token,
+        job_backend=job_backend,
+        broker_url=broker_url,
     )
+    if settings.job_backend == "celery" and not settings.broker_url:
+        raise click.UsageError(
+            "the celery job backend needs a broker: pass --broker-url or set CHROMA_BROKER_URL"
+        )
     if not is_loopback(settings.host) and not settings.auth_token:
         raise click.BadParameter(
             f"refusing to listen on {settings.host} without an auth token: anyone who can "

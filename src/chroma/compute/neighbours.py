@@ -169,11 +169,15 @@ def exact_search(
     k: int,
     *,
     metric: Metric = "cosine",
-    block: int = 1024,
+    normalized: bool = False,
+    block_cells: int = 1 << 24,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """Exact top-``k`` by blocked matrix products: rows into ``data`` and distances.
 
-    Missing places (``k`` larger than ``data``) hold row ``-1`` and distance ``inf``.
+    ``normalized=True`` says cosine inputs already have unit norm (no copy of ``data``).
+    Queries go in blocks of at most ``block_cells`` distances (64 MB of float32), so memory
+    stays flat whatever the sizes. Missing places (``k`` larger than ``data``) hold row
+    ``-1`` and distance ``inf``.
     """
     _check_metric(metric)
     n, found = len(queries), min(k, len(data))
@@ -181,18 +185,21 @@ def exact_search(
     distances = np.full((n, k), np.inf, dtype=np.float32)
     if n == 0 or found == 0:
         return rows, distances
-    if metric == "cosine":
+    if metric == "cosine" and not normalized:
         data, queries = _unit(data), _unit(queries)
-    else:
-        data_sq = np.einsum("ij,ij->i", data, data)
+    data_sq = np.einsum("ij,ij->i", data, data) if metric == "l2" else None
+    block = max(1, block_cells // len(data))
     for start in range(0, n, block):
         q = queries[start : start + block]
-        products = q @ data.T
-        if metric == "cosine":
-            dist = 1.0 - products
+        dist = q @ data.T
+        if data_sq is None:
+            np.subtract(1.0, dist, out=dist)
         else:
-            q_sq = np.einsum("ij,ij->i", q, q)[:, None]
-            dist = np.sqrt(np.maximum(q_sq + data_sq[None, :] - 2 * products, 0))
+            dist *= -2
+            dist += data_sq[None, :]
+            dist += np.einsum("ij,ij->i", q, q)[:, None]
+            np.maximum(dist, 0, out=dist)
+            np.sqrt(dist, out=dist)
         if found < len(data):
             part = np.argpartition(dist, found - 1, axis=1)[:, :found]
         else:

@@ -497,12 +497,18 @@ class Run:
             ChromaJobCancelled: Someone cancelled it.
             ChromaJobTimeout: ``timeout`` ran out first.
 
-        Example::
+        Example:
+            Start a server with ``chroma application run``, then::
 
-            with chroma.init(project="demo", dataset="train", space="random-8") as run:
-                run.log(np.random.rand(500, 8), labels=[i % 3 for i in range(500)])
-                projection = run.create_projection("pca")
-            df = projection.points(["label"])  # id, x, y, placed, label
+                import numpy as np
+                import chroma
+
+                with chroma.init(project="demo", dataset="train", space="map-demo") as run:
+                    ids = [f"row-{i}" for i in range(500)]
+                    run.log(np.random.rand(500, 8), ids=ids, labels=[i % 3 for i in range(500)])
+                    projection = run.create_projection("pca")  # waits, with a progress bar
+                df = projection.points(["label"])  # columns id, x, y, placed, label
+                print(len(df))  # 500
         """
         with self._connection() as client:
             projection = start_projection(

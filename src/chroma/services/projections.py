@@ -189,8 +189,23 @@ def recompute_projection(store: Store, projection_id: int) -> job_service.JobRec
 
 
 def delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
+    """Delete a map with its points; its queued jobs are cancelled, running ones asked to stop."""
     with store.write() as session:
         record = get_projection(session, projection_id)
+        active = session.scalars(
+            select(Job).where(
+                Job.space_id == record.space_id,
+                Job.kind.in_(("projection.compute", "projection.place")),
+                Job.state.in_((job_service.QUEUED, job_service.RUNNING)),
+            )
+        )
+        for job in active:
+            if (job.target or {}).get("projection_id") != projection_id:
+                continue
+            if job.state == job_service.QUEUED:
+                job.state, job.finished_at = job_service.CANCELLED, utcnow()
+            else:
+                job.cancel_requested = True
         session.execute(delete(ProjectionSet).where(ProjectionSet.id == projection_id))
         return record
 

@@ -83,3 +83,19 @@ def transform(model: dict[str, Any], vectors: F32) -> F32:
         np.matmul(block, components.T, out=out[start : start + _BLOCK])
         out[start : start + _BLOCK] -= shift
     return out
+
+
+def principal_coords(data: F32, rng: np.random.Generator, *, sample: int = 50_000) -> F32:
+    """``data`` on its first two principal axes (fitted on a sample): an initial layout.
+
+    Always ``[N, 2]``: with fewer than two dimensions (or constant data) the missing axis
+    is all zeros. No warnings on degenerate data, unlike scikit-learn's PCA.
+    """
+    n = len(data)
+    rows = data if n <= sample else data[np.sort(rng.choice(n, sample, replace=False))]
+    mean = rows.mean(axis=0, dtype=np.float64)
+    _, _, axes = np.linalg.svd(rows - mean, full_matrices=False)
+    axes = axes[:2].astype(np.float32)
+    coords = np.zeros((n, 2), dtype=np.float32)
+    coords[:, : len(axes)] = data @ axes.T - (mean @ axes.T).astype(np.float32)
+    return coords

@@ -28,6 +28,7 @@ from openTSNE.affinity import (
 from openTSNE.initialization import spectral as spectral_init
 
 from .knn import F32, I64, Knn, Metric, Reduced, knn_graph, reduce, usable_knn
+from .pca import principal_coords
 from .progress import Progress, Reporter
 
 CALLBACK_EVERY = 5
@@ -146,15 +147,11 @@ def initial_layout(probabilities: scipy.sparse.csr_matrix, data: F32, p: dict[st
     if p["init"] == "spectral" and n > 3:
         coords = spectral_init(probabilities, 2, random_state=p["random_state"])
         return np.ascontiguousarray(coords, dtype=np.float32)
-    if p["init"] == "pca" and n > 3:
-        sample = data[np.sort(rng.choice(n, min(n, 50_000), replace=False))]
-        mean = sample.mean(axis=0)
-        _, _, axes = np.linalg.svd(sample - mean, full_matrices=False)
-        coords = data @ axes[:2].T - mean @ axes[:2].T
-    else:
-        coords = rng.normal(size=(n, 2))
+    coords = principal_coords(data, rng) if p["init"] == "pca" else rng.normal(size=(n, 2))
     std = coords[:, 0].std()
-    coords = coords / (std if std > 0 else 1.0) * 1e-4
+    if not std > 0:  # constant data: a tiny random start instead
+        coords, std = rng.normal(size=(n, 2)), 1.0
+    coords = coords / std * 1e-4
     return np.ascontiguousarray(coords, dtype=np.float32)
 
 

@@ -21,11 +21,11 @@ import numba
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse
-from sklearn.decomposition import PCA
 from scipy.optimize import curve_fit
 
 from . import kernels
 from .knn import F32, I64, Knn, Metric, Reduced, knn_graph, reduce, usable_knn
+from .pca import principal_coords
 from .progress import Progress, Reporter
 
 PLACE_EPOCHS_FEW = 100
@@ -122,22 +122,23 @@ def initial_layout(
     """Starting coordinates in [0, 10]^2: spectral (umap-learn's), PCA of ``data``, or random."""
     n = graph.shape[0]
     seed = int(rng.integers(2**31 - 1))
+    start: npt.NDArray[np.floating[Any]]
     if init == "random" or n <= 3:
-        coords = rng.uniform(-10, 10, size=(n, 2))
+        start = rng.uniform(-10, 10, size=(n, 2))
     elif init == "pca":
-        coords = PCA(n_components=2, random_state=seed).fit_transform(data)
+        start = principal_coords(data, rng)
     else:
         # umap-learn is imported here only: importing it costs seconds (pynndescent compiles)
         from umap.spectral import spectral_layout
 
-        coords = spectral_layout(
+        start = spectral_layout(
             data,
             graph.tocsr(),
             2,
             np.random.RandomState(seed),
             metric="cosine" if metric == "cosine" else "euclidean",
         )
-    coords = np.asarray(coords, dtype=np.float64)
+    coords = np.asarray(start, dtype=np.float64)
     span = np.abs(coords).max()
     coords = coords * (10.0 / span if span > 0 else 1.0)
     coords += rng.normal(scale=1e-4, size=coords.shape)
@@ -166,7 +167,10 @@ def optimise(
     A ``seed`` makes the run reproducible by using a single thread.
     """
     weights = graph.data.astype(np.float64)
-    keep = weights >= weights.max() / float(n_epochs) if len(weights) else weights > 0
+    if not len(weights) or not weights.max() > 0:  # no edge: nothing pulls, nothing to do
+        progress(1.0, f"{what}: no neighbour edges")
+        return head_coords
+    keep = weights >= weights.max() / float(n_epochs)
     head = np.ascontiguousarray(graph.row[keep], dtype=np.int32)
     tail = np.ascontiguousarray(graph.col[keep], dtype=np.int32)
     epochs_per_sample = float(n_epochs) / (n_epochs * weights[keep] / weights[keep].max())

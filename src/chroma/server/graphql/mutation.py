@@ -7,13 +7,12 @@ runner once its transaction has committed, so the job starts at once.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
-from chroma.core.errors import Conflict, InvalidInput, NotFound
+from chroma.core.errors import InvalidInput
 from chroma.db.store import Store
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
@@ -49,15 +48,6 @@ def _recompute(store: Store, projection_id: int) -> tuple[ProjectionRecord, JobR
     job = projections.recompute_projection(store, projection_id)
     with store.read() as session:
         return projections.get_projection(session, projection_id), job
-
-
-def _delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
-    """Delete the map; its computation, when still queued or running, is cancelled."""
-    record = projections.delete_projection(store, projection_id)
-    if record.job_id is not None:
-        with contextlib.suppress(Conflict, NotFound):  # already over, or gone
-            job_service.cancel_job(store, record.job_id)
-    return record
 
 
 @strawberry.type
@@ -176,7 +166,7 @@ class Mutation:
     async def delete_projection(self, info: Info, id: strawberry.ID) -> Projection:
         projection_id = parse_id(id, where="id")
         return Projection.of(
-            await offload.run(_delete_projection, info.context.store, projection_id)
+            await offload.run(projections.delete_projection, info.context.store, projection_id)
         )
 
     @described.mutation(
