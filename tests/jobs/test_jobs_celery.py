@@ -6,15 +6,11 @@ Workers are started per test on the test's database and killed (SIGKILL) when it
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-import chroma
-from chroma.services import jobs as job_service
-from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
-from chroma.settings import Settings
 from job_helpers import (
     StartServer,
     Worker,
@@ -24,6 +20,12 @@ from job_helpers import (
     wait_for,
     wait_progressing,
 )
+
+import chroma
+from chroma.db.models import utcnow
+from chroma.services import jobs as job_service
+from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
+from chroma.settings import Settings
 
 START = 30.0
 HEARTBEAT_TIMEOUT = 2.0
@@ -103,28 +105,29 @@ def test_a_killed_worker_s_job_is_requeued_or_failed(
             job_heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )
         first.wait_ready()
-        job_id = server.queue_wait(2.0, max_attempts=max_attempts)
+        job_id = server.queue_wait(1.5, max_attempts=max_attempts)
         assert wait_progressing(server.store, job_id, timeout=START).worker == first.worker_column
-        first.kill()  # mid-job, no chance to say goodbye
-
-        if max_attempts == 1:
-            done = wait_finished(server.store, job_id, timeout=START)
-            assert done.state == FAILED, done
-            assert done.attempts == 1
-            assert done.error is not None
-            assert "worker lost" in done.error
-            return
-
+        # A second worker, started now (it only gets ready once the job is lost, when the
+        # queue is empty again, so it cannot take the job from the first one).
         with start_worker("w2", settings, redis_broker, tmp_path) as second:
+            first.kill()  # mid-job, no chance to say goodbye
             second.wait_ready()
             done = wait_finished(server.store, job_id, timeout=START)
-            assert done.state == SUCCEEDED, done
-            assert done.attempts == 2
-            assert done.worker == second.worker_column
+            if max_attempts == 1:
+                assert done.state == FAILED, done
+                assert done.attempts == 1
+                assert done.error is not None
+                assert "worker lost" in done.error
+                assert "no heartbeat" in done.error
+            else:
+                assert done.state == SUCCEEDED, done
+                assert done.attempts == 2
+                assert done.worker == second.worker_column
+            assert done.finished_at is not None
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"])
-def test_debounced_refresh_and_its_follow_ups_run_on_the_worker(
+def test_debounced_refresh_runs_on_the_worker_and_sends_its_follow_ups(
     start_server: StartServer, settings: Settings, redis_broker: str, tmp_path: Path
 ) -> None:
     """The refresh message arrives before its (pushed back) time: the worker sends it
@@ -154,7 +157,34 @@ def test_debounced_refresh_and_its_follow_ups_run_on_the_worker(
         assert done.started_at is not None
         assert not_before[-1] is not None
         assert done.started_at >= not_before[-1]
+        # The follow-up was sent by the worker and taken up by it (how long the index
+        # update itself takes is not this test's business).
         (update,) = jobs_of_kind(server.store, "neighbours.update")
-        finished = wait_finished(server.store, update.id, timeout=START)
-        assert finished.state == SUCCEEDED, finished
-        assert finished.worker == worker.worker_column
+        taken = wait_for(
+            server.store, update.id, lambda j: j.attempts > 0, timeout=START, what="taken up"
+        )
+        assert taken.worker == worker.worker_column
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_a_message_a_moment_early_is_sent_again(
+    start_server: StartServer, settings: Settings, redis_broker: str, tmp_path: Path
+) -> None:
+    """A message whose job is not due yet must come back later, however close the miss:
+    each message here arrives (at its ETA) a few milliseconds before its job's time."""
+    with start_worker("w1", settings, redis_broker, tmp_path) as worker:
+        server = start_server(
+            job_backend="celery", broker_url=redis_broker, job_heartbeat_timeout=HEARTBEAT_TIMEOUT
+        )
+        worker.wait_ready()
+        for trial in range(8):
+            eta = utcnow() + timedelta(seconds=0.3)
+            with server.store.write() as session:
+                job = job_service.create_job(
+                    session, "system.wait", project_id=None, params={"seconds": 0}
+                )
+                job.not_before = eta + timedelta(milliseconds=trial * 2.5)
+                job_id = job.id
+            server.runner.submit(job_id, delay_seconds=(eta - utcnow()).total_seconds())
+            done = wait_finished(server.store, job_id, timeout=3)
+            assert done.state == SUCCEEDED, done

@@ -13,10 +13,6 @@ import time
 
 import httpx
 import pytest
-
-from chroma.jobs.inprocess import InProcessRunner
-from chroma.services import jobs as job_service
-from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
 from job_helpers import (
     HOST,
     JobServer,
@@ -26,7 +22,12 @@ from job_helpers import (
     wait_finished,
     wait_for,
     wait_progressing,
+    wait_until,
 )
+
+from chroma.jobs.inprocess import InProcessRunner
+from chroma.services import jobs as job_service
+from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
 
 # A child process starts in about a second (spawn + imports); give every wait room.
 START = 30.0
@@ -155,7 +156,7 @@ def test_a_killed_job_process_is_requeued_and_succeeds_on_a_second_attempt(
     start_server: StartServer,
 ) -> None:
     server = start_server()
-    job_id = server.queue_wait(2.0)
+    job_id = server.queue_wait(1.5)
     killed = _kill_the_job_process(server, job_id)
 
     done = wait_finished(server.store, job_id, timeout=START)
@@ -225,3 +226,40 @@ def test_stopping_the_server_mid_job_requeues_the_job(start_server: StartServer)
     assert after.state == QUEUED, f"the job was left {after.state} by a stopped server"
     assert after.message is not None
     assert "server stopped" in after.message
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_a_killed_job_process_does_not_take_other_jobs_with_it(
+    start_server: StartServer,
+) -> None:
+    """With two job slots, the death of one job's process (out of memory, say) must not
+    cost the job running next to it an attempt, or fail it."""
+    server = start_server(job_workers=2)
+    doomed = server.queue_wait(30, max_attempts=1)
+    bystander = server.queue_wait(2.0, max_attempts=1)
+    wait_progressing(server.store, bystander, timeout=START)
+    _kill_the_job_process(server, doomed)
+
+    assert wait_finished(server.store, doomed, timeout=10).state == FAILED
+    done = wait_finished(server.store, bystander, timeout=START)
+    assert done.state == SUCCEEDED, done
+    assert done.attempts == 1
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
+def test_an_idle_job_process_that_died_does_not_stop_the_runner(
+    start_server: StartServer,
+) -> None:
+    """The process kept for the next job is killed while it waits (an operator, the OOM
+    killer): the next job must still run."""
+    server = start_server()
+    first = server.queue_wait(0.1)
+    assert wait_finished(server.store, first, timeout=START).state == SUCCEEDED
+    (idle,) = _child_pids(server)
+    os.kill(idle, signal.SIGKILL)
+    wait_until(lambda: idle not in _child_pids(server), timeout=10, what="the idle child gone")
+
+    second = server.queue_wait(0.1)
+    done = wait_finished(server.store, second, timeout=START)
+    assert done.state == SUCCEEDED, done
+    assert done.attempts == 1

@@ -13,6 +13,7 @@ from chroma.db.models import Job, NeighbourIndex, ProjectionChunk
 from chroma.jobs.context import JobCancelled, JobContext
 from chroma.services import jobs as job_service
 from chroma.services import neighbours as neighbour_service
+from chroma.services import projections as projection_service
 from chroma.services.points import points_table
 from chroma.services.projections import (
     compute_projection,
@@ -117,7 +118,12 @@ def test_a_cancelled_computation_writes_nothing(store) -> None:
     assert _count(store, ProjectionChunk) == 0
 
 
-def test_points_logged_later_are_placed_without_moving_the_map(store) -> None:
+@pytest.mark.parametrize("via_index", [False, True], ids=["exact", "index"])
+def test_points_logged_later_are_placed_without_moving_the_map(
+    store, monkeypatch, via_index: bool
+) -> None:
+    if via_index:  # the space's index finds the neighbours, as it does for large maps
+        monkeypatch.setattr(projection_service, "EXACT_PLACE_LIMIT", 10)
     vectors, keys, labels = clustered(300)
     log(store, vectors, keys, labels)
     projection, _ = create_projection(

@@ -43,7 +43,9 @@ def worker(
 ) -> None:
     """Run background jobs (projections, neighbour indexes) from a Celery broker.
 
-    The API server must use the same database and broker with CHROMA_JOB_BACKEND=celery.
+    The API server must use the same database, data dir (index files) and broker, with
+    CHROMA_JOB_BACKEND=celery, and the same CHROMA_JOB_HEARTBEAT_TIMEOUT (the worker's
+    heartbeat interval follows it).
     A worker runs one job at a time in its own process: start several for parallel jobs.
     Jobs of a worker that dies are requeued (or failed after their last attempt) once
     their heartbeat stops.

@@ -57,9 +57,17 @@ def make_celery(settings: Settings) -> Celery:
 
 
 def _send_again_if_postponed(store: Store, job_id: int, dispatch: Any) -> None:
+    """The job could not be claimed: if it is still queued, it was not due yet (pushed
+    back, or the message came a moment early), so send the message again for its time.
+
+    Even when it is due by now: the claim a few milliseconds ago saw it not due, and this
+    message is the only one (dropping it would leave the job queued until the server's
+    resend of overdue jobs, a minute later).
+    """
     with store.read() as session:
         job = job_service.get_job(session, job_id)
-    if job.state == job_service.QUEUED and job.not_before is not None:
-        wait = (utc(job.not_before) - utcnow()) / timedelta(seconds=1)
-        if wait > 0:
-            dispatch(job_id, wait + 0.05)
+    if job.state == job_service.QUEUED:
+        wait = 0.0
+        if job.not_before is not None:
+            wait = max((utc(job.not_before) - utcnow()) / timedelta(seconds=1), 0.0)
+        dispatch(job_id, wait + 0.05)

@@ -3,9 +3,10 @@
 A child process, not a thread, so a long projection (numba, BLAS) never holds the server's
 GIL: the API answers while a map is computed. The job table is the queue: a dispatcher
 thread polls it for due jobs (woken early by :meth:`submit`), so jobs queued by another API
-process or left queued by a previous run are picked up too. A child that dies (SIGKILL,
-out of memory) breaks the pool: its job is requeued or failed at once and a fresh pool
-takes over.
+process or left queued by a previous run are picked up too. Each job slot has a pool of
+its own (one process, reused from job to job): a child that dies (SIGKILL, out of memory)
+breaks only its pool, so only its job is requeued or failed (at once), not the jobs
+running next to it, and a fresh pool takes the slot.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ class InProcessRunner:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._running: dict[int, Future[str | None]] = {}
-        self._pool: ProcessPoolExecutor | None = None
+        self._pools: dict[int, ProcessPoolExecutor] = {}  # job id -> the pool running it
+        self._idle: list[ProcessPoolExecutor] = []  # pools whose process waits for a job
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -55,9 +57,9 @@ class InProcessRunner:
 
     def child_pids(self) -> list[int]:
         """The job processes alive now (for operators and the kill test)."""
-        pool = self._pool
-        processes = getattr(pool, "_processes", None) or {}
-        return [p.pid for p in processes.values() if p.is_alive()]
+        with self._lock:
+            pools = [*self._pools.values(), *self._idle]
+        return [p.pid for pool in pools for p in _processes(pool) if p.pid and p.is_alive()]
 
     def stop(self) -> None:
         self._stopping.set()
@@ -68,22 +70,28 @@ class InProcessRunner:
         # the jobs from _running, so a later look would miss them and leave them running.
         with self._lock:
             interrupted = list(self._running)
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
+            pools = [*self._pools.values(), *self._idle]
+            self._pools.clear()
+            self._idle.clear()
+        for pool in pools:
+            for process in _processes(pool):
                 process.kill()
+        for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
         for job_id in interrupted:
             job_service.worker_lost(self.store, job_id, None, "server stopped during the job")
         self._running.clear()
 
-    def _ensure_pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.settings.job_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-            )
-        return self._pool
+    def _start(self, job_id: int) -> tuple[ProcessPoolExecutor, Future[str | None]]:
+        """Hand the job to an idle pool, else a new one (under the lock)."""
+        if self._idle:
+            pool = self._idle.pop()
+            try:
+                return pool, pool.submit(_run_in_child, self.settings, job_id)
+            except BrokenProcessPool:  # its process died while it waited for a job
+                pool.shutdown(wait=False, cancel_futures=True)
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        return pool, pool.submit(_run_in_child, self.settings, job_id)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
@@ -105,24 +113,34 @@ class InProcessRunner:
             with self.store.read() as session:
                 due = job_service.due_job_ids(session, limit=free + len(self._running))
             for job_id in [j for j in due if j not in self._running][:free]:
-                future = self._ensure_pool().submit(_run_in_child, self.settings, job_id)
+                pool, future = self._start(job_id)
                 self._running[job_id] = future
+                self._pools[job_id] = pool
                 future.add_done_callback(partial(self._done, job_id))
 
     def _done(self, job_id: int, future: Future[str | None]) -> None:
         with self._lock:
             self._running.pop(job_id, None)
+            pool = self._pools.pop(job_id, None)
         if self._stopping.is_set():
+            if pool is not None:  # stop() may have looked before we took it
+                pool.shutdown(wait=False, cancel_futures=True)
             return
         error = future.exception() if not future.cancelled() else None
         if isinstance(error, BrokenProcessPool):
             log.error("job %s: its process died", job_id)
             job_service.worker_lost(self.store, job_id, None, "the job's process died")
-            with self._lock:
-                broken, self._pool = self._pool, None
-            if broken is not None:
-                broken.shutdown(wait=False, cancel_futures=True)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            pool = None
         elif error is not None:
             log.error("job %s: %r", job_id, error)
             job_service.worker_lost(self.store, job_id, None, f"{type(error).__name__}: {error}")
+        if pool is not None:
+            with self._lock:
+                self._idle.append(pool)
         self._wake.set()
+
+
+def _processes(pool: ProcessPoolExecutor) -> list[multiprocessing.process.BaseProcess]:
+    return list((getattr(pool, "_processes", None) or {}).values())

@@ -24,7 +24,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
-from chroma.db.models import Job, Project, utcnow
+from chroma.db.models import Job, Project, Space, utcnow
 from chroma.db.store import Store
 from chroma.services.listing import utc
 
@@ -129,6 +129,11 @@ def schedule_debounced(
 
     Many ingest batches in a row therefore make one job, started once they stop.
     """
+    # Batches arrive in parallel (the SDK sends two at once): lock the space's row so that
+    # concurrent callers take turns, else on PostgreSQL (read committed) each finds none
+    # waiting and queues its own. FOR NO KEY UPDATE: rows that only reference the space
+    # (ingest) are not held up. SQLite's write transactions already take turns.
+    session.execute(select(Space.id).where(Space.id == space_id).with_for_update(key_share=True))
     waiting = session.scalar(
         select(Job)
         .where(Job.space_id == space_id, Job.kind == kind, Job.state == QUEUED)
@@ -257,7 +262,7 @@ def finish(
     done = session.execute(
         update(Job)
         .where(_owned(job_id, attempt))
-        .values(state=SUCCEEDED, progress=1.0, result=result, finished_at=utcnow())
+        .values(state=SUCCEEDED, progress=1.0, message="done", result=result, finished_at=utcnow())
     )
     return bool(done.rowcount == 1)  # type: ignore[attr-defined]
 

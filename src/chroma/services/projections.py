@@ -331,7 +331,10 @@ def _neighbours_in_map(
         index = indexes.load_index(
             store, index_state.index_file, metric=metric, dim=space.dimension
         )
-        labels, distances = index.query(new_vectors, min(3 * k, len(index)))
+        # The new points are in the index too: ask for a few more than k, so that most
+        # rows keep k neighbours already on the map (a row with fewer still places).
+        ask = min(k + k // 2 + 1, len(index))
+        labels, distances = index.query(new_vectors, ask, ef=max(64, ask))
         pos = np.searchsorted(sorted_ids, labels).clip(0, len(sorted_ids) - 1)
         on_map = (sorted_ids[pos] == labels) & (labels >= 0)
         if on_map.sum(axis=1).min(initial=k) >= 1:

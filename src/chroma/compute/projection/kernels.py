@@ -159,9 +159,17 @@ def _tau_rand_int(state):  # type: ignore[no-untyped-def]
     return numba.int32(state[0] ^ state[1] ^ state[2])
 
 
+_F = numba.float32
+
+
 @numba.njit(inline="always", **_JIT)
 def _clip(value):  # type: ignore[no-untyped-def]
-    return 4.0 if value > 4.0 else (-4.0 if value < -4.0 else value)
+    """A gradient step clamped to [-4, 4] (float32)."""
+    if value > _F(4.0):
+        return _F(4.0)
+    if value < _F(-4.0):
+        return _F(-4.0)
+    return value
 
 
 @numba.njit(fastmath=True, parallel=True, **_JIT)
@@ -192,6 +200,11 @@ def sgd_epoch(  # type: ignore[no-untyped-def]
     """
     n_tail = tail_embedding.shape[0]
     dim = head_embedding.shape[1]
+    # float32 arithmetic throughout (float32 pow is markedly cheaper than float64)
+    a, b, gamma, alpha = _F(a), _F(b), _F(gamma), _F(alpha)
+    zero, one = _F(0.0), _F(1.0)
+    attract = _F(-2.0) * a * b
+    repulse = _F(2.0) * gamma * b
     for i in numba.prange(epochs_per_sample.shape[0]):
         if epoch_of_next_sample[i] > epoch:
             continue
@@ -199,32 +212,33 @@ def sgd_epoch(  # type: ignore[no-untyped-def]
         k = tail[i]
         current = head_embedding[j]
         other = tail_embedding[k]
-        dist_squared = 0.0
+        dist_squared = zero
         for d in range(dim):
             diff = current[d] - other[d]
             dist_squared += diff * diff
-        grad_coeff = 0.0
-        if dist_squared > 0.0:
-            grad_coeff = -2.0 * a * b * pow(dist_squared, b - 1.0)
-            grad_coeff /= a * pow(dist_squared, b) + 1.0
+        grad_coeff = zero
+        if dist_squared > zero:
+            powered = pow(dist_squared, b)  # one pow: d^(2b-2) = d^2b / d^2
+            grad_coeff = attract * (powered / dist_squared) / (a * powered + one)
         for d in range(dim):
-            grad_d = _clip(grad_coeff * (current[d] - other[d]))
-            current[d] += grad_d * alpha
+            grad_d = _clip(grad_coeff * (current[d] - other[d])) * alpha
+            current[d] += grad_d
             if move_other:
-                other[d] += -grad_d * alpha
+                other[d] -= grad_d
         epoch_of_next_sample[i] += epochs_per_sample[i]
 
         n_neg = int((epoch - epoch_of_next_negative_sample[i]) / epochs_per_negative_sample[i])
         for _ in range(n_neg):
             k = _tau_rand_int(rng_states[j]) % n_tail
             other = tail_embedding[k]
-            dist_squared = 0.0
+            dist_squared = zero
             for d in range(dim):
                 diff = current[d] - other[d]
                 dist_squared += diff * diff
-            if dist_squared > 0.0:
-                grad_coeff = 2.0 * gamma * b
-                grad_coeff /= (0.001 + dist_squared) * (a * pow(dist_squared, b) + 1)
+            if dist_squared > zero:
+                grad_coeff = repulse / (
+                    (_F(0.001) + dist_squared) * (a * pow(dist_squared, b) + one)
+                )
                 for d in range(dim):
                     current[d] += _clip(grad_coeff * (current[d] - other[d])) * alpha
         epoch_of_next_negative_sample[i] += n_neg * epochs_per_negative_sample[i]

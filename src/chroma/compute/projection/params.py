@@ -4,6 +4,23 @@
 ``where`` (``params.<name>``) so the API can point at the field, and returns the full set
 with defaults filled in (``n_epochs`` resolved to the number that will run), which is what
 a job should store next to its result.
+
+Parameters (defaults in brackets):
+
+- ``pca``: none (exact PCA of the vectors, unit-normalised first for ``cosine``).
+- ``umap``: ``n_neighbors`` [15] neighbourhood size, counting the point itself as
+  umap-learn does; ``min_dist`` [0.1] and ``spread`` [1.0] how tightly points pack;
+  ``n_epochs`` [auto: 500 up to 10k points, 200 up to 50k, 100 above]; ``learning_rate``
+  [1.0]; ``negative_sample_rate`` [5]; ``init`` [``pca``; ``spectral`` is umap-learn's
+  default but its eigensolver can take minutes on clustered data (130 s on a 100k-point
+  50-cluster mixture, against 0.03 s for PCA at the same trustworthiness); ``random``];
+  ``random_state`` [None: both cores; a seed makes the SGD single-threaded and the
+  layout reproducible for a given kNN graph]; ``landmarks`` [100,000; 0 = never].
+- ``tsne``: ``perplexity`` [30]; ``n_iter`` [500] after ``early_exaggeration_iter``
+  [250] at ``early_exaggeration`` [12]; ``exaggeration`` [None]; ``learning_rate``
+  [``auto``: N / exaggeration]; ``dof`` [1, the Cauchy kernel; lower = heavier tails];
+  ``init`` [``pca``, ``spectral``, ``random``]; ``random_state`` [None];
+  ``landmarks`` [0 = never].
 """
 
 from __future__ import annotations

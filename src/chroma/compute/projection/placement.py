@@ -10,7 +10,7 @@ import numpy.typing as npt
 from chroma.core.errors import InvalidInput
 
 from . import pca, tsne, umap_
-from .knn import F32, check_vectors, clean_distances
+from .knn import F32, check_vectors, clean
 from .params import ALGORITHMS
 from .progress import Progress, Reporter
 
@@ -73,7 +73,7 @@ def place(
         raise InvalidInput(
             "neighbour_rows must be -1 or rows of reference_coords", where="neighbour_rows"
         )
-    distances = clean_distances(rows, distances)
+    rows, distances = clean(rows, distances)
     if algorithm == "umap":
         coords = umap_.place(model, reference, rows, distances, report.stage(0.0, 1.0))
     else:

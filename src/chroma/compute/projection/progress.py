@@ -30,9 +30,12 @@ class Reporter:
         >>> knn_progress(0.5, "neighbours of 50,000 points")   # reported as 0.15
     """
 
-    def __init__(self, progress: Progress | None, *, interval: float = 0.25) -> None:
+    def __init__(
+        self, progress: Progress | None, *, interval: float = 0.25, step: float = 0.01
+    ) -> None:
         self._progress = progress
         self._interval = interval
+        self._step = step
         self._last_time = -float("inf")
         self._last_fraction = 0.0
 
@@ -46,7 +49,8 @@ class Reporter:
             return
         fraction = min(1.0, max(self._last_fraction, float(fraction)))
         now = time.monotonic()
-        if not force and fraction < 1.0 and now - self._last_time < self._interval:
+        quiet = now - self._last_time < self._interval
+        if not force and fraction < 1.0 and quiet and fraction - self._last_fraction < self._step:
             return
         self._last_time = now
         self._last_fraction = fraction
