@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest clean
+.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -43,6 +43,12 @@ cli-docs: setup ## regenerate docs/cli.md from the commands' --help
 
 bench-ingest: setup ## run the ingest benchmark (benchmarks/ingest.py)
 	$(PY) benchmarks/ingest.py
+
+bench-projection: setup ## UMAP job vs umap-learn, placement, 1M points (benchmarks/projection.py)
+	$(PY) benchmarks/projection.py
+
+bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks/neighbours.py)
+	$(PY) benchmarks/neighbours.py
 
 clean: ## delete caches and build output (keeps .venv: `rm -rf .venv` for a fresh start)
 	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

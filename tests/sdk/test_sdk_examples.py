@@ -33,20 +33,37 @@ run.log([[1.0, 2.0]] * 3)
     assert len(chroma.read_vectors("atexit", "s", url=local_server.url)) == 3
 
 
-def test_the_readme_example_runs_as_written(local_server: Any) -> None:
+def _readme_examples() -> list[str]:
     from pathlib import Path
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
-    example = readme.split("```python\n", 1)[1].split("```", 1)[0]
-    assert "chroma.init(" in example
-    environment = {"CHROMA_URL": local_server.url, "PATH": "/usr/bin:/bin"}
-    result = subprocess.run(
-        [sys.executable, "-c", example],
-        env=environment,
+    return [part.split("```", 1)[0] for part in readme.split("```python\n")[1:]]
+
+
+def _run_example(code: str, url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        env={"CHROMA_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
+
+
+def test_the_readme_example_runs_as_written(local_server: Any) -> None:
+    example = _readme_examples()[0]
+    assert "chroma.init(" in example
+    result = _run_example(example, local_server.url)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("(1000, 64)")
+
+
+def test_the_readme_maps_example_runs_as_written(local_server: Any) -> None:
+    """The second README example (maps and neighbours) on the data of the first."""
+    first, second = _readme_examples()[:2]
+    assert "create_projection" in second
+    check = "\nassert len(points) == 1000 and len(close) == 5, (len(points), len(close))\n"
+    for code in (first, second + check):
+        result = _run_example(code, local_server.url)
+        assert result.returncode == 0, result.stderr

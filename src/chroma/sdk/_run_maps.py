@@ -1,0 +1,198 @@
+"""Maps, neighbours and jobs of a :class:`~chroma.Run`'s space (a mixin of ``Run``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from chroma.sdk._client import Client
+from chroma.sdk._graphql import graphql
+from chroma.sdk._jobs import JOB_FIELDS, Job
+from chroma.sdk._jobs import wait as wait_for
+from chroma.sdk._nearest import query_nearest
+from chroma.sdk._projection import Projection, projections_of, start_projection
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class RunMaps:
+    """What a run asks the server about its space once rows are logged."""
+
+    project: str
+    dataset: str
+    space: str
+    _dimension: int | None
+
+    def _connection(self) -> AbstractContextManager[Client]:
+        raise NotImplementedError
+
+    def create_projection(
+        self,
+        algorithm: str = "umap",
+        *,
+        datasets: str | Sequence[str] | None = None,
+        auto_place: bool = True,
+        wait: bool = True,
+        progress: bool = True,
+        timeout: float | None = None,
+        **params: Any,
+    ) -> Projection:
+        """Make a 2-D map of this run's space (a server job), and wait for it.
+
+        Sends what is logged first, so the map includes it. The parameters are checked
+        against the space's size before anything is queued.
+
+        Args:
+            algorithm: ``"umap"`` (default), ``"pca"`` (fast, linear) or ``"tsne"``.
+            datasets: Dataset names to map. Default: every dataset of the space, present
+                and future (train next to production shows drift).
+            auto_place: Place points logged later into the map, without moving the others.
+            wait: Wait until the map is computed. Else return at once; follow it with
+                :meth:`Projection.wait`.
+            progress: Show a tqdm progress bar (on stderr) with the job's message.
+            timeout: Seconds to wait at most (:class:`chroma.ChromaJobTimeout` after).
+            **params: The algorithm's parameters: UMAP ``n_neighbors``, ``min_dist``,
+                ``n_epochs``, ``random_state``, ...; t-SNE ``perplexity``, ``n_iter``, ...
+
+        Returns:
+            The :class:`chroma.Projection`: ``state == "ready"`` when waited for; read its
+            points with :meth:`Projection.points`.
+
+        Raises:
+            InvalidInput: Unknown algorithm or parameter, or a value out of range for the
+                number of points (``where`` is ``"params.<name>"``, ``"algorithm"`` or
+                ``"vectors"`` for too few points). Nothing was queued.
+            NotFound: The space does not exist yet (log something first), or a dataset.
+            ChromaJobFailed: The computation failed (its error in the message).
+            ChromaJobCancelled: Someone cancelled it.
+            ChromaJobTimeout: ``timeout`` ran out first.
+
+        Example:
+            Start a server with ``chroma application run``, then::
+
+                import numpy as np
+                import chroma
+
+                with chroma.init(project="demo", dataset="train", space="map-demo") as run:
+                    ids = [f"row-{i}" for i in range(500)]
+                    run.log(np.random.rand(500, 8), ids=ids, labels=[i % 3 for i in range(500)])
+                    projection = run.create_projection("pca")  # waits, with a progress bar
+                df = projection.points(["label"])  # columns id, x, y, placed, label
+                print(len(df))  # 500
+        """
+        with self._connection() as client:
+            projection = start_projection(
+                client,
+                project=self.project,
+                space=self.space,
+                algorithm=algorithm,
+                params=params,
+                datasets=datasets,
+                auto_place=auto_place,
+            )
+        return projection.wait(progress=progress, timeout=timeout) if wait else projection
+
+    def projections(self) -> list[Projection]:
+        """The maps of this run's space, oldest first.
+
+        Raises:
+            NotFound: The space does not exist yet (nothing logged).
+        """
+        with self._connection() as client:
+            return projections_of(client, self.project, self.space)
+
+    def build_index(
+        self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
+    ) -> Job:
+        """Build this space's nearest-neighbour index and kNN graph (a server job).
+
+        Queries work without one (exactly, while the space is small); the index makes them
+        fast on large spaces and gives UMAP its neighbour graph. The server keeps it current
+        after ingest on its own.
+
+        Args:
+            wait: Wait for the build. Else return the queued :class:`chroma.Job`.
+            progress: Show a progress bar while waiting.
+            timeout: Seconds to wait at most.
+
+        Returns:
+            The :class:`chroma.Job` (``result``: ``{"indexed": n, "graph_k": k}`` when done).
+
+        Raises:
+            NotFound: The space does not exist yet.
+            ChromaJobFailed: The build failed.
+
+        Example::
+
+            job = run.build_index()
+            print(job.result["indexed"])
+        """
+        query = (
+            "mutation ($project: String!, $space: String!) { "
+            f"buildNeighbourIndex(project: $project, space: $space) {{ {JOB_FIELDS} }} }}"
+        )
+        with self._connection() as client:
+            job = Job.of(
+                graphql(client, query, project=self.project, space=self.space)[
+                    "buildNeighbourIndex"
+                ]
+            )
+            if wait:
+                job = wait_for(client, job, progress=progress, timeout=timeout)
+        return job
+
+    def nearest(
+        self,
+        key: str | None = None,
+        vector: Any = None,
+        *,
+        k: int = 10,
+        datasets: str | Sequence[str] | None = None,
+        labels: Any = None,
+        tags: str | Sequence[str] | None = None,
+        datapoint_id: int | None = None,
+    ) -> pd.DataFrame:
+        """The ``k`` datapoints of this space nearest to a logged datapoint or a vector.
+
+        Args:
+            key: The client key of a datapoint of this run's dataset (an ``ids`` value
+                given to :meth:`log`, or a key it returned). It is left out of the answer.
+            vector: A query vector of the space's dimension instead.
+            k: How many neighbours, 1 to 1000.
+            datasets: Only datapoints of these datasets (default: every dataset).
+            labels: Only datapoints with one of these labels.
+            tags: Only datapoints carrying one of these tags.
+            datapoint_id: A server datapoint id instead of ``key`` (e.g. from ``points()``).
+
+        Returns:
+            A DataFrame, nearest first, with the columns ``key``, ``dataset``, ``label``,
+            ``prediction``, ``distance`` (1 - cosine similarity for cosine spaces) and
+            ``id`` (the datapoint id); fewer than ``k`` rows when fewer pass the filters.
+
+        Raises:
+            InvalidInput: Not exactly one of key / vector / datapoint_id, a vector of the
+                wrong length, ``k`` out of range.
+            NotFound: Unknown key, dataset or space.
+
+        Example::
+
+            run.nearest("img-3", k=5)  # the five datapoints most like img-3
+            run.nearest(vector=query, k=20, labels=["cat"], datasets=["production"])
+        """
+        with self._connection() as client:
+            return query_nearest(
+                client,
+                project=self.project,
+                space=self.space,
+                key=key,
+                dataset=self.dataset,
+                datapoint_id=datapoint_id,
+                vector=vector,
+                dimension=self._dimension,
+                k=k,
+                datasets=datasets,
+                labels=labels,
+                tags=tags,
+            )
