@@ -17,6 +17,8 @@ from chroma.sdk._errors import (
     PayloadTooLarge,
     Unauthorized,
 )
+from chroma.sdk._export import Exported, export
+from chroma.sdk._import import import_dataframe, import_file
 from chroma.sdk._init import init
 from chroma.sdk._jobs import Job, cancel_job, get_job, wait_for_job
 from chroma.sdk._nearest import nearest
@@ -32,6 +34,7 @@ __all__ = [
     "ChromaJobFailed",
     "ChromaJobTimeout",
     "Conflict",
+    "Exported",
     "InvalidInput",
     "Job",
     "NotFound",
@@ -42,8 +45,11 @@ __all__ = [
     "Vectors",
     "cancel_job",
     "create_projection",
+    "export",
     "get_job",
     "get_projection",
+    "import_dataframe",
+    "import_file",
     "init",
     "nearest",
     "projections",

@@ -1,0 +1,62 @@
+"""What import and export share: the formats, how a path names one, the reserved columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chroma.core.errors import InvalidInput
+
+FORMATS = ("parquet", "arrow", "csv", "numpy", "tf-projector")
+SUFFIXES = {
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".csv": "csv",
+    ".npy": "numpy",
+    ".tsv": "tf-projector",
+}
+_ALIASES = {"tf": "tf-projector", "tf_projector": "tf-projector", "feather": "arrow"}
+
+# Columns an export writes besides the metadata fields; an import never files them under
+# metadata (a metadata field with one of these names is exported as "metadata.<name>").
+RESERVED = (
+    "key",
+    "dataset",
+    "label",
+    "prediction",
+    "score",
+    "uri",
+    "text",
+    "tags",
+    "x",
+    "y",
+    "vector",
+    "datapoint_id",
+    "has_image",
+    "placed",
+)
+METADATA_PREFIX = "metadata."
+TEXT_COLUMNS = ("key", "id", "dataset", "label", "prediction", "uri", "text", "tags")
+
+
+def format_of(path: Path, format: str | None) -> str:
+    """The format asked for, else the one the path's extension names (a folder: TF)."""
+    if format is not None:
+        name = _ALIASES.get(format.lower(), format.lower())
+        if name not in FORMATS:
+            raise InvalidInput(
+                f"unknown format {format!r}; use one of {', '.join(FORMATS)}", where="format"
+            )
+        return name
+    if path.is_dir() or not path.suffix:
+        return "tf-projector"
+    found = SUFFIXES.get(path.suffix.lower())
+    if found is None:
+        raise InvalidInput(
+            f"{path}: cannot tell the format from the extension {path.suffix!r} (known: "
+            f"{', '.join(SUFFIXES)}); pass format= one of {', '.join(FORMATS)}",
+            where="format",
+        )
+    return found
