@@ -12,14 +12,18 @@ import click
 import uvicorn
 
 from chroma._version import __version__
-from chroma.cli.options import build_settings, store_options
+from chroma.cli.options import (
+    broker_url_option,
+    build_settings,
+    log_level_option,
+    store_options,
+)
 from chroma.cli.store import database_errors, shown_database_url
 from chroma.db.store import open_store
 from chroma.settings import Settings
 
 # How long open requests (a large download, say) may keep a stopping server alive.
 GRACEFUL_SHUTDOWN_SECONDS = 10
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 def is_loopback(host: str) -> bool:
@@ -70,19 +74,11 @@ def application() -> None:
     help="Where background jobs run: child processes of this server, or Celery workers "
     "(`chroma worker`) [env: CHROMA_JOB_BACKEND; default: inprocess].",
 )
-@click.option(
-    "--broker-url",
-    metavar="URL",
-    help="Celery broker for --job-backend celery, e.g. redis://127.0.0.1:6379/0 "
-    "[env: CHROMA_BROKER_URL].",
+@broker_url_option(
+    "Celery broker for --job-backend celery, e.g. redis://127.0.0.1:6379/0 "
+    "[env: CHROMA_BROKER_URL]."
 )
-@click.option(
-    "--log-level",
-    type=click.Choice(LOG_LEVELS),
-    default="info",
-    show_default=True,
-    help="How much the web server logs (info: one line per request).",
-)
+@log_level_option("How much the web server logs (info: one line per request).")
 def run(
     host: str | None,
     port: int | None,

@@ -42,6 +42,25 @@ def store_options(func: F) -> F:
     return data_dir_option(database_url_option(func))
 
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
+
+def log_level_option(help_text: str) -> Callable[[F], F]:
+    """``--log-level``, from critical to debug (default ``info``)."""
+    return click.option(
+        "--log-level",
+        type=click.Choice(LOG_LEVELS),
+        default="info",
+        show_default=True,
+        help=help_text,
+    )
+
+
+def broker_url_option(help_text: str) -> Callable[[F], F]:
+    """``--broker-url``: the Celery broker (overrides ``CHROMA_BROKER_URL``)."""
+    return click.option("--broker-url", metavar="URL", help=help_text)
+
+
 def build_settings(**flags: Any) -> Settings:
     """Settings from the environment, with every flag that was given taking precedence."""
     given = {name: value for name, value in flags.items() if value is not None}

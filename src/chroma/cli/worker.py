@@ -6,20 +6,21 @@ from pathlib import Path
 
 import click
 
-from chroma.cli.options import build_settings, store_options
+from chroma.cli.options import (
+    broker_url_option,
+    build_settings,
+    log_level_option,
+    store_options,
+)
 from chroma.cli.store import database_errors
 from chroma.db.store import open_store
-
-LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 
 
 @click.command()
 @store_options
-@click.option(
-    "--broker-url",
-    metavar="URL",
-    help="Celery broker, e.g. redis://127.0.0.1:6379/0 or amqp://guest@127.0.0.1// "
-    "[env: CHROMA_BROKER_URL; required].",
+@broker_url_option(
+    "Celery broker, e.g. redis://127.0.0.1:6379/0 or amqp://guest@127.0.0.1// "
+    "[env: CHROMA_BROKER_URL; required]."
 )
 @click.option(
     "--name",
@@ -27,13 +28,7 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
     show_default=True,
     help="Worker name (%h: host name); unique per machine when several run.",
 )
-@click.option(
-    "--log-level",
-    type=click.Choice(LOG_LEVELS),
-    default="info",
-    show_default=True,
-    help="How much the worker logs.",
-)
+@log_level_option("How much the worker logs.")
 def worker(
     data_dir: Path | None,
     database_url: str | None,
