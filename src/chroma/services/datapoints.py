@@ -220,6 +220,12 @@ def find_datapoint(session: Session, project: str, datapoint_id: int) -> Datapoi
     return DatapointRecord.of(tuple(row))
 
 
+def records_by_id(session: Session, ids: Sequence[int]) -> dict[int, DatapointRecord]:
+    """The datapoints with these ids (those that still exist), by id."""
+    rows = session.execute(select(*_RECORD_COLUMNS).where(Datapoint.id.in_(list(ids)))).all()
+    return {row[0]: DatapointRecord.of(tuple(row)) for row in rows}
+
+
 __all__ = [
     "MAX_PAGE_SIZE",
     "DatapointFilter",
@@ -231,4 +237,5 @@ __all__ = [
     "find_datapoint",
     "matching_ids",
     "page_datapoints",
+    "records_by_id",
 ]

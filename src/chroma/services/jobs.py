@@ -24,8 +24,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
-from chroma.db.models import Job, Project, Space, utcnow
+from chroma.db.models import Job, Space, utcnow
 from chroma.db.store import Store
+from chroma.services import catalog
 from chroma.services.listing import utc
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
@@ -124,10 +125,11 @@ def create_job(
 
 def schedule_debounced(
     session: Session, kind: str, *, project_id: int, space_id: int, delay_seconds: float
-) -> Job:
+) -> tuple[Job, bool]:
     """Queue ``kind`` for a space ``delay_seconds`` from now, or push back the one waiting.
 
-    Many ingest batches in a row therefore make one job, started once they stop.
+    Many ingest batches in a row therefore make one job, started once they stop. Returns
+    the job and whether it is new (only a new one needs sending to a runner).
     """
     # Batches arrive in parallel (the SDK sends two at once): lock the space's row so that
     # concurrent callers take turns, else on PostgreSQL (read committed) each finds none
@@ -141,12 +143,13 @@ def schedule_debounced(
         .limit(1)
     )
     if waiting is None:
-        return create_job(
+        job = create_job(
             session, kind, project_id=project_id, space_id=space_id, delay_seconds=delay_seconds
         )
+        return job, True
     waiting.not_before = utcnow() + timedelta(seconds=delay_seconds)
     session.flush()
-    return waiting
+    return waiting, False
 
 
 def get_job(session: Session, job_id: int) -> JobRecord:
@@ -167,10 +170,7 @@ def list_jobs(
 ) -> list[JobRecord]:
     query = select(Job).order_by(Job.id.desc()).limit(limit)
     if project is not None:
-        project_id = session.scalar(select(Project.id).where(Project.name == project))
-        if project_id is None:
-            raise NotFound(f"no project named {project!r}", where="project")
-        query = query.where(Job.project_id == project_id)
+        query = query.where(Job.project_id == catalog.get_project(session, project).id)
     if states:
         query = query.where(Job.state.in_(states))
     if kinds:

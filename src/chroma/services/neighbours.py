@@ -22,15 +22,15 @@ from chroma.compute.neighbours import EXACT_LIMIT, AnnIndex, Metric, exact_searc
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db import indexes
 from chroma.db.indexes import KnnGraph
-from chroma.db.models import Datapoint, NeighbourIndex, Space, utcnow
+from chroma.db.models import NeighbourIndex, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import SpaceVectors, read_space, space_size
 from chroma.services import catalog
 from chroma.services.datapoints import (
-    _RECORD_COLUMNS,
     DatapointFilter,
     DatapointRecord,
     matching_ids,
+    records_by_id,
 )
 from chroma.services.jobs import JobRecord, create_job
 from chroma.services.listing import utc
@@ -315,8 +315,7 @@ def _records(
     store: Store, ids: npt.NDArray[np.int64], distances: npt.NDArray[np.float32]
 ) -> list[Neighbour]:
     with store.read() as session:
-        rows = session.execute(select(*_RECORD_COLUMNS).where(Datapoint.id.in_(ids.tolist()))).all()
-    by_id = {row[0]: DatapointRecord.of(tuple(row)) for row in rows}
+        by_id = records_by_id(session, ids.tolist())
     return [
         Neighbour(record=by_id[int(i)], distance=float(d))
         for i, d in zip(ids, distances, strict=True)

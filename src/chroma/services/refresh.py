@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput
-from chroma.db.models import Job, ProjectionSet, Space
+from chroma.db.models import ProjectionSet, Space
 from chroma.db.vectors import space_size
 from chroma.services import jobs as job_service
 from chroma.services.projections import default_algorithm
@@ -19,19 +19,14 @@ def schedule_refresh(session: Session, space_id: int, *, delay_seconds: float) -
     """Queue (or push back) the space's refresh; returns (job id, whether it is new)."""
     space = session.get(Space, space_id)
     assert space is not None
-    waiting = session.scalar(
-        select(Job.id).where(
-            Job.space_id == space_id, Job.kind == REFRESH, Job.state == job_service.QUEUED
-        )
-    )
-    job = job_service.schedule_debounced(
+    job, new = job_service.schedule_debounced(
         session,
         REFRESH,
         project_id=space.project_id,
         space_id=space_id,
         delay_seconds=delay_seconds,
     )
-    return job.id, waiting is None
+    return job.id, new
 
 
 def queue_follow_ups(session: Session, space_id: int) -> list[int]:
