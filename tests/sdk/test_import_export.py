@@ -92,6 +92,8 @@ def assert_same(url: str, source: str, target: str, original: np.ndarray[Any, An
     before, after = by_key(url, source), by_key(url, target)
     for column in ("label", "prediction", "score"):
         assert after[column].tolist() == before[column].tolist(), column
+    assert [sorted(t) for t in after["tags"]] == [sorted(t) for t in before["tags"]]
+    assert sorted(after.loc["k1", "tags"]) == ["keep", "odd"]
     # an empty dict and no metadata are the same row in a file
     assert after["metadata"].tolist() == [m or None for m in before["metadata"]]
 
@@ -289,3 +291,16 @@ def test_unknown_format_and_wrong_dimension(url: str, project: str, tmp_path: Pa
     with pytest.raises(chroma.InvalidInput, match="dimension 3"):
         chroma.import_file(path, project=project, dataset="d", space="emb", url=url)
     assert sorted(chroma.read_datapoints(project, url=url).key) == ["a", "b"]
+
+
+def test_tags_that_are_not_text_import_nothing(url: str, project: str, tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"key": ["a", "b"], "vector": [[0.0, 1.0], [1.0, 0.0]], "tags": [[], [1, 2]]}
+    )
+    path = tmp_path / "bad.parquet"
+    frame.to_parquet(path)
+    with pytest.raises(chroma.InvalidInput) as caught:
+        chroma.import_file(path, project=project, dataset="d", space="s", url=url)
+    assert caught.value.where == "tags"
+    assert "row 1" in str(caught.value)
+    assert_nothing_in(url, project)

@@ -18,11 +18,14 @@ import numpy.typing as npt
 from chroma.core.errors import InvalidInput
 from chroma.sdk import _tf_projector as tf
 from chroma.sdk._convert import prepare
+from chroma.sdk._graphql import graphql
 from chroma.sdk._init import init
 from chroma.sdk._io import METADATA_PREFIX, RESERVED, TEXT_COLUMNS, format_of
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from chroma.sdk._run import Run
 
 PathLike = str | os.PathLike[str]
 _OPTIONAL = {  # log() argument -> the column of that name used when none is named
@@ -246,6 +249,7 @@ def _import(
     embeddings, ids, optional, names = _arguments(
         loaded, vector_column, vector_columns, dict(columns), metadata_columns
     )
+    tags = _tags_of(loaded)
     try:  # every check, before anything is sent
         rows = prepare(embeddings, ids=ids, optional=optional, dimension=None, names=names)
     except InvalidInput as exc:
@@ -259,7 +263,50 @@ def _import(
                 names["embeddings"],
             )
         run.log(rows.vectors, ids=rows.keys, **optional)
+        if tags:
+            run.flush()
+            _restore_tags(run, rows.keys, tags)
     return len(rows)
+
+
+def _tags_of(loaded: _Loaded) -> list[list[str]] | None:
+    """The ``tags`` column an export wrote: lists (Parquet, Arrow) or comma-joined text."""
+    if "tags" not in loaded.frame.columns:
+        return None
+    out: list[list[str]] = []
+    for row, value in enumerate(loaded.frame["tags"]):
+        if not isinstance(value, list | np.ndarray) and _is_missing(value):
+            out.append([])
+        elif isinstance(value, str):
+            out.append([tag.strip() for tag in value.split(",") if tag.strip()])
+        elif isinstance(value, list | np.ndarray) and all(isinstance(t, str) for t in value):
+            out.append([str(tag) for tag in value])
+        else:
+            raise _bad(
+                loaded.source,
+                f"column 'tags', row {row}: {value!r} is not a list of tags or comma-joined text",
+                "tags",
+            )
+    return out if any(out) else None
+
+
+def _restore_tags(run: Run, keys: Sequence[str], tags: list[list[str]]) -> None:
+    """Tag the imported datapoints, one addTags request per tag."""
+    stored = run.datapoints()
+    ids = dict(zip(stored["key"], stored["datapoint_id"], strict=True))
+    by_tag: dict[str, list[int]] = {}
+    for key, row_tags in zip(keys, tags, strict=True):
+        for tag in row_tags:
+            by_tag.setdefault(tag, []).append(int(ids[key]))
+    for tag, datapoint_ids in by_tag.items():
+        graphql(
+            run._client,
+            "mutation($p: String!, $ids: [ID!]!, $t: [String!]!) "
+            "{ addTags(project: $p, datapointIds: $ids, tags: $t) { changed } }",
+            p=run.project,
+            ids=[str(i) for i in datapoint_ids],
+            t=[tag],
+        )
 
 
 def import_dataframe(
@@ -287,6 +334,7 @@ def import_dataframe(
     ``uri``, ``text`` those fields. Every other column becomes a metadata field, except
     the ones an export adds (``dataset``, ``tags``, ``x``, ``y``, ...); a ``metadata.``
     prefix is dropped. Importing an export again therefore updates the same datapoints.
+    A ``tags`` column (lists, or comma-joined text) tags the datapoints once stored.
 
     Args:
         frame: One row per datapoint.
