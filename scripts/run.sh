@@ -5,5 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-# Hook: build the UI here when it is missing or stale, once ui/ exists (a later issue).
+# Build the UI when it is missing or stale; without npm (or if the build fails) the server
+# still starts and answers / with a page that says how to build it.
+bash scripts/ui.sh --optional || echo "run: building the UI failed (see above); starting the server without it" >&2
 exec .venv/bin/chroma application run "$@"

@@ -1,0 +1,161 @@
+// GraphQL documents of the projects screens. Typed by codegen (src/gql/), from the
+// committed ../schema.graphql.
+import { graphql } from '../gql';
+
+export const ProjectsQuery = graphql(`
+  query Projects {
+    projects {
+      id
+      name
+      createdAt
+      datasets {
+        id
+        name
+        datapointCount
+      }
+      spaces {
+        id
+        name
+        vectorCount
+        projections {
+          id
+          state
+        }
+      }
+      tags {
+        name
+      }
+    }
+  }
+`);
+
+export const ProjectQuery = graphql(`
+  query Project($name: String!) {
+    project(name: $name) {
+      id
+      name
+      createdAt
+      datasets {
+        id
+        name
+        datapointCount
+        createdAt
+      }
+      tags {
+        name
+        datapointCount
+      }
+      spaces {
+        id
+        name
+        dimension
+        model
+        layer
+        vectorCount
+        neighbourIndex {
+          metric
+          indexedCount
+          graphK
+          updatedAt
+        }
+        projections {
+          id
+          algorithm
+          state
+          error
+          pointCount
+          placedCount
+          autoPlace
+          createdAt
+          computedAt
+          datasets {
+            name
+          }
+          job {
+            id
+            state
+            progress
+            message
+          }
+        }
+        analyses {
+          id
+          kind
+          state
+          error
+          rowCount
+          columns
+          computedAt
+          job {
+            id
+            state
+            progress
+            message
+          }
+        }
+      }
+    }
+  }
+`);
+
+export const JobsQuery = graphql(`
+  query Jobs($project: String!, $first: Int!) {
+    jobs(project: $project, first: $first) {
+      id
+      kind
+      state
+      progress
+      message
+      error
+      createdAt
+      startedAt
+      finishedAt
+      space {
+        name
+      }
+    }
+  }
+`);
+
+export const CreateProjectionMutation = graphql(`
+  mutation CreateProjection($project: String!, $space: String!, $algorithm: String!) {
+    createProjection(project: $project, space: $space, algorithm: $algorithm) {
+      projection {
+        id
+        state
+      }
+      job {
+        id
+        state
+      }
+    }
+  }
+`);
+
+export const RunAnalysisMutation = graphql(`
+  mutation RunAnalysis($project: String!, $space: String!, $kind: String!) {
+    runAnalysis(project: $project, space: $space, kind: $kind) {
+      id
+      state
+    }
+  }
+`);
+
+export const BuildNeighbourIndexMutation = graphql(`
+  mutation BuildNeighbourIndex($project: String!, $space: String!) {
+    buildNeighbourIndex(project: $project, space: $space) {
+      id
+      state
+    }
+  }
+`);
+
+export const CancelJobMutation = graphql(`
+  mutation CancelJob($id: ID!) {
+    cancelJob(id: $id) {
+      id
+      state
+      cancelRequested
+    }
+  }
+`);

@@ -1,0 +1,179 @@
+// Route /p/<project>/explore?projection=<id>&...: resolves the projection (the project's
+// first ready map when the link names none), finds the metadata columns, loads the points
+// with progress, then hands over to <Explorer>.
+import { useEffect, useMemo, useRef } from 'react';
+import { useQuery } from 'urql';
+import { describeError } from '../api/client';
+import { ExplorerContextQuery, MetadataSampleQuery } from '../api/explorer';
+import { ProjectQuery } from '../api/projects';
+import { useReconnect } from '../api/serverStatus';
+import { PageError } from '../app/PageError';
+import { Button, EmptyState, icons, Spinner } from '../kit';
+import { navigate, paths } from '../state/router';
+import { ANALYSIS, type AnalysisInfo, BASE_COLUMNS, METADATA, metadataFields } from './columns';
+import { Explorer } from './Explorer';
+import './explorer.css';
+import { usePoints } from './usePoints';
+import { useView } from './useView';
+
+/** Datapoints sampled to learn which metadata fields exist. */
+const METADATA_SAMPLE = 500;
+
+export function ExplorerPage({ project }: { project: string }) {
+  const viewState = useView();
+  const { view, update } = viewState;
+  const projection = view.projection;
+
+  // No projection in the link: pick the project's newest ready map.
+  const [projectResult] = useQuery({
+    query: ProjectQuery,
+    variables: { name: project },
+    pause: projection !== null,
+  });
+  const fallback = useMemo(() => {
+    const spaces = projectResult.data?.project?.spaces ?? [];
+    const ready = spaces.flatMap((s) => s.projections).filter((p) => p.state === 'READY');
+    return ready.length > 0 ? ready[ready.length - 1]!.id : null;
+  }, [projectResult.data]);
+  useEffect(() => {
+    if (!projection && fallback) update({ projection: fallback });
+  }, [projection, fallback, update]);
+
+  const [context, refetchContext] = useQuery({
+    query: ExplorerContextQuery,
+    variables: { project, projection: projection ?? '' },
+    pause: projection === null,
+  });
+  const [sample] = useQuery({
+    query: MetadataSampleQuery,
+    variables: { project, first: METADATA_SAMPLE },
+    requestPolicy: 'cache-first',
+  });
+  useReconnect(() => refetchContext({ requestPolicy: 'network-only' }));
+
+  const analyses: AnalysisInfo[] = useMemo(
+    () =>
+      (context.data?.projection?.space?.analyses ?? []).map((a) => ({ ...a, columns: a.columns })),
+    [context.data],
+  );
+
+  // The first download starts as soon as the projection is known to exist (no 404 for a
+  // bad link): the base columns plus any column the link names. The set is fixed per
+  // projection (changing it would reload every point); metadata fields found by the sample
+  // and analysis scores chosen later load on demand and merge in.
+  const columnsFor = useRef<{ projection: string; columns: string[] } | null>(null);
+  const known = context.data?.projection?.id === projection;
+  if (projection && known && columnsFor.current?.projection !== projection) {
+    const linked = [
+      view.color,
+      ...Object.keys(view.filters.values),
+      ...Object.keys(view.filters.ranges),
+    ].filter((c) => c.startsWith(ANALYSIS) || c.startsWith(METADATA));
+    columnsFor.current = { projection, columns: [...new Set([...BASE_COLUMNS, ...linked])] };
+  }
+  const columns = columnsFor.current?.projection === projection ? columnsFor.current.columns : null;
+  const points = usePoints(projection, columns);
+  const sampled = sample.data?.datapoints.nodes;
+  const { table, ensureColumns } = points;
+  const fieldsKey = sampled ? metadataFields(sampled).join('\u0000') : '';
+  useEffect(() => {
+    if (table && fieldsKey) ensureColumns(fieldsKey.split('\u0000'));
+  }, [table, fieldsKey, ensureColumns]);
+
+  if (!projection) {
+    if (projectResult.error) {
+      return (
+        <Centered>
+          <PageError title="Cannot open this project" error={projectResult.error} />
+        </Centered>
+      );
+    }
+    if (projectResult.data && !fallback) {
+      return (
+        <Centered>
+          <EmptyState title="No map yet" icon={<icons.MapIcon size={28} />} data-testid="no-map">
+            <p>
+              This project has no ready projection. Maps are computed a few seconds after data is
+              logged; you can also start one from the project page.
+            </p>
+            <Button onClick={() => navigate(paths.project(project))}>Open the project</Button>
+          </EmptyState>
+        </Centered>
+      );
+    }
+    return (
+      <Centered>
+        <Spinner size="lg" label="Loading project" />
+      </Centered>
+    );
+  }
+
+  if (context.error && !context.data?.projection) {
+    const { code } = describeError(context.error);
+    return (
+      <Centered>
+        <PageError
+          title={code === 'not_found' ? 'No such map' : 'Cannot open this map'}
+          error={context.error}
+          onRetry={() => refetchContext({ requestPolicy: 'network-only' })}
+        />
+        <Button variant="ghost" onClick={() => navigate(paths.project(project))}>
+          Back to {project}
+        </Button>
+      </Centered>
+    );
+  }
+
+  const info = context.data?.projection;
+  if (info && info.state !== 'READY' && info.pointCount === 0) {
+    return (
+      <Centered>
+        <EmptyState
+          title={`This map is ${info.state.toLowerCase()}`}
+          icon={<icons.MapIcon size={28} />}
+        >
+          {info.error ? (
+            <p>{info.error}</p>
+          ) : (
+            <p>Its points appear here once the computation finishes.</p>
+          )}
+          <Button onClick={() => navigate(paths.project(project))}>
+            Follow it on the project page
+          </Button>
+        </EmptyState>
+      </Centered>
+    );
+  }
+
+  if (points.status === 'error' && points.error && !points.table) {
+    return (
+      <Centered>
+        <PageError title="Cannot load the points" error={points.error} onRetry={points.retry} />
+      </Centered>
+    );
+  }
+
+  if (!info) {
+    return (
+      <Centered>
+        <Spinner size="lg" label="Loading the map" />
+      </Centered>
+    );
+  }
+
+  return (
+    <Explorer
+      key={projection}
+      project={project}
+      projection={{ ...info, space: info.space ?? null }}
+      analyses={analyses}
+      tags={context.data?.project?.tags.map((t) => t.name) ?? []}
+      points={points}
+      viewState={viewState}
+    />
+  );
+}
+
+function Centered({ children }: { children: React.ReactNode }) {
+  return <div className="x-centered">{children}</div>;
+}

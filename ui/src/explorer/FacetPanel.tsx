@@ -1,0 +1,312 @@
+// Filters: one facet per categorical / tag column (values with counts, OR within a facet)
+// and a range per numeric column; facets combine with AND. Counts come from
+// points/facets.ts, computed over the loaded typed arrays.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { Button, Checkbox, Panel, RangeSlider } from '../kit';
+import { formatCompact, formatValue } from '../lib/format';
+import {
+  type FacetCounts,
+  type Filters,
+  NULL_VALUE,
+  setRange,
+  toggleValue,
+} from '../points/facets';
+import type { PointTable } from '../points/types';
+import { type AnalysisInfo, columnLabel } from './columns';
+
+const SHOWN = 8;
+const VIRTUAL_ABOVE = 60;
+const ROW_H = 24;
+
+export interface FacetPanelProps {
+  table: PointTable;
+  version: number;
+  facets: Map<string, FacetCounts>;
+  filters: Filters;
+  passCount: number;
+  analyses: readonly AnalysisInfo[];
+  onChange: (filters: Filters) => void;
+}
+
+/** Category facets first in a fixed order, then the rest by name. */
+function facetOrder(names: string[]): string[] {
+  const first = ['label', 'prediction', 'correct', 'dataset', 'tags'];
+  return [
+    ...first.filter((n) => names.includes(n)),
+    ...names.filter((n) => !first.includes(n)).sort(),
+  ];
+}
+
+export const FacetPanel = memo(function FacetPanel(props: FacetPanelProps) {
+  const { table, facets, filters, passCount, analyses, onChange } = props;
+  const active = Object.keys(filters.values).length + Object.keys(filters.ranges).length;
+  const categorical = facetOrder([...facets.keys()]);
+  const numeric = [...table.columns.entries()]
+    .filter(([, c]) => c.kind === 'number')
+    .map(([name]) => name)
+    .sort((a, b) => (a === 'score' ? -1 : b === 'score' ? 1 : a < b ? -1 : 1));
+  return (
+    <Panel
+      title={
+        <>
+          Filters
+          {active > 0 && <span className="x-pill num">{formatCompact(passCount)} pass</span>}
+        </>
+      }
+      actions={
+        active > 0 ? (
+          <Button
+            size="sm"
+            variant="ghost"
+            onClick={() => onChange({ values: {}, ranges: {} })}
+            data-testid="clear-filters"
+          >
+            Clear
+          </Button>
+        ) : null
+      }
+      data-testid="facet-panel"
+    >
+      <div className="x-stack">
+        {categorical.map((field) => (
+          <Facet
+            key={field}
+            facet={facets.get(field)!}
+            label={columnLabel(field, analyses)}
+            selected={filters.values[field] ?? []}
+            version={props.version}
+            onToggle={(value) => onChange(toggleValue(filters, field, value))}
+            onClear={() => onChange({ ...filters, values: { ...filters.values, [field]: [] } })}
+          />
+        ))}
+        {numeric.map((field) => {
+          const column = table.columns.get(field);
+          if (column?.kind !== 'number' || !(column.max > column.min)) return null;
+          return (
+            <RangeFacet
+              key={field}
+              field={field}
+              label={columnLabel(field, analyses)}
+              extent={[column.min, column.max]}
+              value={filters.ranges[field] ?? null}
+              onChange={(range) => onChange(setRange(filters, field, range))}
+            />
+          );
+        })}
+      </div>
+    </Panel>
+  );
+});
+
+interface FacetProps {
+  facet: FacetCounts;
+  label: string;
+  selected: readonly string[];
+  version: number;
+  onToggle: (value: string) => void;
+  onClear: () => void;
+}
+
+function Facet({ facet, label, selected, version, onToggle, onClear }: FacetProps) {
+  // Open unless it is an empty tags facet; once toggled by hand, it stays as chosen.
+  const [chosen, setOpen] = useState<boolean | null>(null);
+  const open = chosen ?? (facet.kind !== 'tags' || facet.values.length > 0);
+  const [expanded, setExpanded] = useState(false);
+  const [query, setQuery] = useState('');
+  // Values in a stable order (by their count when the column loaded), so rows do not jump
+  // as filters change; "none" last.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version marks in-place table changes
+  const order = useMemo(() => {
+    const codes = facet.values.map((_, code) => code);
+    codes.sort(
+      (a, b) =>
+        facet.counts[b]! - facet.counts[a]! || (facet.values[a]! < facet.values[b]! ? -1 : 1),
+    );
+    return [...codes, facet.values.length];
+  }, [facet.values, version]);
+  const needle = query.trim().toLowerCase();
+  const rows = order.filter((code) => {
+    const value = code === facet.values.length ? NULL_VALUE : facet.values[code]!;
+    if (code === facet.values.length && facet.counts[code] === 0 && !selected.includes(NULL_VALUE))
+      return false;
+    return (
+      !needle || (code === facet.values.length ? 'none' : value.toLowerCase()).includes(needle)
+    );
+  });
+  const visible = expanded || needle ? rows : rows.slice(0, SHOWN);
+  return (
+    <div className="x-facet">
+      <div className="x-facet__head">
+        <button
+          type="button"
+          className="x-facet__title"
+          aria-expanded={open}
+          onClick={() => setOpen(!open)}
+        >
+          {label}
+          {selected.length > 0 && <span className="x-pill">{selected.length}</span>}
+        </button>
+        {selected.length > 0 && (
+          <button type="button" className="x-link" onClick={onClear}>
+            clear
+          </button>
+        )}
+      </div>
+      {open && (
+        <>
+          {facet.values.length > 12 && (
+            <input
+              className="k-input k-input--sm x-facet__search"
+              placeholder={`Search ${facet.values.length} values`}
+              value={query}
+              onChange={(event) => setQuery(event.target.value)}
+              aria-label={`Search ${label}`}
+            />
+          )}
+          {visible.length > VIRTUAL_ABOVE ? (
+            <VirtualValues facet={facet} codes={visible} selected={selected} onToggle={onToggle} />
+          ) : (
+            <ul className="x-facet__values">
+              {visible.map((code) => (
+                <FacetValue
+                  key={code}
+                  facet={facet}
+                  code={code}
+                  selected={selected}
+                  onToggle={onToggle}
+                />
+              ))}
+            </ul>
+          )}
+          {!needle && rows.length > SHOWN && (
+            <button type="button" className="x-link" onClick={() => setExpanded(!expanded)}>
+              {expanded ? 'Show fewer' : `Show all ${rows.length}`}
+            </button>
+          )}
+          {rows.length === 0 && <p className="x-note">No values.</p>}
+        </>
+      )}
+    </div>
+  );
+}
+
+function FacetValue({
+  facet,
+  code,
+  selected,
+  onToggle,
+  style,
+}: {
+  facet: FacetCounts;
+  code: number;
+  selected: readonly string[];
+  onToggle: (value: string) => void;
+  style?: React.CSSProperties;
+}) {
+  const none = code === facet.values.length;
+  const value = none ? NULL_VALUE : facet.values[code]!;
+  const count = facet.counts[code] ?? 0;
+  const checked = selected.includes(value);
+  return (
+    <li className="x-facet__value" style={style}>
+      <Checkbox
+        checked={checked}
+        onChange={() => onToggle(value)}
+        className={count === 0 && !checked ? 'x-dim' : undefined}
+        data-testid={`facet-${facet.field}-${value}`}
+      >
+        <span className={none ? 'x-facet__label faint' : 'x-facet__label'}>
+          {none ? (facet.kind === 'tags' ? 'untagged' : 'none') : value}
+        </span>
+      </Checkbox>
+      <span className="x-facet__count num">{formatCompact(count)}</span>
+    </li>
+  );
+}
+
+function VirtualValues(props: {
+  facet: FacetCounts;
+  codes: number[];
+  selected: readonly string[];
+  onToggle: (value: string) => void;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: props.codes.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_H,
+    overscan: 10,
+  });
+  return (
+    <div ref={scroller} className="x-facet__scroll">
+      <ul
+        className="x-facet__values"
+        style={{ height: virtualizer.getTotalSize(), position: 'relative' }}
+      >
+        {virtualizer.getVirtualItems().map((item) => (
+          <FacetValue
+            key={item.key}
+            facet={props.facet}
+            code={props.codes[item.index]!}
+            selected={props.selected}
+            onToggle={props.onToggle}
+            style={{
+              position: 'absolute',
+              top: 0,
+              left: 0,
+              right: 0,
+              height: ROW_H,
+              transform: `translateY(${item.start}px)`,
+            }}
+          />
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function RangeFacet({
+  field,
+  label,
+  extent,
+  value,
+  onChange,
+}: {
+  field: string;
+  label: string;
+  extent: [number, number];
+  value: [number, number] | null;
+  onChange: (range: [number, number] | null) => void;
+}) {
+  const current = value ?? extent;
+  // Follow the thumbs locally; filter a million points only once the hand rests.
+  const [draft, setDraft] = useState<[number, number]>(current);
+  useEffect(() => setDraft(value ?? extent), [value, extent[0], extent[1]]);
+  useEffect(() => {
+    if (draft[0] === current[0] && draft[1] === current[1]) return;
+    const timer = setTimeout(() => {
+      const full = draft[0] <= extent[0] && draft[1] >= extent[1];
+      onChange(full ? null : draft);
+    }, 150);
+    return () => clearTimeout(timer);
+  }, [draft, current[0], current[1], extent[0], extent[1], onChange]);
+  return (
+    <div className="x-facet">
+      <RangeSlider
+        label={label}
+        value={draft}
+        min={extent[0]}
+        max={extent[1]}
+        onChange={setDraft}
+        format={formatValue}
+        data-testid={`facet-range-${field}`}
+      />
+      {value && (
+        <button type="button" className="x-link" onClick={() => onChange(null)}>
+          clear
+        </button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,404 @@
+// The selection: its size, tagging, exports, and a virtualised list of its datapoints
+// (details fetched only for the rows on screen). Hovering a row marks its point on the map.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { useClient, useQuery } from 'urql';
+import { AddTagsMutation, DatapointQuery, RemoveTagsMutation } from '../api/explorer';
+import { exportOnServer } from '../api/exportSelection';
+import { displayableUri } from '../api/media';
+import { Button, EmptyState, ErrorBox, IconButton, icons, Select, Spinner } from '../kit';
+import { downloadBlob } from '../lib/download';
+import { formatCount, formatValue } from '../lib/format';
+import { cellValue, SORT_BY_INDEX, sortIndices, toCsv, toJson } from '../points/rows';
+import { applyTag } from '../points/tagging';
+import type { PointTable } from '../points/types';
+import { type AnalysisInfo, columnLabel } from './columns';
+import { snippet, Thumb } from './Media';
+
+const ROW_H = 52;
+/** Ids per addTags / removeTags call: keeps each request small and the server responsive. */
+const TAG_BATCH = 5000;
+
+export interface SelectionPanelProps {
+  project: string;
+  space: string | null;
+  projection: string;
+  table: PointTable;
+  version: number;
+  selection: Uint32Array;
+  /** The link carried a selection too big to keep (count), if any. */
+  droppedFromLink: number;
+  tags: readonly string[];
+  analyses: readonly AnalysisInfo[];
+  tagInputRef: React.RefObject<HTMLInputElement | null>;
+  onClear: () => void;
+  onZoom: () => void;
+  onOpen: (index: number) => void;
+  onRowHover: (index: number | null) => void;
+  /** The table's tags changed in place. */
+  onTagged: () => void;
+}
+
+export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanelProps) {
+  const { table, version, selection } = props;
+  const [sortBy, setSortBy] = useState<string>(SORT_BY_INDEX);
+  const [descending, setDescending] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: version marks in-place table changes
+  const ordered = useMemo(
+    () => sortIndices(table, selection, sortBy, descending),
+    [table, version, selection, sortBy, descending],
+  );
+  const sortOptions = [
+    { value: SORT_BY_INDEX, label: 'map order' },
+    ...[...table.columns.keys()].map((name) => ({
+      value: name,
+      label: columnLabel(name, props.analyses),
+    })),
+  ];
+  return (
+    <div className="x-selection">
+      <div className="x-selection__head">
+        <p className="x-selection__count">
+          <strong data-testid="selection-count" className="num">
+            {formatCount(selection.length)}
+          </strong>{' '}
+          selected
+        </p>
+        <IconButton
+          label="Zoom to the selection"
+          shortcut="z"
+          icon={<icons.SearchIcon />}
+          size="sm"
+          disabled={selection.length === 0}
+          onClick={props.onZoom}
+        />
+        <Button size="sm" variant="ghost" disabled={selection.length === 0} onClick={props.onClear}>
+          Clear
+        </Button>
+      </div>
+      {props.droppedFromLink > 0 && selection.length === 0 && (
+        <p className="x-note x-pad">
+          The link had {formatCount(props.droppedFromLink)} selected points: links keep up to 500.
+          Tag a selection to share it.
+        </p>
+      )}
+      <TagBar {...props} />
+      <ExportBar {...props} ordered={ordered} />
+      {selection.length === 0 ? (
+        <EmptyState title="Nothing selected" icon={<icons.LassoIcon size={24} />}>
+          <p>
+            Click a point, or drag a lasso: press <kbd className="k-kbd">L</kbd> (or the lasso
+            button) or hold <kbd className="k-kbd">Shift</kbd> while dragging.
+          </p>
+        </EmptyState>
+      ) : (
+        <>
+          <div className="x-row x-pad">
+            <span className="faint">Sort</span>
+            <Select
+              size="sm"
+              value={sortBy}
+              onChange={setSortBy}
+              options={sortOptions}
+              label="Sort the selection by"
+              className="x-grow"
+            />
+            <IconButton
+              size="sm"
+              label={descending ? 'Descending' : 'Ascending'}
+              icon={
+                <icons.ChevronIcon
+                  style={{ transform: descending ? undefined : 'rotate(180deg)' }}
+                />
+              }
+              onClick={() => setDescending(!descending)}
+            />
+          </div>
+          <SelectionList {...props} ordered={ordered} />
+        </>
+      )}
+    </div>
+  );
+});
+
+function TagBar({ project, table, selection, tags, tagInputRef, onTagged }: SelectionPanelProps) {
+  const client = useClient();
+  const [tag, setTag] = useState('');
+  const [busy, setBusy] = useState<'add' | 'remove' | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = async (add: boolean) => {
+    const name = tag.trim();
+    if (!name || selection.length === 0) return;
+    setBusy(add ? 'add' : 'remove');
+    setError(null);
+    setMessage(null);
+    const indices = Array.from(selection);
+    let changed = 0;
+    try {
+      for (let start = 0; start < indices.length; start += TAG_BATCH) {
+        const part = indices.slice(start, start + TAG_BATCH);
+        const ids = part.map((i) => String(table.ids[i]));
+        const variables = { project, ids, tags: [name] };
+        let change: { changed: number } | undefined;
+        if (add) {
+          const result = await client.mutation(AddTagsMutation, variables).toPromise();
+          if (result.error)
+            throw new Error(result.error.graphQLErrors[0]?.message ?? result.error.message);
+          change = result.data?.addTags;
+        } else {
+          const result = await client.mutation(RemoveTagsMutation, variables).toPromise();
+          if (result.error)
+            throw new Error(result.error.graphQLErrors[0]?.message ?? result.error.message);
+          change = result.data?.removeTags;
+        }
+        changed += change?.changed ?? 0;
+        applyTag(table, part, name, add);
+        onTagged();
+      }
+      setMessage(
+        `${add ? 'Tagged' : 'Untagged'} ${formatCount(changed)} datapoints ${add ? 'with' : 'from'} “${name}”.`,
+      );
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <form
+      className="x-tagbar x-pad"
+      onSubmit={(event) => {
+        event.preventDefault();
+        void run(true);
+      }}
+    >
+      <div className="x-row">
+        <input
+          ref={tagInputRef}
+          className="k-input k-input--sm x-grow"
+          placeholder="Tag name"
+          value={tag}
+          onChange={(event) => setTag(event.target.value)}
+          list="x-known-tags"
+          aria-label="Tag name"
+          data-testid="tag-input"
+        />
+        <datalist id="x-known-tags">
+          {tags.map((t) => (
+            <option key={t} value={t} />
+          ))}
+        </datalist>
+        <Button
+          size="sm"
+          type="submit"
+          icon={<icons.TagIcon />}
+          busy={busy === 'add'}
+          disabled={!tag.trim() || selection.length === 0 || busy !== null}
+          data-testid="tag-apply"
+        >
+          Tag
+        </Button>
+        <Button
+          size="sm"
+          busy={busy === 'remove'}
+          disabled={!tag.trim() || selection.length === 0 || busy !== null}
+          onClick={() => void run(false)}
+          data-testid="untag-apply"
+        >
+          Untag
+        </Button>
+      </div>
+      {message && (
+        <p className="x-note" role="status" data-testid="tag-status">
+          {message}
+        </p>
+      )}
+      {error && (
+        <ErrorBox
+          title="Tagging failed"
+          message={error}
+          onRetry={() => void run(busy !== 'remove')}
+        />
+      )}
+    </form>
+  );
+}
+
+function ExportBar({
+  project,
+  space,
+  projection,
+  table,
+  selection,
+  ordered,
+}: SelectionPanelProps & { ordered: Uint32Array }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const disabled = selection.length === 0;
+  const local = (format: 'csv' | 'json') => {
+    const text = format === 'csv' ? toCsv(table, ordered) : toJson(table, ordered);
+    const type = format === 'csv' ? 'text/csv' : 'application/json';
+    downloadBlob(new Blob([text], { type }), `${project}-selection.${format}`);
+  };
+  const parquet = async () => {
+    if (!space) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const { blob, filename } = await exportOnServer({
+        project,
+        space,
+        datapointIds: Array.from(ordered, (i) => table.ids[i]!),
+        format: 'parquet',
+        projection: Number(projection),
+      });
+      downloadBlob(blob, filename);
+    } catch (caught) {
+      setError((caught as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="x-pad">
+      <div className="x-row">
+        <span className="faint">Export</span>
+        <Button
+          size="sm"
+          icon={<icons.DownloadIcon />}
+          disabled={disabled}
+          onClick={() => local('csv')}
+          data-testid="export-csv"
+        >
+          CSV
+        </Button>
+        <Button
+          size="sm"
+          disabled={disabled}
+          onClick={() => local('json')}
+          data-testid="export-json"
+        >
+          JSON
+        </Button>
+        <Button
+          size="sm"
+          disabled={disabled || !space}
+          busy={busy}
+          onClick={() => void parquet()}
+          title="Every field the server has (key, uri, text, metadata), as Parquet"
+          data-testid="export-parquet"
+        >
+          Parquet
+        </Button>
+      </div>
+      {error && <ErrorBox title="Export failed" message={error} />}
+    </div>
+  );
+}
+
+function SelectionList(props: SelectionPanelProps & { ordered: Uint32Array }) {
+  const { ordered } = props;
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: ordered.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_H,
+    overscan: 6,
+  });
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: leaving the list only clears the map highlight
+    <div
+      ref={scroller}
+      className="x-list"
+      onMouseLeave={() => props.onRowHover(null)}
+      data-testid="selection-list"
+    >
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {virtualizer.getVirtualItems().map((item) => (
+          <SelectionRow
+            key={ordered[item.index]}
+            index={ordered[item.index]!}
+            top={item.start}
+            project={props.project}
+            table={props.table}
+            onOpen={props.onOpen}
+            onHover={props.onRowHover}
+          />
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function SelectionRow({
+  index,
+  top,
+  project,
+  table,
+  onOpen,
+  onHover,
+}: {
+  index: number;
+  top: number;
+  project: string;
+  table: PointTable;
+  onOpen: (index: number) => void;
+  onHover: (index: number | null) => void;
+}) {
+  const id = String(table.ids[index]);
+  // Rows flying past while scrolling never ask the server; a row that stays does.
+  const [settled, setSettled] = useState(false);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(true), 150);
+    return () => clearTimeout(timer);
+  }, []);
+  const [{ data, fetching }] = useQuery({
+    query: DatapointQuery,
+    variables: { project, id },
+    pause: !settled,
+    requestPolicy: 'cache-first',
+  });
+  const detail = data?.datapoint ?? null;
+  const value = (name: string) => {
+    const column = table.columns.get(name);
+    return column ? cellValue(column, index) : null;
+  };
+  const label = value('label');
+  const prediction = value('prediction');
+  const score = value('score');
+  const dataset = value('dataset');
+  return (
+    <button
+      type="button"
+      className="x-row-item"
+      style={{ transform: `translateY(${top}px)`, height: ROW_H }}
+      onMouseEnter={() => onHover(index)}
+      onFocus={() => onHover(index)}
+      onClick={() => onOpen(index)}
+      data-testid={`selection-row-${id}`}
+    >
+      {!detail ? (
+        <span className="x-thumb x-thumb--empty">{fetching && <Spinner />}</span>
+      ) : detail.hasImage || displayableUri(detail.uri) || detail.text ? (
+        <Thumb source={detail} size={40} />
+      ) : null}
+      <span className="x-row-item__main">
+        <span className="x-row-item__title">
+          {label ?? <span className="faint">no label</span>}
+          {prediction !== null && prediction !== label && (
+            <span className="x-wrong"> → {String(prediction)}</span>
+          )}
+        </span>
+        <span className="x-row-item__sub faint">
+          {detail?.text
+            ? snippet(detail.text, 80)
+            : `${detail?.key ?? `#${id}`}${dataset ? ` · ${dataset}` : ''}`}
+        </span>
+      </span>
+      {typeof score === 'number' && (
+        <span className="x-row-item__score num">{formatValue(score)}</span>
+      )}
+    </button>
+  );
+}

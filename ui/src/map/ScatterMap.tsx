@@ -1,0 +1,371 @@
+// The WebGL map: a thin React shell around one regl-scatterplot instance. It knows points,
+// palettes and indices, nothing of GraphQL, routing or what the columns mean. Every point
+// is uploaded in one `draw`; recolouring redraws with the saved spatial index, so only
+// the per-point values change.
+
+import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
+import createScatterplot from 'regl-scatterplot';
+
+type Scatterplot = ReturnType<typeof createScatterplot>;
+
+/** Per point: normalised position, palette index (valueA) and emphasis (valueB). */
+export interface MapData {
+  x: Float32Array;
+  y: Float32Array;
+  /** Palette index per point. */
+  color: Float32Array;
+  /** 0 normal, 1 placed, 2 faded: indexes `opacity` and `size`. */
+  emphasis: Float32Array;
+  /** A prebuilt KDBush index of (x, y), if any (saves building one here). */
+  spatialIndex?: ArrayBuffer;
+}
+
+export interface MapStyle {
+  palette: string[];
+  /** Opacity per emphasis level. */
+  opacity: [number, number, number];
+  /** Point size per emphasis level (CSS pixels at the initial zoom). */
+  size: [number, number, number];
+  background: string;
+  selected: string;
+  hover: string;
+  lasso: string;
+}
+
+export interface MapCamera {
+  x: number;
+  y: number;
+  distance: number;
+}
+
+export type MouseMode = 'panZoom' | 'lasso';
+
+export interface ScatterMapProps {
+  data: MapData | null;
+  style: MapStyle;
+  /** Indices to draw; null: all. */
+  visible: Uint32Array | null;
+  selection: Uint32Array;
+  /** A point marked with the reticle (the opened datapoint, a hovered list row). */
+  highlight: number | null;
+  mode: MouseMode;
+  initialCamera: MapCamera | null;
+  /** `how`: a lasso drag, or a click (or a programmatic change). */
+  onSelect: (points: number[], how: 'lasso' | 'click') => void;
+  onHover: (index: number | null) => void;
+  onCamera: (camera: MapCamera) => void;
+  /** After the first frame with all points (once per `data` identity). */
+  onDrawn: (data: MapData) => void;
+  onError: (message: string) => void;
+}
+
+export interface ScatterMapHandle {
+  /** Show the whole map. */
+  reset(): void;
+  /** Centre a point, zooming in if far out. */
+  focus(index: number): void;
+  zoomTo(indices: ArrayLike<number>): void;
+}
+
+/** How far a press may wander and still count as a click (CSS pixels). */
+const CLICK_SLOP_PX = 5;
+
+/** A draw that a newer one (or unmounting) made pointless. */
+class Cancelled extends Error {}
+
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
+  function ScatterMap(props, ref) {
+    const container = useRef<HTMLDivElement>(null);
+    const canvas = useRef<HTMLCanvasElement>(null);
+    const plot = useRef<Scatterplot | null>(null);
+    const drawn = useRef<{
+      data: MapData | null;
+      xy: Float32Array | null;
+      index: ArrayBuffer | null;
+    }>({
+      data: null,
+      xy: null,
+      index: null,
+    });
+    /** The last draw (the warm-up first): the next one starts when it is done. */
+    const queue = useRef<Promise<unknown>>(Promise.resolve());
+    // Callbacks change identity every render; the subscriptions read the latest ones.
+    const latest = useRef(props);
+    latest.current = props;
+
+    const syncFilterAndSelection = useCallback(() => {
+      const scatterplot = plot.current;
+      if (!scatterplot || !drawn.current.data) return;
+      const { visible, selection } = latest.current;
+      // regl-scatterplot wants plain arrays (it checks Array.isArray).
+      if (visible) scatterplot.filter(Array.from(visible), { preventEvent: true });
+      else if (scatterplot.get('isPointsFiltered')) scatterplot.unfilter({ preventEvent: true });
+      const current = scatterplot.get('selectedPoints') as number[];
+      if (!same(current, selection)) {
+        if (selection.length === 0) scatterplot.deselect({ preventEvent: true });
+        else scatterplot.select(Array.from(selection), { preventEvent: true });
+      }
+    }, []);
+
+    // Create once (after the page's own effects: the points download starts first and the
+    // WebGL set-up overlaps it); destroy on unmount.
+    const [instance, setInstance] = useState<Scatterplot | null>(null);
+    // biome-ignore lint/correctness/useExhaustiveDependencies: create() reads refs only; the map is made once
+    useEffect(() => {
+      let teardown: (() => void) | undefined;
+      const timer = setTimeout(() => {
+        teardown = create();
+      }, 0);
+      return () => {
+        clearTimeout(timer);
+        teardown?.();
+      };
+    }, []);
+
+    function create(): (() => void) | undefined {
+      if (!canvas.current || !container.current) return undefined;
+      const { width, height } = container.current.getBoundingClientRect();
+      let scatterplot: Scatterplot;
+      performance.mark('chroma:map-create-start');
+      try {
+        const { style, initialCamera, mode } = latest.current;
+        scatterplot = createScatterplot({
+          canvas: canvas.current,
+          width: Math.max(1, width),
+          height: Math.max(1, height),
+          backgroundColor: style.background,
+          pointColor: style.palette,
+          pointColorActive: style.selected,
+          pointColorHover: style.hover,
+          pointSize: style.size,
+          sizeBy: 'valueB',
+          opacity: style.opacity,
+          opacityBy: 'valueB',
+          colorBy: 'valueA',
+          pointOutlineWidth: 1.5,
+          pointSizeSelected: 1.5,
+          opacityInactiveScale: 0.55,
+          lassoColor: style.lasso,
+          lassoMinDelay: 8,
+          lassoMinDist: 2,
+          lassoClearEvent: 'lassoEnd',
+          deselectOnEscape: false,
+          deselectOnDblClick: true,
+          mouseMode: mode,
+          cameraTarget: initialCamera ? [initialCamera.x, initialCamera.y] : [0, 0],
+          cameraDistance: initialCamera?.distance ?? 1,
+          // Shift: lasso, adding to the selection; Alt: remove (click, or drag in lasso mode).
+          actionKeyMap: { lasso: 'shift', merge: 'shift', remove: 'alt' },
+        } as Parameters<typeof createScatterplot>[0]);
+      } catch (error) {
+        latest.current.onError(
+          `This browser cannot draw the map with WebGL (${(error as Error).message}).`,
+        );
+        return undefined;
+      }
+      plot.current = scatterplot;
+      performance.mark('chroma:map-created');
+      // Compile the shaders while the points are still downloading: one point nobody sees
+      // (the page covers the map until the real data is drawn).
+      queue.current = latest.current.data
+        ? Promise.resolve()
+        : scatterplot
+            .draw(
+              { x: [0], y: [0], valueA: [0], valueB: [0] },
+              { zDataType: 'categorical', wDataType: 'categorical' },
+            )
+            .catch(() => undefined);
+      // regl-scatterplot reports a lasso's selection like a click's; remember which it was.
+      let lassoing = false;
+      const subscriptions = [
+        scatterplot.subscribe('select', ({ points }: { points: number[] }) => {
+          latest.current.onSelect(points, lassoing ? 'lasso' : 'click');
+          lassoing = false;
+        }),
+        scatterplot.subscribe('deselect', () => {
+          latest.current.onSelect([], lassoing ? 'lasso' : 'click');
+          lassoing = false;
+        }),
+        scatterplot.subscribe('pointOver', (index: number) => latest.current.onHover(index)),
+        scatterplot.subscribe('pointOut', () => latest.current.onHover(null)),
+        scatterplot.subscribe('view', () => {
+          const [x, y] = scatterplot.get('cameraTarget') as [number, number];
+          const distance = scatterplot.get('cameraDistance') as number;
+          latest.current.onCamera({ x, y, distance });
+        }),
+        scatterplot.subscribe('lassoStart', () => {
+          lassoing = true;
+        }),
+      ];
+      const resize = new ResizeObserver(([entry]) => {
+        if (!entry) return;
+        const { width: w, height: h } = entry.contentRect;
+        if (w > 0 && h > 0) scatterplot.set({ width: w, height: h });
+      });
+      resize.observe(container.current);
+      // regl-scatterplot takes a mouse-up close to the mouse-down for a click, even after a
+      // long drag: a lasso drawn back to its start would replace its own selection with the
+      // nearest point. A press that travelled is never a click: stop it before the canvas.
+      const box = container.current;
+      let down: { x: number; y: number; travel: number } | null = null;
+      const onDown = (event: MouseEvent) => {
+        down = { x: event.clientX, y: event.clientY, travel: 0 };
+      };
+      const onMove = (event: MouseEvent) => {
+        if (!down || event.buttons === 0) return;
+        down.travel = Math.max(
+          down.travel,
+          Math.hypot(event.clientX - down.x, event.clientY - down.y),
+        );
+      };
+      const onClick = (event: MouseEvent) => {
+        if (down && down.travel > CLICK_SLOP_PX) event.stopPropagation();
+        down = null;
+      };
+      box.addEventListener('mousedown', onDown, true);
+      window.addEventListener('mousemove', onMove, true);
+      box.addEventListener('click', onClick, true);
+      setInstance(scatterplot);
+      return () => {
+        box.removeEventListener('mousedown', onDown, true);
+        window.removeEventListener('mousemove', onMove, true);
+        box.removeEventListener('click', onClick, true);
+        resize.disconnect();
+        for (const [event, subscription] of [
+          ['select', subscriptions[0]],
+          ['deselect', subscriptions[1]],
+          ['pointOver', subscriptions[2]],
+          ['pointOut', subscriptions[3]],
+          ['view', subscriptions[4]],
+          ['lassoStart', subscriptions[5]],
+        ] as const) {
+          // biome-ignore lint/suspicious/noExplicitAny: pub-sub-es's unsubscribe is untyped here
+          scatterplot.unsubscribe(event as any, subscription as any);
+        }
+        scatterplot.destroy();
+        plot.current = null;
+        drawn.current = { data: null, xy: null, index: null };
+      };
+    }
+
+    // Style: palette, sizes, opacities, theme colours.
+    const { style } = props;
+    useEffect(() => {
+      instance?.set({
+        backgroundColor: style.background,
+        pointColor: style.palette,
+        pointColorActive: style.selected,
+        pointColorHover: style.hover,
+        pointSize: style.size,
+        opacity: style.opacity,
+        lassoColor: style.lasso,
+      } as Parameters<Scatterplot['set']>[0]);
+    }, [style, instance]);
+
+    useEffect(() => {
+      instance?.set({ mouseMode: props.mode });
+    }, [props.mode, instance]);
+
+    // Points: one draw of all of them. Same positions as last time -> reuse the spatial index.
+    useEffect(() => {
+      const scatterplot = instance;
+      const data = props.data;
+      if (!scatterplot || !data) return;
+      const reuse = drawn.current.xy === data.x && drawn.current.index;
+      const index = reuse ? (drawn.current.index as ArrayBuffer) : data.spatialIndex;
+      const points = { x: data.x, y: data.y, valueA: data.color, valueB: data.emphasis };
+      let cancelled = false;
+      // Draws never overlap (regl-scatterplot loses one that starts while another runs):
+      // each waits for the previous, and one made stale meanwhile is skipped.
+      const run = queue.current
+        .then(() => {
+          if (cancelled || scatterplot.get('isDestroyed')) throw new Cancelled();
+          performance.mark('chroma:draw-start');
+          return scatterplot.draw(points, {
+            zDataType: 'categorical',
+            wDataType: 'categorical',
+            preventFilterReset: Boolean(reuse),
+            ...(index ? { spatialIndex: index } : {}),
+          });
+        })
+        .then(() => {
+          if (scatterplot.get('isDestroyed')) return;
+          const first = drawn.current.xy !== data.x;
+          drawn.current = {
+            data,
+            xy: data.x,
+            index: first ? (scatterplot.get('spatialIndex') as ArrayBuffer) : drawn.current.index,
+          };
+          performance.mark('chroma:draw-done');
+          syncFilterAndSelection();
+          // The frame with the points is painted on the next animation frame.
+          requestAnimationFrame(() => {
+            if (!cancelled) latest.current.onDrawn(data);
+          });
+        });
+      queue.current = run.catch((error: Error) => {
+        if (!(error instanceof Cancelled)) {
+          latest.current.onError(`Drawing the map failed: ${error.message}`);
+        }
+      });
+      return () => {
+        cancelled = true;
+      };
+    }, [props.data, syncFilterAndSelection, instance]);
+
+    // biome-ignore lint/correctness/useExhaustiveDependencies: new visible/selection props trigger the sync (it reads them through `latest`)
+    useEffect(() => {
+      syncFilterAndSelection();
+    }, [props.visible, props.selection, syncFilterAndSelection, instance]);
+
+    useEffect(() => {
+      const scatterplot = instance;
+      if (!scatterplot || !drawn.current.data) return;
+      if (props.highlight !== null && props.highlight >= 0) {
+        scatterplot.hover(props.highlight, { showReticleOnce: true, preventEvent: true });
+      } else {
+        scatterplot.hover(-1, { preventEvent: true });
+      }
+    }, [props.highlight, instance]);
+
+    useImperativeHandle(
+      ref,
+      () => ({
+        reset() {
+          plot.current?.zoomToLocation([0, 0], 1, { transition: true, transitionDuration: 350 });
+        },
+        focus(index) {
+          const scatterplot = plot.current;
+          const data = drawn.current.data;
+          if (!scatterplot || !data || index < 0 || index >= data.x.length) return;
+          const distance = Math.min(scatterplot.get('cameraDistance') as number, 0.35);
+          scatterplot.zoomToLocation([data.x[index]!, data.y[index]!], distance, {
+            transition: true,
+            transitionDuration: 450,
+          });
+        },
+        zoomTo(indices) {
+          if (indices.length === 0) return;
+          plot.current?.zoomToPoints(Array.from(indices), {
+            padding: 0.25,
+            transition: true,
+            transitionDuration: 450,
+          });
+        },
+      }),
+      [],
+    );
+
+    return (
+      <div ref={container} className="map">
+        <canvas ref={canvas} data-testid="map-canvas" />
+      </div>
+    );
+  },
+);

@@ -1,0 +1,212 @@
+// Turns "colour by <column>" into what the map draws: one small integer per point (an
+// index into a palette) plus the legend. Continuous values are binned into BINS steps
+// (256 are more than the eye separates), so categories and numbers share one draw path
+// and hiding / fading work the same way for both.
+import { categoricalColors, continuousColors } from '../lib/color';
+import { NULL_VALUE } from './facets';
+import { hasBit, type PointTable } from './types';
+
+export const BINS = 256;
+
+export interface LegendEntry {
+  /** The value as filters and URLs spell it (NULL_VALUE for "none"). */
+  value: string;
+  label: string;
+  color: string;
+  /** Points with this value in the whole map. */
+  count: number;
+}
+
+export interface CategoricalEncoding {
+  kind: 'categorical';
+  field: string;
+  /** Palette index per point. */
+  codes: Float32Array;
+  /** palette[code]; the last entry is the "none" colour. */
+  palette: string[];
+  /** By count, largest first. */
+  legend: LegendEntry[];
+  /** For each palette index, its legend value (to hide classes). */
+  paletteValues: string[];
+}
+
+export interface ContinuousEncoding {
+  kind: 'continuous';
+  field: string;
+  codes: Float32Array;
+  palette: string[];
+  /** The colour scale's range (values outside it take the end colours). */
+  range: [number, number];
+  /** The column's own extent. */
+  extent: [number, number];
+  missing: number;
+}
+
+export type ColorEncoding = CategoricalEncoding | ContinuousEncoding;
+
+/** Colour by nothing: every point in the first palette colour. */
+export function uniformEncoding(count: number, color: string): CategoricalEncoding {
+  return {
+    kind: 'categorical',
+    field: '',
+    codes: new Float32Array(count),
+    palette: [color, color],
+    legend: [],
+    paletteValues: ['', NULL_VALUE],
+  };
+}
+
+export function encodeColors(
+  table: PointTable,
+  field: string,
+  options: { nullColor: string; fallbackColor: string; range?: [number, number] | null },
+): ColorEncoding {
+  const column = table.columns.get(field);
+  if (!column) return uniformEncoding(table.count, options.fallbackColor);
+  if (column.kind === 'number') {
+    return encodeContinuous(
+      field,
+      column.values,
+      column.min,
+      column.max,
+      options.range ?? null,
+      options.nullColor,
+    );
+  }
+  // Tags colour by each point's first tag (in name order); untagged points are "none".
+  let codes: Int32Array;
+  let values: string[];
+  if (column.kind === 'tags') {
+    values = column.values;
+    codes = new Int32Array(table.count).fill(-1);
+    for (let t = column.members.length - 1; t >= 0; t--) {
+      const bits = column.members[t]!;
+      for (let i = 0; i < table.count; i++) if (hasBit(bits, i)) codes[i] = t;
+    }
+  } else {
+    values = column.values;
+    codes = column.codes;
+  }
+  return encodeCategorical(field, codes, values, options.nullColor);
+}
+
+export function encodeCategorical(
+  field: string,
+  source: Int32Array,
+  values: string[],
+  nullColor: string,
+): CategoricalEncoding {
+  const k = values.length;
+  const counts = new Float64Array(k + 1);
+  for (let i = 0; i < source.length; i++) {
+    const code = source[i]!;
+    counts[code < 0 ? k : code]!++;
+  }
+  // Colours by frequency rank: the biggest classes get the most distinct colours, and a
+  // class keeps its colour whatever the filters (ranks use the whole map).
+  const order = Array.from({ length: k }, (_, i) => i)
+    .filter((code) => counts[code]! > 0)
+    .sort((a, b) => counts[b]! - counts[a]! || (values[a]! < values[b]! ? -1 : 1));
+  const colors = categoricalColors(order.length);
+  const rank = new Int32Array(k).fill(order.length);
+  order.forEach((code, r) => {
+    rank[code] = r;
+  });
+  const none = order.length;
+  const codes = new Float32Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const code = source[i]!;
+    codes[i] = code < 0 ? none : rank[code]!;
+  }
+  const legend: LegendEntry[] = order.map((code, r) => ({
+    value: values[code]!,
+    label: values[code]!,
+    color: colors[r]!,
+    count: counts[code]!,
+  }));
+  if (counts[k]! > 0) {
+    legend.push({ value: NULL_VALUE, label: 'none', color: nullColor, count: counts[k]! });
+  }
+  return {
+    kind: 'categorical',
+    field,
+    codes,
+    palette: [...colors, nullColor],
+    legend,
+    paletteValues: [...order.map((code) => values[code]!), NULL_VALUE],
+  };
+}
+
+export function encodeContinuous(
+  field: string,
+  values: Float32Array | Float64Array,
+  min: number,
+  max: number,
+  range: [number, number] | null,
+  nullColor: string,
+): ContinuousEncoding {
+  const [lo, hi] = range ?? [min, max];
+  const span = hi - lo;
+  const codes = new Float32Array(values.length);
+  let missing = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (Number.isNaN(v)) {
+      codes[i] = BINS;
+      missing++;
+      continue;
+    }
+    const t = span > 0 ? (v - lo) / span : 0.5;
+    codes[i] = t <= 0 ? 0 : t >= 1 ? BINS - 1 : Math.floor(t * (BINS - 1) + 0.5);
+  }
+  return {
+    kind: 'continuous',
+    field,
+    codes,
+    palette: [...continuousColors(BINS), nullColor],
+    range: [lo, hi],
+    extent: [min, max],
+    missing,
+  };
+}
+
+/**
+ * The point indices to draw when classes are hidden (legend) and, in "vanish" mode,
+ * filtered-out points removed; null when every point is drawn.
+ */
+export function visibleIndices(
+  encoding: ColorEncoding,
+  hidden: readonly string[],
+  pass: Uint8Array | null,
+): Uint32Array | null {
+  const n = encoding.codes.length;
+  let hiddenCodes: Uint8Array | null = null;
+  if (encoding.kind === 'categorical' && hidden.length > 0) {
+    const set = new Set(hidden);
+    hiddenCodes = Uint8Array.from(encoding.paletteValues, (v) => (set.has(v) ? 1 : 0));
+    if (!hiddenCodes.includes(1)) hiddenCodes = null;
+  }
+  if (!hiddenCodes && !pass) return null;
+  const out = new Uint32Array(n);
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (pass && pass[i] === 0) continue;
+    if (hiddenCodes && hiddenCodes[encoding.codes[i]!] === 1) continue;
+    out[m++] = i;
+  }
+  return m === n ? null : out.slice(0, m);
+}
+
+/** Per-point emphasis for the map: 0 normal, 1 placed after the map was computed, 2 faded. */
+export function emphasis(
+  placed: Uint8Array,
+  highlightPlaced: boolean,
+  /** Points failing the filters (pass[i] === 0) fade; null: none do. */
+  pass: Uint8Array | null,
+): Float32Array {
+  const out = new Float32Array(placed.length);
+  for (let i = 0; i < placed.length; i++) {
+    out[i] = pass && pass[i] === 0 ? 2 : highlightPlaced && placed[i] === 1 ? 1 : 0;
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+// Recent jobs with live progress (polled while any runs), their errors, and cancel.
+import { useMutation } from 'urql';
+import { CancelJobMutation } from '../api/projects';
+import type { JobsQuery } from '../gql/graphql';
+import { Badge, Button, ErrorBox, Progress } from '../kit';
+import { formatAgo, formatDuration, parseTime } from '../lib/format';
+import { isActive, stateLabel, stateTone } from './states';
+
+type Job = JobsQuery['jobs'][number];
+
+export function JobsPanel({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () => void }) {
+  const [cancel, runCancel] = useMutation(CancelJobMutation);
+  if (jobs.length === 0) return <p className="faint">No jobs yet.</p>;
+  return (
+    <>
+      {cancel.error && (
+        <ErrorBox
+          title="Cannot cancel"
+          message={cancel.error.graphQLErrors[0]?.message ?? cancel.error.message}
+        />
+      )}
+      <ul className="p-jobs" data-testid="jobs">
+        {jobs.map((job) => (
+          <li key={job.id} className="p-job" data-testid={`job-${job.id}`} data-state={job.state}>
+            <div className="p-job__line">
+              <span className="p-job__kind" title={job.kind}>
+                {job.kind}
+              </span>
+              <span className="p-grow" />
+              <Badge tone={stateTone(job.state)}>{stateLabel(job.state)}</Badge>
+              {isActive(job.state) && (
+                <Button
+                  size="sm"
+                  variant="ghost"
+                  onClick={() => void runCancel({ id: job.id }).then(onChanged)}
+                >
+                  Cancel
+                </Button>
+              )}
+            </div>
+            {isActive(job.state) && (
+              <Progress
+                value={job.state === 'QUEUED' ? null : job.progress}
+                label={job.message ?? (job.state === 'QUEUED' ? 'waiting for a worker' : 'running')}
+                data-testid={`job-progress-${job.id}`}
+              />
+            )}
+            {job.state === 'FAILED' && job.error && (
+              <p className="p-job__error" data-testid={`job-error-${job.id}`}>
+                {job.error}
+              </p>
+            )}
+            <p className="p-job__meta faint">
+              {job.space ? `${job.space.name} · ` : ''}
+              {job.finishedAt
+                ? `finished ${formatAgo(job.finishedAt)}${
+                    job.startedAt
+                      ? ` · took ${formatDuration(parseTime(job.finishedAt) - parseTime(job.startedAt))}`
+                      : ''
+                  }`
+                : job.startedAt
+                  ? `started ${formatAgo(job.startedAt)}`
+                  : `queued ${formatAgo(job.createdAt)}`}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
