@@ -264,3 +264,50 @@ class NeighbourIndex(Base):
     indexed_count: Mapped[int] = mapped_column(Integer, default=0)
     graph_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = _created()
+
+
+class Analysis(Base):
+    """A quality analysis of a space (mislabels, outliers, duplicates, ...): one job's
+    per-datapoint scores and a summary.
+
+    The scores live in :class:`AnalysisChunk` rows as Arrow IPC (ADR 0008): a computation
+    replaces the chunks and flips ``state`` to ``ready`` in one transaction, so a failed or
+    cancelled job leaves the previous result whole. ``params`` hold every parameter with
+    its default filled in; ``summary`` what the analysis found as a whole (JSON).
+    """
+
+    __tablename__ = "analysis"
+    __table_args__ = (Index("ix_analysis_space_id", "space_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    """The datasets analysed; ``None``: every dataset of the space when the job runs."""
+    reference_dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    """What scores are measured against (class distance, outliers); ``None``: not used."""
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    """``pending`` until a computation succeeds, then ``ready`` (also while recomputing)."""
+    error: Mapped[str | None] = mapped_column(Text)
+    row_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AnalysisChunk(Base):
+    """Per-datapoint results of an analysis: int64 ids and an Arrow IPC stream of columns
+    holding one row per id, in the same order."""
+
+    __tablename__ = "analysis_chunk"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analysis_id: Mapped[int] = mapped_column(
+        ForeignKey("analysis.id", ondelete="CASCADE"), index=True
+    )
+    count: Mapped[int] = mapped_column(Integer)
+    datapoint_ids: Mapped[bytes] = mapped_column(LargeBinary)
+    """int64 little-endian, one per row."""
+    columns: Mapped[bytes] = mapped_column(LargeBinary)
+    """An Arrow IPC stream: one record batch, ``count`` rows."""
+    created_at: Mapped[datetime] = _created()

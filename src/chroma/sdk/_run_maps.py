@@ -1,4 +1,5 @@
-"""Maps, neighbours and jobs of a :class:`~chroma.Run`'s space (a mixin of ``Run``)."""
+"""Maps, neighbours, quality analyses and jobs of a :class:`~chroma.Run`'s space (a mixin
+of ``Run``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
+from chroma.sdk._analysis import Analysis, analyses_of, start_analysis
 from chroma.sdk._client import Client
 from chroma.sdk._graphql import graphql
 from chroma.sdk._jobs import JOB_FIELDS, Job
@@ -102,6 +104,87 @@ class RunMaps:
         """
         with self._connection() as client:
             return projections_of(client, self.project, self.space)
+
+    def analyze(
+        self,
+        kind: str,
+        *,
+        datasets: str | Sequence[str] | None = None,
+        reference: str | Sequence[str] | None = None,
+        wait: bool = True,
+        timeout: float | None = None,
+        progress: bool = True,
+        **params: Any,
+    ) -> Analysis:
+        """Analyse the quality of this run's space (a server job), and wait for it.
+
+        Sends what is logged first. Everything is checked before anything is queued;
+        asking for the same analysis again (same kind, datasets, reference and params)
+        computes that one again, replacing its result.
+
+        Args:
+            kind: ``"class_distance"`` (Mahalanobis distance to each labelled class),
+                ``"mislabels"`` (labels their neighbours disagree with), ``"outliers"``
+                (far from the reference; out-of-distribution flags), ``"duplicates"``
+                (near-identical groups, leakage across datasets), ``"clusters"`` (density
+                clusters of a map, described; drift between two datasets) or
+                ``"label_next"`` (what to label next).
+            datasets: Dataset names to analyse. Default: every dataset of the space.
+            reference: The datasets scores are measured against (``class_distance``,
+                ``outliers``). Default: the only dataset, when there is one.
+            wait: Wait until it is computed. Else return at once (:meth:`Analysis.wait`).
+            timeout: Seconds to wait at most.
+            progress: Show a tqdm progress bar (on stderr) with the job's message.
+            **params: The kind's parameters: ``k`` (mislabels, outliers, duplicates,
+                label_next), ``quantile`` (outliers), ``min_class_size``
+                (class_distance), ``threshold`` (duplicates), ``source``, ``projection``,
+                ``min_cluster_size``, ``baseline``, ``current`` (clusters), ``size``,
+                ``weights``, ``candidates`` (label_next).
+
+        Returns:
+            The :class:`chroma.Analysis`; read its scores with :meth:`Analysis.to_pandas`.
+
+        Raises:
+            InvalidInput: Unknown kind (``where="kind"``) or parameter (``"params.<name>"``),
+                no labels for a kind that compares them (``"labels"``), no reference
+                named when the space holds several datasets (``"reference"``), too few
+                points (``"datasets"``, ``"params.k"``). Nothing was queued.
+            NotFound: The space or a dataset does not exist.
+            ChromaJobFailed: The computation failed.
+
+        Example:
+            Start a server with ``chroma application run``, then::
+
+                import numpy as np
+                import chroma
+
+                with chroma.init(project="demo", dataset="train", space="quality") as run:
+                    vectors = np.random.rand(300, 8)
+                    run.log(vectors, labels=(vectors[:, 0] > 0.5).astype(int))
+                    found = run.analyze("mislabels", k=10)
+                df = found.to_pandas()  # most likely mislabelled first
+                print(df[["key", "label", "mislabel_score", "suggested_label"]].head())
+        """
+        with self._connection() as client:
+            analysis = start_analysis(
+                client,
+                project=self.project,
+                space=self.space,
+                kind=kind,
+                datasets=datasets,
+                reference=reference,
+                params=params,
+            )
+        return analysis.wait(progress=progress, timeout=timeout) if wait else analysis
+
+    def analyses(self) -> list[Analysis]:
+        """The quality analyses of this run's space, oldest first.
+
+        Raises:
+            NotFound: The space does not exist yet (nothing logged).
+        """
+        with self._connection() as client:
+            return analyses_of(client, self.project, self.space)
 
     def build_index(
         self, *, wait: bool = True, progress: bool = True, timeout: float | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chroma.jobs.context import JobContext
-from chroma.jobs.handlers import neighbours, projections, refresh, system
+from chroma.jobs.handlers import analyses, neighbours, projections, refresh, system
 from chroma.services.jobs import JobRecord
 
 Handler = Callable[[JobContext, JobRecord], None]
@@ -22,4 +22,5 @@ HANDLERS: dict[str, Handler] = {
     "projection.compute": projections.compute,
     "projection.place": projections.place,
     "space.refresh": refresh.refresh,
+    "analysis.compute": analyses.compute,
 }

@@ -1,0 +1,299 @@
+"""Quality analyses from the SDK: start one, wait, read its scores as a DataFrame.
+
+An analysis is computed by a server job; :class:`Analysis` follows it over GraphQL and
+reads the per-datapoint scores from ``GET /api/v1/analysis-rows`` (Arrow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from http.client import HTTPException
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.sdk._client import Client, Endpoint, Params
+from chroma.sdk._errors import ChromaConnectionError
+from chroma.sdk._graphql import graphql
+from chroma.sdk._jobs import JOB_FIELDS, Job
+from chroma.sdk._jobs import wait as wait_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Analysis", "analyses_of", "get_analysis", "start_analysis"]
+
+KINDS = ("class_distance", "mislabels", "outliers", "duplicates", "clusters", "label_next")
+ANALYSIS_FIELDS = (
+    "id kind state params summary error rowCount columns createdAt computedAt "
+    "datasets { name } referenceDatasets { name } space { name } "
+    f"job {{ {JOB_FIELDS} }}"
+)
+_RUN = f"""
+mutation ($project: String!, $space: String!, $kind: String!, $datasets: [String!],
+          $reference: [String!], $params: JSON) {{
+  runAnalysis(project: $project, space: $space, kind: $kind, datasets: $datasets,
+              reference: $reference, params: $params) {{ {ANALYSIS_FIELDS} }}
+}}
+"""
+_GET = f"query ($id: ID!) {{ analysis(id: $id) {{ {ANALYSIS_FIELDS} }} }}"
+_RECOMPUTE = f"mutation ($id: ID!) {{ recomputeAnalysis(id: $id) {{ {ANALYSIS_FIELDS} }} }}"
+_DELETE = "mutation ($id: ID!) { deleteAnalysis(id: $id) { id } }"
+_OF_SPACE = f"""
+query ($project: String!) {{
+  project(name: $project) {{ spaces {{ name analyses {{ {ANALYSIS_FIELDS} }} }} }}
+}}
+"""
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value is not None else None
+
+
+def _names(value: str | Sequence[str] | None, where: str) -> list[str] | None:
+    if value is None:
+        return None
+    names = [value] if isinstance(value, str) else list(value)
+    for i, name in enumerate(names):
+        if not isinstance(name, str):
+            raise InvalidInput(f"{where} must be names (str), got {name!r}", where=f"{where}[{i}]")
+    return names
+
+
+class Analysis:
+    """A quality analysis of a space, computed by a server job; scores per datapoint.
+
+    Made by :meth:`Run.analyze`, :meth:`Run.analyses` or :func:`chroma.get_analysis`. Its
+    attributes are a snapshot: :meth:`refresh` reads them again, :meth:`wait` follows the
+    computation, :meth:`to_pandas` reads the scores.
+
+    Attributes:
+        id: The analysis's id (``column=analysis.<id>.<column>`` colours a map by it).
+        kind: ``"class_distance"``, ``"mislabels"``, ``"outliers"``, ``"duplicates"``,
+            ``"clusters"`` or ``"label_next"``.
+        space: The space analysed.
+        params: Every parameter, defaults filled in.
+        datasets: The dataset names analysed, or None for every dataset of the space.
+        reference: The datasets scores are measured against (None when the kind uses none).
+        state: ``"ready"`` (a result exists, also while recomputed), ``"queued"``,
+            ``"computing"``, ``"failed"`` or ``"cancelled"``.
+        error: Why the last computation failed.
+        summary: What it found as a whole (a dict; depends on the kind).
+        row_count: Datapoints scored.
+        columns: The per-datapoint columns it writes.
+        created_at: When it was created (UTC).
+        computed_at: When its result was computed.
+        job: The latest computation (a :class:`chroma.Job`), or None.
+
+    Example::
+
+        found = run.analyze("mislabels", k=10)
+        df = found.to_pandas()  # most likely mislabelled first
+        df[df.suggested_label.notna()][["key", "label", "suggested_label", "evidence"]]
+    """
+
+    id: int
+    kind: str
+    space: str | None
+    params: dict[str, Any]
+    datasets: list[str] | None
+    reference: list[str] | None
+    state: str
+    error: str | None
+    summary: dict[str, Any] | None
+    row_count: int
+    columns: list[str]
+    created_at: datetime
+    computed_at: datetime | None
+    job: Job | None
+
+    def __init__(self, endpoint: Endpoint, data: Mapping[str, Any]) -> None:
+        self._endpoint = endpoint
+        self._update(data)
+
+    def _update(self, data: Mapping[str, Any]) -> None:
+        created = _moment(data["createdAt"])
+        assert created is not None
+        self.id = int(data["id"])
+        self.kind = str(data["kind"])
+        self.space = (data.get("space") or {}).get("name")
+        self.params = dict(data["params"] or {})
+        datasets, reference = data.get("datasets"), data.get("referenceDatasets")
+        self.datasets = None if datasets is None else [d["name"] for d in datasets]
+        self.reference = None if reference is None else [d["name"] for d in reference]
+        self.state = str(data["state"]).lower()
+        self.error = data.get("error")
+        self.summary = data.get("summary")
+        self.row_count = int(data["rowCount"])
+        self.columns = list(data["columns"])
+        self.created_at = created
+        self.computed_at = _moment(data.get("computedAt"))
+        self.job = Job.of(data["job"]) if data.get("job") else None
+
+    def __repr__(self) -> str:
+        return (
+            f"<chroma.Analysis id={self.id} {self.kind} space={self.space!r} "
+            f"state={self.state!r} rows={self.row_count}>"
+        )
+
+    @property
+    def ready(self) -> bool:
+        """Whether a result exists to read."""
+        return self.state == "ready"
+
+    def refresh(self) -> Analysis:
+        """Read the analysis's state again from the server; returns ``self``.
+
+        Raises:
+            NotFound: The analysis was deleted.
+        """
+        with self._endpoint.client() as client:
+            self._update(graphql(client, _GET, id=str(self.id))["analysis"])
+        return self
+
+    def wait(self, *, progress: bool = True, timeout: float | None = None) -> Analysis:
+        """Wait for the computation to end (progress bar on stderr); returns ``self``.
+
+        Raises:
+            ChromaJobFailed: The computation failed (a previous result, if any, stays).
+            ChromaJobCancelled: It was cancelled.
+            ChromaJobTimeout: ``timeout`` ran out first (the job goes on running).
+        """
+        with self._endpoint.client() as client:
+            if self.job is not None:
+                wait_for(client, self.job.id, progress=progress, timeout=timeout)
+            self._update(graphql(client, _GET, id=str(self.id))["analysis"])
+        return self
+
+    def recompute(
+        self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
+    ) -> Analysis:
+        """Compute the analysis again from the space's current vectors; returns ``self``.
+
+        The old result stays readable until the new one is ready.
+        """
+        with self._endpoint.client() as client:
+            self._update(graphql(client, _RECOMPUTE, id=str(self.id))["recomputeAnalysis"])
+        return self.wait(progress=progress, timeout=timeout) if wait else self
+
+    def delete(self) -> None:
+        """Delete the analysis and its scores (a computation still running is cancelled)."""
+        with self._endpoint.client() as client:
+            graphql(client, _DELETE, id=str(self.id))
+
+    def to_pandas(
+        self,
+        order_by: str | None = None,
+        descending: bool | None = None,
+        datasets: str | Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """The scores as a DataFrame, one row per datapoint.
+
+        Args:
+            order_by: A column to sort by. Default: the kind's main score, most
+                suspicious first (``mislabel_score``, ``knn_distance``, ``class_distance``
+                descending; ``duplicate_group``, ``cluster``, ``label_next_rank``
+                ascending). Missing values (None, NaN) always come last.
+            descending: Sort direction. Default: the column's natural one (descending
+                for a column you name).
+            datasets: Only datapoints of these datasets.
+
+        Returns:
+            Columns ``datapoint_id``, ``key``, ``dataset``, ``label``, ``prediction``,
+            ``score``, then the analysis's columns (``self.columns``). Whole-number columns
+            with gaps are pandas ``Int64``; ``evidence`` holds lists of client keys.
+            Empty before the first computation.
+
+        Raises:
+            InvalidInput: An unknown column to order by.
+            NotFound: The analysis or a dataset is unknown.
+
+        Example::
+
+            df = run.analyze("outliers", reference="train", datasets=["train", "prod"]).to_pandas()
+            df[df.ood].groupby("dataset").size()
+        """
+        params: Params = {
+            "analysis": self.id,
+            "order_by": order_by,
+            "descending": descending,
+            "dataset": _names(datasets, "datasets"),
+        }
+        with self._endpoint.client() as client:
+            table = _fetch(client, self.id, params)
+        return _frame(table)
+
+
+def _fetch(client: Client, analysis_id: int, params: Params) -> pa.Table:
+    try:
+        with client.download("/api/v1/analysis-rows", params=params) as response:
+            return pa.ipc.open_stream(response).read_all()
+    except (OSError, HTTPException, pa.ArrowInvalid) as exc:
+        raise ChromaConnectionError(
+            f"reading the rows of analysis {analysis_id} from {client.url} broke off: {exc!r}",
+            where="url",
+        ) from exc
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    import pandas as pd
+
+    frame: pd.DataFrame = table.to_pandas()
+    for name in table.column_names:
+        column = table.column(name)
+        if pa.types.is_integer(column.type) and column.null_count:
+            frame[name] = pd.array(column.to_pylist(), dtype="Int64")
+        elif pa.types.is_list(column.type):
+            frame[name] = pd.Series(column.to_pylist(), dtype=object)
+    return frame
+
+
+def start_analysis(
+    client: Client,
+    *,
+    project: str,
+    space: str,
+    kind: str,
+    datasets: str | Sequence[str] | None,
+    reference: str | Sequence[str] | None,
+    params: Mapping[str, Any],
+) -> Analysis:
+    if not isinstance(kind, str):
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}", where="kind")
+    answer = graphql(
+        client,
+        _RUN,
+        project=project,
+        space=space,
+        kind=kind,
+        datasets=_names(datasets, "datasets"),
+        reference=_names(reference, "reference"),
+        params=dict(params),
+    )
+    return Analysis(Endpoint.of(client), answer["runAnalysis"])
+
+
+def analyses_of(client: Client, project: str, space: str) -> list[Analysis]:
+    spaces = graphql(client, _OF_SPACE, project=project)["project"]["spaces"]
+    for found in spaces:
+        if found["name"] == space:
+            endpoint = Endpoint.of(client)
+            return [Analysis(endpoint, data) for data in found["analyses"]]
+    raise NotFound(f"no space named {space!r} in project {project!r}", where="space")
+
+
+def get_analysis(analysis_id: int, *, url: str | None = None, token: str | None = None) -> Analysis:
+    """An analysis by id.
+
+    Raises:
+        NotFound: No analysis with this id.
+
+    Example::
+
+        df = chroma.get_analysis(7).to_pandas()
+    """
+    with Endpoint.resolve(url, token).client() as client:
+        data = graphql(client, _GET, id=str(int(analysis_id)))["analysis"]
+        return Analysis(Endpoint.of(client), data)
