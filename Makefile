@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours clean
+.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours bench-capture bench-quality bench-ui-load clean ui ui-dev
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -49,6 +49,22 @@ bench-projection: setup ## UMAP job vs umap-learn, placement, 1M points (benchma
 
 bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks/neighbours.py)
 	$(PY) benchmarks/neighbours.py
+
+bench-quality: setup ## mislabels vs cleanlab, OOD, duplicates on digits (benchmarks/quality.py)
+	$(PY) benchmarks/quality.py $(ARGS)
+
+bench-capture: setup ## chroma.watch overhead on a forward pass: none, disabled, logging
+	$(PY) benchmarks/capture.py
+
+bench-ui-load: setup ## the Explorer: 1M points, navigation -> first frame vs fetch + decode (needs the UI built)
+	bash scripts/browser.sh
+	$(PY) benchmarks/ui_load.py $(ARGS)
+
+ui: ## build the web UI into src/chroma/server/static (npm ci when the lock file changed)
+	bash scripts/ui.sh
+
+ui-dev: ## the UI's Vite dev server on :5173 with hot reload; API proxied to :8000 (`make run`)
+	bash scripts/ui.sh dev
 
 clean: ## delete caches and build output (keeps .venv: `rm -rf .venv` for a fresh start)
 	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

@@ -4,6 +4,8 @@
 # interpreter are unchanged since the last successful run, it does nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Playwright (dev extra) uses Debian's chromium (scripts/browser.sh), never its own download.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 VENV=.venv
 STAMP="$VENV/.chroma-setup"

@@ -6,6 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Playwright (a dev extra) drives Debian's /usr/bin/chromium: never a browser of its own.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
 failed=()
 
 banner() {
@@ -44,8 +47,12 @@ check "ruff check" .venv/bin/ruff check
 check "ruff format" .venv/bin/ruff format --check
 check "mypy" .venv/bin/mypy
 check "import contracts" .venv/bin/lint-imports
-# Hook: the UI (ui/, a later issue) will add `npm ci`, its build, `tsc --noEmit`, its
-# linter and the Playwright tests against Debian's chromium here, each as a `check`.
+# The browser tests (tests/ui) need Debian's chromium and the built UI; without a build
+# they would skip, so the UI is built here first (scripts/ui.sh: npm ci, its checks, vite).
+check "chromium" bash scripts/browser.sh
+if [[ -f ui/package.json && -f scripts/ui.sh ]]; then
+  check "ui" bash scripts/ui.sh
+fi
 check "pytest" run_pytest "$@"
 
 if ((${#failed[@]})); then

@@ -5,6 +5,8 @@ The SDK lives at the top level: ``chroma.init(...)`` returns a :class:`chroma.Ru
 
 from chroma._version import __version__
 from chroma.sdk import (
+    Analysis,
+    ChromaAutologWarning,
     ChromaConnectionError,
     ChromaError,
     ChromaJobCancelled,
@@ -21,9 +23,15 @@ from chroma.sdk import (
     Run,
     Unauthorized,
     Vectors,
+    Watch,
+    autolog,
+    autolog_context,
+    autolog_enabled,
+    autolog_flush,
     cancel_job,
     create_projection,
     export,
+    get_analysis,
     get_job,
     get_projection,
     import_dataframe,
@@ -34,9 +42,12 @@ from chroma.sdk import (
     read_datapoints,
     read_vectors,
     wait_for_job,
+    watch,
 )
 
 __all__ = [
+    "Analysis",
+    "ChromaAutologWarning",
     "ChromaConnectionError",
     "ChromaError",
     "ChromaJobCancelled",
@@ -53,10 +64,16 @@ __all__ = [
     "Run",
     "Unauthorized",
     "Vectors",
+    "Watch",
     "__version__",
+    "autolog",
+    "autolog_context",
+    "autolog_enabled",
+    "autolog_flush",
     "cancel_job",
     "create_projection",
     "export",
+    "get_analysis",
     "get_job",
     "get_projection",
     "import_dataframe",
@@ -67,4 +84,5 @@ __all__ = [
     "read_datapoints",
     "read_vectors",
     "wait_for_job",
+    "watch",
 ]

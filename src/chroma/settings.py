@@ -6,11 +6,12 @@ The server, the CLI, the job workers and the tests build a :class:`Settings` and
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def default_data_dir() -> Path:
@@ -54,6 +55,26 @@ class Settings(BaseSettings):
     auth_token: str | None = None
     """Bearer token required on every API call when set (set it for non-local binds)."""
 
+    image_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    """Folders whose files the server may send as datapoint images (a ``uri`` that is a
+    local path must resolve inside one of them, symlinks included). Default: none, so no
+    local file is served. In the environment: paths separated by ``:`` (``os.pathsep``)."""
+
+    image_fetch_timeout: float = 5.0
+    """Seconds the server waits for an http(s) image ``uri`` it fetches."""
+    image_max_bytes: int = 32 << 20
+    """Largest image (inline, local file or fetched) the server reads."""
+
+    static_dir: Path | None = None
+    """The built UI to serve at ``/``; default: the package's own ``server/static``."""
+
+    @field_validator("image_roots", mode="before")
+    @classmethod
+    def _split_roots(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -73,3 +94,7 @@ class Settings(BaseSettings):
     @property
     def vector_dir(self) -> Path:
         return self.data_dir / "vectors"
+
+    @property
+    def thumbnail_dir(self) -> Path:
+        return self.data_dir / "thumbnails"

@@ -78,6 +78,15 @@ def application() -> None:
     "Celery broker for --job-backend celery, e.g. redis://127.0.0.1:6379/0 "
     "[env: CHROMA_BROKER_URL]."
 )
+@click.option(
+    "--image-root",
+    "image_roots",
+    multiple=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A folder whose files may be served as datapoint images (a datapoint's uri that "
+    "is a local path must resolve inside one, symlinks followed); repeat for several "
+    "[env: CHROMA_IMAGE_ROOTS, separated by ':'; default: none, no local file is served].",
+)
 @log_level_option("How much the web server logs (info: one line per request).")
 def run(
     host: str | None,
@@ -87,6 +96,7 @@ def run(
     auth_token: str | None,
     job_backend: str | None,
     broker_url: str | None,
+    image_roots: tuple[Path, ...],
     log_level: str,
 ) -> None:
     """Start the server: apply pending migrations, then serve the UI and the APIs."""
@@ -98,6 +108,7 @@ def run(
         auth_token=auth_token,
         job_backend=job_backend,
         broker_url=broker_url,
+        image_roots=list(image_roots) or None,
     )
     if settings.job_backend == "celery" and not settings.broker_url:
         raise click.UsageError(

@@ -4,9 +4,12 @@
 
     ChromaError
      ├── InvalidInput        (HTTP 400/422: the request is wrong; nothing was written)
-     │    └── PayloadTooLarge (HTTP 413)
+     │    ├── PayloadTooLarge (HTTP 413)
+     │    └── UnsupportedMedia (HTTP 415: a resource that is not an image we can read, ...)
      ├── NotFound            (HTTP 404: an unknown project, dataset, space, ...)
-     └── Conflict            (HTTP 409: a name already taken, a dimension already fixed)
+     ├── Forbidden           (HTTP 403: a file outside the allowed image roots)
+     ├── Conflict            (HTTP 409: a name already taken, a dimension already fixed)
+     └── UpstreamFailed      (HTTP 502: a resource URL the server fetched did not answer well)
 
 Every error carries a ``where``: which column, row, field or argument is at fault.
 """
@@ -40,6 +43,11 @@ class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
 
 
+class UnsupportedMedia(InvalidInput):
+    status_code = 415
+    code = "unsupported_media"
+
+
 class NotFound(ChromaError):
     status_code = 404
     code = "not_found"
@@ -50,6 +58,26 @@ class Conflict(ChromaError):
     code = "conflict"
 
 
+class Forbidden(ChromaError):
+    status_code = 403
+    code = "forbidden"
+
+
+class UpstreamFailed(ChromaError):
+    status_code = 502
+    code = "upstream_failed"
+
+
 ERRORS_BY_CODE: dict[str, type[ChromaError]] = {
-    cls.code: cls for cls in (ChromaError, InvalidInput, PayloadTooLarge, NotFound, Conflict)
+    cls.code: cls
+    for cls in (
+        ChromaError,
+        InvalidInput,
+        PayloadTooLarge,
+        UnsupportedMedia,
+        NotFound,
+        Forbidden,
+        Conflict,
+        UpstreamFailed,
+    )
 }

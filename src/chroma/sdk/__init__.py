@@ -4,6 +4,16 @@ It talks HTTP only (Arrow IPC for bulk data) and imports nothing of the server s
 See ``docs/sdk.md``.
 """
 
+from chroma.sdk._analysis import Analysis, get_analysis
+from chroma.sdk._capture import (
+    ChromaAutologWarning,
+    Watch,
+    autolog,
+    autolog_context,
+    autolog_enabled,
+    autolog_flush,
+    watch,
+)
 from chroma.sdk._errors import (
     ChromaConnectionError,
     ChromaError,
@@ -27,6 +37,8 @@ from chroma.sdk._read import Vectors, read_datapoints, read_vectors
 from chroma.sdk._run import Run
 
 __all__ = [
+    "Analysis",
+    "ChromaAutologWarning",
     "ChromaConnectionError",
     "ChromaError",
     "ChromaJobCancelled",
@@ -43,9 +55,15 @@ __all__ = [
     "Run",
     "Unauthorized",
     "Vectors",
+    "Watch",
+    "autolog",
+    "autolog_context",
+    "autolog_enabled",
+    "autolog_flush",
     "cancel_job",
     "create_projection",
     "export",
+    "get_analysis",
     "get_job",
     "get_projection",
     "import_dataframe",
@@ -56,4 +74,5 @@ __all__ = [
     "read_datapoints",
     "read_vectors",
     "wait_for_job",
+    "watch",
 ]

@@ -178,7 +178,10 @@ class Client:
             connection = connection_class(url.host, url.port, timeout=self.timeout)
             try:
                 try:
-                    connection.request("GET", target, headers=dict(self._http.headers))
+                    # http.client hands over the body as sent: ask for it uncompressed
+                    # (httpx's own headers offer gzip/br/zstd, which only httpx decodes).
+                    headers = {**dict(self._http.headers), "accept-encoding": "identity"}
+                    connection.request("GET", target, headers=headers)
                     response = connection.getresponse()
                 except (OSError, HTTPException) as exc:
                     last = httpx.ConnectError(str(exc)) if _refused(exc) else exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chroma.core.columns import METADATA_PREFIX, RESERVED
 from chroma.core.errors import InvalidInput
 
 FORMATS = ("parquet", "arrow", "csv", "numpy", "tf-projector")
@@ -19,25 +20,9 @@ SUFFIXES = {
 }
 _ALIASES = {"tf": "tf-projector", "tf_projector": "tf-projector", "feather": "arrow"}
 
-# Columns an export writes besides the metadata fields; an import never files them under
-# metadata (a metadata field with one of these names is exported as "metadata.<name>").
-RESERVED = (
-    "key",
-    "dataset",
-    "label",
-    "prediction",
-    "score",
-    "uri",
-    "text",
-    "tags",
-    "x",
-    "y",
-    "vector",
-    "datapoint_id",
-    "has_image",
-    "placed",
-)
-METADATA_PREFIX = "metadata."
+# Columns an export writes besides the metadata fields: chroma/core/columns.py.
+__all__ = ["FORMATS", "METADATA_PREFIX", "RESERVED", "SUFFIXES", "TEXT_COLUMNS", "format_of"]
+
 TEXT_COLUMNS = ("key", "id", "dataset", "label", "prediction", "uri", "text", "tags")
 
 

@@ -17,7 +17,7 @@ from chroma.jobs.runner import make_runner
 from chroma.server import errors, static
 from chroma.server.auth import install_token_auth
 from chroma.server.graphql.router import graphql_router
-from chroma.server.routes import health, ingest, points, read
+from chroma.server.routes import analyses, export, health, ingest, points, read, resources
 from chroma.settings import Settings
 
 
@@ -50,6 +50,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(ingest.router, prefix="/api/v1")
     app.include_router(read.router, prefix="/api/v1")
     app.include_router(points.router, prefix="/api/v1")
+    app.include_router(analyses.router, prefix="/api/v1")
+    app.include_router(resources.router, prefix="/api/v1")
+    app.include_router(export.router, prefix="/api/v1")
     app.include_router(graphql_router(store), prefix="/graphql")
-    static.mount(app)
+    static.mount(app, settings.static_dir)
     return app

@@ -1,14 +1,25 @@
-"""Serves the built UI at /, or a page that says how to build it when it is missing."""
+"""Serves the built UI (a single-page app) at /, or a page that says how to build it.
+
+With a build (``index.html`` in the static folder), every GET that is no API path and no
+file of the build answers ``index.html``, so a deep link such as
+``/p/demo/explore?projection=3`` opens the app, which reads its state from the URL. The
+build's hashed assets (``/assets/*``) may be cached for a year; ``index.html`` never
+without asking again, so a new build shows up on the next load.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from chroma.server.errors import error_response
 
 STATIC_DIR = Path(__file__).parent / "static"
+API_PREFIXES = ("api", "graphql", "healthz")
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
 
 NOT_BUILT = """<!doctype html>
 <html><head><meta charset="utf-8"><title>Chroma</title></head>
@@ -23,11 +34,46 @@ health at <a href="/healthz">/healthz</a>.</p>
 """
 
 
-def mount(app: FastAPI) -> None:
-    if (STATIC_DIR / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="ui")
+def is_built(static_dir: Path) -> bool:
+    return (static_dir / "index.html").is_file()
+
+
+def _is_api(path: str) -> bool:
+    first = path.split("/", 1)[0]
+    return first in API_PREFIXES
+
+
+def _not_found(path: str) -> Response:
+    return error_response(404, "not_found", f"no route GET /{path}", "path")
+
+
+def mount(app: FastAPI, static_dir: Path | None = None) -> None:
+    """Add the UI routes; call after every API router (the fallback catches the rest)."""
+    root = (static_dir or STATIC_DIR).resolve()
+
+    if not is_built(root):
+
+        @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+        async def _not_built(path: str) -> Response:
+            if _is_api(path):
+                return _not_found(path)
+            return HTMLResponse(NOT_BUILT, headers={"cache-control": REVALIDATE})
+
         return
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    async def _not_built() -> str:
-        return NOT_BUILT
+    index = root / "index.html"
+
+    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+    async def _ui(path: str) -> Response:
+        if _is_api(path):
+            return _not_found(path)
+        if path:
+            candidate = (root / path).resolve()
+            if candidate.is_relative_to(root) and candidate.is_file():
+                cache = IMMUTABLE if path.startswith("assets/") else REVALIDATE
+                return FileResponse(candidate, headers={"cache-control": cache})
+            if path.startswith("assets/"):
+                # A missing hashed asset is a stale page asking for an old build: the app
+                # shell instead would be parsed as JavaScript and fail obscurely.
+                return _not_found(path)
+        return FileResponse(index, headers={"cache-control": REVALIDATE})

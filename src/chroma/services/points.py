@@ -23,6 +23,7 @@ from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.models import Datapoint, Dataset, ProjectionSet, Space, Tag, datapoint_tag
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
+from chroma.services.analysis_rows import analysis_column, parse_column
 
 BASE_COLUMNS = ("label", "prediction", "score", "dataset", "key", "tags")
 METADATA_PREFIX = "metadata."
@@ -30,11 +31,12 @@ METADATA_PREFIX = "metadata."
 
 def check_columns(columns: Sequence[str]) -> list[str]:
     for name in columns:
-        if name not in BASE_COLUMNS and not (
-            name.startswith(METADATA_PREFIX) and len(name) > len(METADATA_PREFIX)
-        ):
+        if name in BASE_COLUMNS or parse_column(name) is not None:
+            continue
+        if not (name.startswith(METADATA_PREFIX) and len(name) > len(METADATA_PREFIX)):
             raise InvalidInput(
-                f"unknown column {name!r}; use {', '.join(BASE_COLUMNS)} or metadata.<field>",
+                f"unknown column {name!r}; use {', '.join(BASE_COLUMNS)}, metadata.<field> "
+                "or analysis.<id>.<column>",
                 where="columns",
             )
     return list(dict.fromkeys(columns))
@@ -69,7 +71,12 @@ def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) 
         space = session.get(Space, projection.space_id)
         assert space is not None
         coords = read_coordinates(session, projection_id)
-        wanted = [c for c in columns if c not in ("tags", "dataset")]
+        scored = {
+            name: analysis_column(session, space.project_id, *found)
+            for name in columns
+            if (found := parse_column(name)) is not None
+        }
+        wanted = [c for c in columns if c not in ("tags", "dataset") and c not in scored]
         sql_columns: list[Any] = [Datapoint.id, Datapoint.dataset_id]
         for name in wanted:
             if name == "score":
@@ -86,9 +93,14 @@ def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) 
         query = select(*sql_columns).where(Datapoint.dataset_id.in_(list(datasets)))
         if projection.dataset_ids is not None:
             query = query.where(Datapoint.dataset_id.in_(projection.dataset_ids))
-        rows = session.execute(query.order_by(Datapoint.id)).all()
+        # Core, not the ORM session: a million rows cost a third less without ORM loading.
+        rows = session.connection().execute(query.order_by(Datapoint.id)).all()
         tags = _tags_by_id(session, space.project_id) if "tags" in columns else {}
-    ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    # Column by column at C speed (a million rows: seconds saved over per-row indexing).
+    by_column: list[Sequence[Any]] = (
+        list(zip(*rows, strict=True)) if rows else [() for _ in sql_columns]
+    )
+    ids = np.asarray(by_column[0], dtype=np.int64)
     # Keep the points whose datapoint still exists, in map order.
     pos = np.searchsorted(ids, coords.datapoint_ids).clip(0, max(len(ids) - 1, 0))
     alive = (ids[pos] == coords.datapoint_ids) if len(ids) else np.zeros(len(coords), bool)
@@ -100,16 +112,15 @@ def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) 
         "placed": pa.array(coords.placed[alive]),
     }
     for name in columns:
-        if name == "dataset":
-            dataset_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows))
-            out[name] = _categorical([datasets[i] for i in dataset_ids[take].tolist()])
+        if name in scored:
+            out[name] = _scores(*scored[name], coords.datapoint_ids[alive])
+        elif name == "dataset":
+            dataset_ids = np.asarray(by_column[1], dtype=np.int64)[take]
+            out[name] = _dataset_column(dataset_ids, datasets)
         elif name == "tags":
-            out[name] = pa.array(
-                [tags.get(i, []) for i in coords.datapoint_ids[alive].tolist()],
-                type=pa.list_(pa.string()),
-            )
+            out[name] = _tag_lists(tags, coords.datapoint_ids[alive])
         else:
-            values = _pick([r[2 + wanted.index(name)] for r in rows], take)
+            values = _pick(by_column[2 + wanted.index(name)], take)
             if name == "score":
                 out[name] = pa.array(values, type=pa.float32())
             elif name == "key":
@@ -121,7 +132,54 @@ def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) 
     return pa.table(out)
 
 
-def _pick(values: list[Any], take: npt.NDArray[np.intp]) -> list[Any]:
+def _scores(
+    ids: npt.NDArray[np.int64], values: pa.Array, wanted: npt.NDArray[np.int64]
+) -> pa.Array:
+    """An analysis column aligned to ``wanted`` ids (null where it has no value): numbers
+    as float32, text dictionary-encoded, booleans as they are."""
+    order = np.argsort(ids)
+    pos = np.searchsorted(ids[order], wanted).clip(0, max(len(ids) - 1, 0))
+    found = ids[order][pos] == wanted if len(ids) else np.zeros(len(wanted), bool)
+    taken = values.take(pa.array(order[pos], mask=~found)) if len(ids) else None
+    if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+        return _categorical(taken.to_pylist() if taken is not None else [None] * len(wanted))
+    if pa.types.is_boolean(values.type):
+        return taken if taken is not None else pa.nulls(len(wanted), pa.bool_())
+    if taken is None:
+        return pa.nulls(len(wanted), pa.float32())
+    return taken.cast(pa.float32())
+
+
+def _dataset_column(dataset_ids: npt.NDArray[np.int64], names: dict[int, str]) -> pa.Array:
+    """Dataset names, dictionary-encoded straight from the ids (no string per point)."""
+    uniques, codes = np.unique(dataset_ids, return_inverse=True)
+    index_type = np.int16 if len(uniques) < 2**15 else np.int32
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(index_type)), pa.array([names[int(u)] for u in uniques], pa.string())
+    )
+
+
+def _tag_lists(tags: dict[int, list[str]], ids: npt.NDArray[np.int64]) -> pa.Array:
+    """Each point's tags as a list column, built from offsets: only tagged points cost a
+    Python object (most points have none)."""
+    counts = np.zeros(len(ids), dtype=np.int32)
+    values: list[str] = []
+    if tags and len(ids):
+        tagged = np.fromiter(tags, dtype=np.int64, count=len(tags))
+        order = np.argsort(ids, kind="stable")
+        pos = np.searchsorted(ids[order], tagged).clip(0, len(ids) - 1)
+        hit = ids[order][pos] == tagged
+        rows, tagged = order[pos[hit]], tagged[hit]
+        by_row = np.argsort(rows, kind="stable")
+        rows, tagged = rows[by_row], tagged[by_row]
+        counts[rows] = [len(tags[i]) for i in tagged.tolist()]
+        values = [tag for i in tagged.tolist() for tag in tags[i]]
+    offsets = np.zeros(len(ids) + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, type=pa.string()))
+
+
+def _pick(values: Sequence[Any], take: npt.NDArray[np.intp]) -> list[Any]:
     array = np.empty(len(values), dtype=object)
     array[:] = values
     return list(array[take])

@@ -16,7 +16,8 @@ from strawberry.dataloader import DataLoader
 from chroma.core.errors import NotFound
 from chroma.db.store import Store
 from chroma.server.graphql import lookups, offload
-from chroma.services import listing, neighbours, projections, tags
+from chroma.services import analyses, listing, neighbours, projections, tags
+from chroma.services.analyses import AnalysisRecord
 from chroma.services.jobs import JobRecord
 from chroma.services.listing import DatasetRecord, ProjectRecord, SpaceRecord
 from chroma.services.neighbours import IndexInfo
@@ -79,6 +80,7 @@ class Loaders:
     projections_of_space: DataLoader[int, list[ProjectionRecord]]
     neighbour_index: DataLoader[int, IndexInfo | None]
     """The neighbour index of a space id; None while it has none."""
+    analyses_of_space: DataLoader[int, list[AnalysisRecord]]
 
 
 def create_loaders(store: Store) -> Loaders:
@@ -96,4 +98,5 @@ def create_loaders(store: Store) -> Loaders:
         job=_batched(store, lookups.jobs_by_id, _absent),
         projections_of_space=_batched(store, projections.projections_of_spaces, _none),
         neighbour_index=_batched(store, _index_info, _absent),
+        analyses_of_space=_batched(store, analyses.analyses_of_spaces, _none),
     )

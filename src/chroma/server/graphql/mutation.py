@@ -17,6 +17,7 @@ from chroma.db.store import Store
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id, to_id
+from chroma.server.graphql.types.analysis import Analysis
 from chroma.server.graphql.types.dataset import Dataset
 from chroma.server.graphql.types.deleted import Deleted
 from chroma.server.graphql.types.filters import DatapointFilterInput
@@ -25,8 +26,8 @@ from chroma.server.graphql.types.project import Project
 from chroma.server.graphql.types.projection import Projection, ProjectionJob
 from chroma.server.graphql.types.space import Space
 from chroma.server.graphql.types.tag import TagChange
+from chroma.services import analyses, manage, neighbours, projections
 from chroma.services import jobs as job_service
-from chroma.services import manage, neighbours, projections
 from chroma.services import tags as _tags
 from chroma.services.jobs import JobRecord
 from chroma.services.projections import ProjectionRecord
@@ -168,6 +169,57 @@ class Mutation:
         return Projection.of(
             await offload.run(projections.delete_projection, info.context.store, projection_id)
         )
+
+    @described.mutation(
+        "Analyse a space's quality (a job): `kind` is class_distance, mislabels, outliers, "
+        "duplicates, clusters or label_next; `reference` names the datasets scores are "
+        "measured against (class_distance, outliers; default: the only dataset). Everything "
+        "is checked first (nothing is queued when something is wrong). The same request "
+        "again recomputes the existing analysis. Follow it with `analysis(id) { state job }`."
+    )
+    async def run_analysis(
+        self,
+        info: Info,
+        project: str,
+        space: str,
+        kind: str,
+        datasets: list[str] | None = None,
+        reference: list[str] | None = None,
+        params: JSON | None = None,
+    ) -> Analysis:
+        record, job = await offload.run(
+            analyses.run_analysis,
+            info.context.store,
+            project=project,
+            space=space,
+            kind=kind,
+            datasets=datasets,
+            reference=reference,
+            params=_params(params),
+        )
+        await info.context.submit(job.id)
+        return Analysis.of(record)
+
+    @described.mutation(
+        "Compute an analysis again from the space's current vectors (the old result stays "
+        "until the new one is ready)."
+    )
+    async def recompute_analysis(self, info: Info, id: strawberry.ID) -> Analysis:
+        analysis_id = parse_id(id, where="id")
+        record, job = await offload.run(
+            analyses.recompute_analysis, info.context.store, analysis_id
+        )
+        await info.context.submit(job.id)
+        return Analysis.of(record)
+
+    @described.mutation(
+        "Delete an analysis with its scores (its computation, if queued or running, is "
+        "cancelled). Answers the analysis as it was."
+    )
+    async def delete_analysis(self, info: Info, id: strawberry.ID) -> Analysis:
+        analysis_id = parse_id(id, where="id")
+        store = info.context.store
+        return Analysis.of(await offload.run(analyses.delete_analysis, store, analysis_id))
 
     @described.mutation(
         "Build a space's nearest-neighbour index and kNN graph from all its vectors (a job)."

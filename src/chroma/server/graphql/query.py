@@ -10,14 +10,17 @@ from chroma.db.store import Store
 from chroma.server.graphql import described, lookups, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id
+from chroma.server.graphql.types.analysis import Analysis
 from chroma.server.graphql.types.connection import DatapointConnection, decode_cursor
 from chroma.server.graphql.types.datapoint import Datapoint
+from chroma.server.graphql.types.facet import Facet
 from chroma.server.graphql.types.filters import DatapointFilterInput, service_filter
 from chroma.server.graphql.types.job import Job, JobState
 from chroma.server.graphql.types.neighbor import Neighbor
 from chroma.server.graphql.types.project import Project
 from chroma.server.graphql.types.projection import Projection
-from chroma.services import datapoints, listing, neighbours, projections
+from chroma.services import analyses, datapoints, listing, neighbours, projections
+from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
 from chroma.services.datapoints import DatapointFilter
 from chroma.services.neighbours import Neighbour
@@ -137,6 +140,33 @@ class Query:
         )
         return [Job.of(r) for r in records]
 
+    @described.field(
+        "Per field, the values the project's datapoints have with their counts (most "
+        "frequent first, at most `limit`), and min/max of numeric metadata. Fields: label, "
+        "prediction, dataset, tags, metadata.<field>; default: those four and every metadata "
+        "field. Over some `datasets` (default: all) and, with `space`, the datapoints that "
+        "have a vector in it."
+    )
+    async def facets(
+        self,
+        info: Info,
+        project: str,
+        space: str | None = None,
+        datasets: list[str] | None = None,
+        fields: list[str] | None = None,
+        limit: int = facet_service.DEFAULT_LIMIT,
+    ) -> list[Facet]:
+        found = await offload.run(
+            facet_service.facets,
+            info.context.store,
+            project=project,
+            space=space,
+            datasets=datasets,
+            fields=fields,
+            limit=limit,
+        )
+        return [Facet.of(f) for f in found]
+
     @described.field("One job by id (an error if there is none).")
     async def job(self, info: Info, id: strawberry.ID) -> Job | None:
         job_id = parse_id(id, where="id")
@@ -147,6 +177,12 @@ class Query:
         projection_id = parse_id(id, where="id")
         store = info.context.store
         return Projection.of(await offload.read(store, projections.get_projection, projection_id))
+
+    @described.field("One quality analysis by id (an error if there is none).")
+    async def analysis(self, info: Info, id: strawberry.ID) -> Analysis | None:
+        analysis_id = parse_id(id, where="id")
+        store = info.context.store
+        return Analysis.of(await offload.read(store, analyses.get_analysis, analysis_id))
 
     @described.field(
         f"The `k` (1 to {neighbours.MAX_K}) datapoints of a space nearest to a datapoint "

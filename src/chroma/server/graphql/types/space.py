@@ -9,6 +9,7 @@ import strawberry
 from chroma.server.graphql import described
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import to_id
+from chroma.server.graphql.types.analysis import Analysis
 from chroma.server.graphql.types.neighbour_index import NeighbourIndex
 from chroma.server.graphql.types.projection import Projection
 from chroma.services.listing import SpaceRecord
@@ -51,3 +52,8 @@ class Space:
     async def neighbour_index(self, info: Info) -> NeighbourIndex | None:
         found = await info.context.loaders.neighbour_index.load(self.space_id)
         return NeighbourIndex.of(found) if found is not None else None
+
+    @described.field("The space's quality analyses, oldest first.")
+    async def analyses(self, info: Info) -> list[Analysis]:
+        records = await info.context.loaders.analyses_of_space.load(self.space_id)
+        return [Analysis.of(r) for r in records]

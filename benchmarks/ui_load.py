@@ -1,0 +1,285 @@
+"""Explorer load benchmark: a million points from navigation to the first full frame.
+
+Not a test: run on demand (`make bench-ui-load`, or `.venv/bin/python benchmarks/ui_load.py
+--points 200000` for a quicker look). Needs the built UI (`bash scripts/ui.sh`) and
+Debian's chromium (`bash scripts/browser.sh`); says so and exits 2 when either is missing.
+
+Data: N points (default 1,000,000) in 10 Gaussian clusters, labels by cluster, two
+datasets (80% train, 20% test). To keep set-up short the vectors are 2-D and go straight
+through the ingest service (the server's own write path, no HTTP), and the map is a PCA
+projection computed by the real ``projection.compute`` job in this process (PCA of 2-D
+vectors is a rotation: the map keeps the clusters). Then the real server starts as
+``chroma application run`` on that data dir, and headless chromium (Playwright) opens
+``/p/bench/explore?projection=<id>``.
+
+Measured in one page and one run:
+
+(a) navigation -> the first frame with every point drawn (``window.__chromaMap
+    .firstFrameAt``, set by the UI when ``map-ready`` appears), and the bytes of the
+    points response (Performance API: encoded = on the wire, decoded = Arrow);
+(b) the floor, in the same page after (a): ``fetch`` of the same points URL +
+    ``arrayBuffer`` + ``tableFromIPC`` (apache-arrow's own build from ui/node_modules) and
+    a pass over x and y; the best of three.
+
+Targets: (a) <= 2x (b); under 20 bytes a point on the wire.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pyarrow as pa
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+ARROW_JS = ROOT / "ui" / "node_modules" / "apache-arrow" / "Arrow.es2015.min.js"
+PROJECT, SPACE = "bench", "xy"
+BATCH = 50_000
+TARGET_RATIO = 2.0
+TARGET_BYTES_PER_POINT = 20.0
+
+FLOOR_JS = """
+async (url) => {
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    const response = await fetch(url, { cache: 'no-store' });
+    const body = new Uint8Array(await response.arrayBuffer());
+    const fetched = performance.now();
+    const table = Arrow.tableFromIPC(body);
+    const x = table.getChild('x').toArray(), y = table.getChild('y').toArray();
+    let sum = 0;
+    for (let j = 0; j < x.length; j++) sum += x[j] + y[j];
+    const decoded = performance.now();
+    runs.push({ total: decoded - started, fetch: fetched - started,
+                decode: decoded - fetched, rows: table.numRows, bytes: body.length, sum });
+  }
+  runs.sort((a, b) => a.total - b.total);
+  return runs[0];
+}
+"""
+
+
+def refuse(message: str) -> None:
+    print(f"ui_load: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def check_prerequisites() -> str:
+    """Refuses (exit 2) without the built UI, chromium or apache-arrow's JS build; returns
+    that build's text (read now: ui/node_modules may be reinstalled during a run)."""
+    from chroma.server.static import STATIC_DIR, is_built
+
+    if not is_built(STATIC_DIR):
+        refuse(
+            f"the UI is not built ({STATIC_DIR / 'index.html'} is missing): run "
+            "`bash scripts/ui.sh` (or `make ui`) first"
+        )
+    if not CHROMIUM.is_file():
+        refuse(f"{CHROMIUM} is missing: run `bash scripts/browser.sh` (Debian's chromium)")
+    if not ARROW_JS.is_file():
+        refuse(f"{ARROW_JS} is missing: install the UI's packages (`bash scripts/ui.sh`)")
+    return ARROW_JS.read_text()
+
+
+def generate(data_dir: Path, points: int) -> int:
+    """Log ``points`` 2-D points and compute their PCA map; the projection's id."""
+    from chroma.db.store import open_store
+    from chroma.jobs.execute import execute_job
+    from chroma.services.ingest import ingest
+    from chroma.services.ingest_batch import validate
+    from chroma.services.projections import create_projection
+    from chroma.settings import Settings
+
+    store = open_store(Settings(data_dir=data_dir, auto_jobs=False))
+    try:
+        rng = np.random.default_rng(0)
+        centres = rng.normal(size=(10, 2)).astype(np.float32) * 6
+        started = time.perf_counter()
+        for start in range(0, points, BATCH):
+            rows = min(BATCH, points - start)
+            labels = rng.integers(0, 10, size=rows)
+            vectors = (centres[labels] + rng.normal(size=(rows, 2))).astype(np.float32)
+            dataset = "train" if start < points * 0.8 else "test"
+            table = pa.table(
+                {
+                    "key": [f"p{start + i}" for i in range(rows)],
+                    "vector": pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), 2),
+                    "label": [f"cluster-{label}" for label in labels],
+                }
+            )
+            ingest(
+                store, validate(table), project=PROJECT, dataset=dataset, space=SPACE, create=True
+            )
+        print(f"logged {points:,} points in {time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        projection, job = create_projection(store, project=PROJECT, space=SPACE, algorithm="pca")
+        execute_job(store, job.id)
+        print(f"computed the PCA map in {time.perf_counter() - started:.1f} s")
+        return projection.id
+    finally:
+        store.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "CHROMA_AUTO_JOBS": "false"}
+    chroma = Path(sys.executable).parent / "chroma"
+    server = subprocess.Popen(
+        [str(chroma), "application", "run", "--host", "127.0.0.1", "--port", str(port),
+         "--data-dir", str(data_dir), "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            refuse(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    refuse("the server did not answer /healthz within 120 s")
+    raise AssertionError  # unreachable
+
+
+def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict[str, Any]]:
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--enable-unsafe-swiftshader"],
+        )
+        try:
+            for _ in range(runs):
+                context = browser.new_context(viewport={"width": 1280, "height": 860})
+                page = context.new_page()
+                # The UI may fetch in a Web Worker, out of the page's Performance API; the
+                # browser's network events see those requests too.
+                seen: list[Any] = []
+
+                def keep(response: Any, seen: list[Any] = seen) -> None:
+                    if "/api/v1/points" in response.url:
+                        seen.append(response)
+
+                page.on("response", keep)
+                page.goto(f"{url}/p/{PROJECT}/explore?projection={projection_id}")
+                page.get_by_test_id("map-ready").wait_for(state="attached", timeout=300_000)
+                stats = page.evaluate("() => ({...window.__chromaMap})")
+                if not seen:
+                    refuse("the page never requested /api/v1/points")
+                response = seen[0]
+                sizes = response.request.sizes()
+                timing = response.request.timing
+                headers = response.headers
+                entry = {
+                    "name": response.url,
+                    "encoded": int(headers.get("content-length") or sizes["responseBodySize"]),
+                    "decoded": int(headers.get("x-chroma-uncompressed-bytes") or 0),
+                    "encoding": headers.get("content-encoding", "identity"),
+                    "start": 0.0,
+                    "end": float(timing.get("responseEnd", 0.0)),
+                }
+                page.add_script_tag(content=arrow_js)
+                floor = page.evaluate(FLOOR_JS, entry["name"])
+                results.append({"stats": stats, "entry": entry, "floor": floor})
+                context.close()
+        finally:
+            browser.close()
+    return results
+
+
+def report(points: int, results: list[dict[str, Any]]) -> bool:
+    ok = True
+    for i, result in enumerate(results, 1):
+        stats, entry, floor = result["stats"], result["entry"], result["floor"]
+        first_frame = float(stats["firstFrameAt"])
+        if first_frame > 1e12:  # an epoch time, not performance.now()
+            first_frame -= float(stats.get("timeOrigin", 0)) or first_frame
+        ratio = first_frame / floor["total"]
+        per_point = entry["encoded"] / max(stats["pointCount"], 1)
+        request_ms = entry["end"] - entry["start"]
+        print(
+            f"run {i}: navigation -> first full frame {first_frame:,.0f} ms "
+            f"({stats['pointCount']:,} points; points request {request_ms:,.0f} ms)"
+        )
+        print(
+            f"  floor (fetch + arrayBuffer + tableFromIPC + a pass over x, y): "
+            f"{floor['total']:,.0f} ms (fetch {floor['fetch']:,.0f}, decode {floor['decode']:,.0f})"
+        )
+        print(f"  ratio {ratio:.2f}x (target <= {TARGET_RATIO:g}x)")
+        print(
+            f"  points on the wire ({entry['encoding']}): {entry['encoded']:,} bytes = "
+            f"{per_point:.2f} B/point "
+            f"(Arrow {entry['decoded']:,} bytes = {entry['decoded'] / points:.2f} B/point; "
+            f"target < {TARGET_BYTES_PER_POINT:g})"
+        )
+        if stats["pointCount"] != points:
+            print(f"  !! the map drew {stats['pointCount']:,} points, not {points:,}")
+            ok = False
+        ok = ok and ratio <= TARGET_RATIO and per_point < TARGET_BYTES_PER_POINT
+    return ok
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--points", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=2, help="page loads (fresh context each)")
+    parser.add_argument(
+        "--data-dir", type=Path, help="keep the generated data here (reused when present)"
+    )
+    args = parser.parse_args()
+    arrow_js = check_prerequisites()
+
+    temporary = None
+    data_dir = args.data_dir
+    if data_dir is None:
+        temporary = Path(tempfile.mkdtemp(prefix="chroma-ui-load-"))
+        data_dir = temporary
+    marker = data_dir / f"bench-{args.points}.projection"
+    try:
+        if marker.is_file():
+            projection_id = int(marker.read_text())
+            print(f"reusing {args.points:,} points in {data_dir} (projection {projection_id})")
+        else:
+            projection_id = generate(data_dir, args.points)
+            marker.write_text(str(projection_id))
+        port = free_port()
+        server = start_server(data_dir, port)
+        try:
+            results = measure(f"http://127.0.0.1:{port}", projection_id, args.runs, arrow_js)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        ok = report(args.points, results)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
+    print("targets met" if ok else "targets NOT met")
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

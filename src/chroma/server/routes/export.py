@@ -1,0 +1,87 @@
+"""POST /api/v1/export: a selection of datapoints as CSV, JSON or Parquet, for download."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from chroma.services import export
+from chroma.services.datapoints import DatapointFilter, MetadataEquals
+
+router = APIRouter()
+
+EXTENSIONS = {"csv": "csv", "json": "json", "parquet": "parquet"}
+
+
+class MetadataTest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    equals: str | int | float | bool
+
+
+class ExportFilter(BaseModel):
+    """Like GraphQL's DatapointFilter: values in a list are alternatives, parts all apply."""
+
+    model_config = ConfigDict(extra="forbid")
+    datasets: list[str] | None = None
+    labels: list[str] | None = None
+    predictions: list[str] | None = None
+    tags: list[str] | None = None
+    metadata: list[MetadataTest] | None = None
+
+    def to_service(self) -> DatapointFilter:
+        return DatapointFilter(
+            datasets=self.datasets,
+            labels=self.labels,
+            predictions=self.predictions,
+            tags=self.tags,
+            metadata=tuple(MetadataEquals.checked(t.field, t.equals) for t in self.metadata or ()),
+        )
+
+
+class ExportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    project: str
+    space: str
+    datapoint_ids: list[int] | None = Field(
+        None, description="the selection; with `filter` too, those of them passing it"
+    )
+    filter: ExportFilter | None = None
+    format: Literal["csv", "parquet", "json"] = "csv"
+    projection: int | None = Field(None, description="add this map's x and y")
+
+
+def _disposition(project: str, space: str, extension: str) -> str:
+    name = f"{project}-{space}-selection.{extension}"
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
+
+
+@router.post("/export")
+async def export_selection(request: Request, body: ExportRequest) -> StreamingResponse:
+    """The rows of a selection (``datapoint_ids``) or of a ``filter``, among the datapoints
+    with a vector in ``space``: datapoint_id, key, dataset, label, prediction, score, uri,
+    text, tags, metadata fields and, with ``projection``, x and y."""
+    frame = await run_in_threadpool(
+        export.export_frame,
+        request.app.state.store,
+        project=body.project,
+        space=body.space,
+        datapoint_ids=body.datapoint_ids,
+        where=body.filter.to_service() if body.filter is not None else None,
+        projection=body.projection,
+    )
+    return StreamingResponse(
+        export.encode(frame, body.format),
+        media_type=export.MEDIA_TYPES[body.format],
+        headers={
+            "content-disposition": _disposition(body.project, body.space, body.format),
+            "x-chroma-rows": str(len(frame)),
+        },
+    )

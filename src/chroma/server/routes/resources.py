@@ -1,0 +1,58 @@
+"""A datapoint's image, thumbnail and text for the browser, with HTTP caching (ETag)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from chroma.services import resources
+
+router = APIRouter()
+
+# The image behind a datapoint rarely changes; when it does, its ETag does too. Browsers
+# reuse what they have for a while, then ask again with If-None-Match (a 304 is cheap).
+CACHE_CONTROL = "private, max-age=3600"
+DATAPOINT_ID = Path(..., ge=1, description="the datapoint's id")
+
+
+def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Response:
+    quoted = f'"{etag}"'
+    headers = {"etag": quoted, "cache-control": CACHE_CONTROL}
+    matches = request.headers.get("if-none-match", "")
+    if quoted in [tag.strip() for tag in matches.split(",")] or matches.strip() == "*":
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+@router.get("/datapoints/{datapoint_id}/image", response_class=Response)
+async def datapoint_image(request: Request, datapoint_id: int = DATAPOINT_ID) -> Response:
+    """The datapoint's image at full size: its inline bytes, else the file or URL in its
+    ``uri`` (local files only under ``CHROMA_IMAGE_ROOTS``)."""
+    image = await run_in_threadpool(resources.load_image, request.app.state.store, datapoint_id)
+    return _cached(request, image.data, image.media_type, image.digest[:32])
+
+
+@router.get("/datapoints/{datapoint_id}/thumbnail", response_class=Response)
+async def datapoint_thumbnail(
+    request: Request,
+    datapoint_id: int = DATAPOINT_ID,
+    size: int = Query(128, ge=8, le=1024, description="longest side, in pixels"),
+    format: Literal["png", "jpeg", "webp"] | None = Query(
+        None, description="default: the source's own format when PNG/JPEG/WebP, else PNG"
+    ),
+) -> Response:
+    """A thumbnail whose longest side is at most ``size`` (small images grow by whole
+    factors with nearest-neighbour sampling, so they stay crisp); cached on disk."""
+    thumbnail = await run_in_threadpool(
+        resources.load_thumbnail, request.app.state.store, datapoint_id, size, format
+    )
+    return _cached(request, thumbnail.data, thumbnail.media_type, thumbnail.etag)
+
+
+@router.get("/datapoints/{datapoint_id}/text", response_class=Response)
+async def datapoint_text(request: Request, datapoint_id: int = DATAPOINT_ID) -> Response:
+    """The datapoint's inline text (UTF-8 plain text)."""
+    text = await run_in_threadpool(resources.load_text, request.app.state.store, datapoint_id)
+    return Response(text, media_type="text/plain; charset=utf-8")

@@ -1,0 +1,233 @@
+"""A selection of a space's datapoints as a table for labeling tools and spreadsheets, in
+the columns of the SDK's ``chroma.export`` (``chroma/core/columns.py``): datapoint_id,
+key, dataset, label, prediction, score, uri, text (those with a value), tags, one column
+per metadata field (by name) and, with a projection, the map's x and y. Vectors stay out: this is
+the Explorer's "export selection"; ``chroma export`` writes them.
+
+Which datapoints: those with a vector in the space, among ``datapoint_ids`` when given and
+passing ``where`` (both when both are given).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from typing import Any, Literal
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from chroma.core.columns import DROPPED_WHEN_EMPTY, metadata_column
+from chroma.core.errors import InvalidInput, NotFound
+from chroma.db.bulk import in_steps
+from chroma.db.models import Datapoint, Dataset, ProjectionSet, Tag, datapoint_tag
+from chroma.db.projections import read_coordinates
+from chroma.db.store import Store
+from chroma.db.vectors import snapshot_space
+from chroma.services import catalog
+from chroma.services.datapoints import DatapointFilter, conditions
+
+ExportFormat = Literal["csv", "parquet", "json"]
+MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
+MAX_IDS = 5_000_000
+ROWS_PER_PIECE = 20_000
+
+_COLUMNS = (
+    Datapoint.id,
+    Datapoint.key,
+    Datapoint.dataset_id,
+    Datapoint.label,
+    Datapoint.prediction,
+    Datapoint.prediction_score,
+    Datapoint.uri,
+    Datapoint.text,
+    Datapoint.metadata_,
+)
+_NAMES = ["id", "key", "dataset_id", "label", "prediction", "prediction_score", "uri", "text"]
+_NAMES.append("metadata")
+
+
+def export_frame(
+    store: Store,
+    *,
+    project: str,
+    space: str,
+    datapoint_ids: Sequence[int] | None = None,
+    where: DatapointFilter | None = None,
+    projection: int | None = None,
+) -> pd.DataFrame:
+    """The rows, in datapoint id order (see the module docstring)."""
+    if datapoint_ids is not None and len(datapoint_ids) > MAX_IDS:
+        raise InvalidInput(f"at most {MAX_IDS:,} datapoint ids", where="datapoint_ids")
+    with store.read() as session:
+        proj = catalog.get_project(session, project)
+        found_space = catalog.get_space(session, proj, space)
+        coordinates = None
+        if projection is not None:
+            chosen = session.get(ProjectionSet, projection)
+            if chosen is None:
+                raise NotFound(f"no projection with id {projection}", where="projection")
+            if chosen.space_id != found_space.id:
+                raise InvalidInput(
+                    f"projection {projection} maps another space than {space!r}",
+                    where="projection",
+                )
+            coordinates = read_coordinates(session, projection)
+        slices = snapshot_space(
+            store, session, space_id=found_space.id, dimension=found_space.dimension
+        )
+        parts = [s.datapoint_ids for s in slices]
+        in_space = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+        query = select(*_COLUMNS).where(*conditions(session, proj, where or DatapointFilter()))
+        if datapoint_ids is None:
+            rows = session.execute(query).all()
+        else:
+            wanted = sorted({int(i) for i in datapoint_ids})
+            rows = []
+            for part in in_steps(wanted):
+                rows += session.execute(query.where(Datapoint.id.in_(part))).all()
+            _check_known(session, proj.id, wanted)
+        names = dict(
+            session.execute(
+                select(Dataset.id, Dataset.name).where(Dataset.project_id == proj.id)
+            ).all()
+        )
+        tags = _tags(session, proj.id)
+    frame = pd.DataFrame(rows, columns=_NAMES)
+    frame = frame[np.isin(frame["id"].to_numpy(dtype=np.int64), in_space)]
+    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
+    return _table(frame, names, tags, coordinates)
+
+
+def _check_known(session: Any, project_id: int, wanted: list[int]) -> None:
+    """Every id must be a datapoint of the project: a stale selection says so."""
+    known: set[int] = set()
+    for part in in_steps(wanted):
+        known.update(
+            session.scalars(
+                select(Datapoint.id)
+                .join(Dataset, Dataset.id == Datapoint.dataset_id)
+                .where(Dataset.project_id == project_id, Datapoint.id.in_(part))
+            )
+        )
+    missing = [i for i in wanted if i not in known]
+    if missing:
+        raise NotFound(
+            f"{len(missing)} datapoint ids are not in this project (first: {missing[0]})",
+            where="datapoint_ids",
+        )
+
+
+def _tags(session: Any, project_id: int) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(datapoint_tag.c.datapoint_id, Tag.name)
+        .join(Tag, Tag.id == datapoint_tag.c.tag_id)
+        .where(Tag.project_id == project_id)
+        .order_by(Tag.name)
+    )
+    for datapoint_id, name in rows:
+        out.setdefault(datapoint_id, []).append(name)
+    return out
+
+
+def _table(
+    frame: pd.DataFrame, names: dict[int, str], tags: dict[int, list[str]], coordinates: Any
+) -> pd.DataFrame:
+    ids = frame["id"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame({"datapoint_id": ids, "key": frame["key"]})
+    out["dataset"] = frame["dataset_id"].map(names)
+    source = {"score": "prediction_score"}
+    for name in DROPPED_WHEN_EMPTY:
+        column = frame[source.get(name, name)]
+        if column.notna().any():
+            out[name] = column
+    out["tags"] = [tags.get(int(i), []) for i in ids]
+    metadata = [m if isinstance(m, dict) else {} for m in frame["metadata"]]
+    # Sorted: PostgreSQL's jsonb keeps no key order, and a file should not depend on it.
+    fields: set[str] = set()
+    for item in metadata:
+        fields.update(item)
+    for field in sorted(fields):
+        out[metadata_column(field)] = [item.get(field) for item in metadata]
+    if coordinates is not None:
+        order = np.argsort(coordinates.datapoint_ids)
+        sorted_ids = coordinates.datapoint_ids[order]
+        pos = np.searchsorted(sorted_ids, ids).clip(0, max(len(sorted_ids) - 1, 0))
+        on_map = sorted_ids[pos] == ids if len(sorted_ids) else np.zeros(len(ids), bool)
+        xy = coordinates.coords[order][pos] if len(sorted_ids) else np.zeros((len(ids), 2))
+        out["x"] = np.where(on_map, xy[:, 0], np.nan).astype(np.float32)
+        out["y"] = np.where(on_map, xy[:, 1], np.nan).astype(np.float32)
+    return out
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def encode(frame: pd.DataFrame, format: ExportFormat) -> Iterator[bytes]:
+    """The table in ``format``, piece by piece (CSV and JSON stream; Parquet is one piece)."""
+    if format == "parquet":
+        yield _parquet(frame)
+    elif format == "csv":
+        text = frame.copy()
+        text["tags"] = [",".join(t) for t in frame["tags"]]
+        for field in _nested_columns(text):
+            text[field] = [_json_text(v) for v in text[field]]
+        for start in range(0, max(len(text), 1), ROWS_PER_PIECE):
+            piece = text.iloc[start : start + ROWS_PER_PIECE]
+            yield piece.to_csv(index=False, header=start == 0).encode()
+    else:
+        yield b"["
+        columns = list(frame.columns)
+        for start in range(0, len(frame), ROWS_PER_PIECE):
+            piece = frame.iloc[start : start + ROWS_PER_PIECE]
+            rows = [
+                dict(zip(columns, (_json_safe(v) for v in values), strict=True))
+                for values in piece.itertuples(index=False, name=None)
+            ]
+            body = b",\n".join(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY) for row in rows)
+            yield (b",\n" if start else b"\n") + body
+        yield b"\n]\n"
+
+
+def _nested_columns(frame: pd.DataFrame) -> list[str]:
+    return [
+        str(name)
+        for name in frame.columns
+        if frame[name].dtype == object
+        and any(isinstance(v, dict | list) for v in frame[name] if v is not None)
+    ]
+
+
+def _json_text(value: Any) -> Any:
+    return orjson.dumps(value).decode() if isinstance(value, dict | list) else value
+
+
+def _parquet(frame: pd.DataFrame) -> bytes:
+    arrays: dict[str, pa.Array] = {}
+    for name in frame.columns:
+        if name == "tags":
+            arrays[name] = pa.array(frame[name].tolist(), pa.list_(pa.string()))
+            continue
+        try:
+            arrays[str(name)] = pa.array(frame[name], from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            # Mixed or nested metadata values become JSON text, as in the SDK's export.
+            arrays[str(name)] = pa.array(
+                [None if v is None else orjson.dumps(v, default=str).decode() for v in frame[name]],
+                pa.string(),
+            )
+    out = io.BytesIO()
+    pq.write_table(pa.table(arrays), out)
+    return out.getvalue()

@@ -1,0 +1,316 @@
+"""Images, thumbnails and texts of datapoints (``/api/v1/datapoints/{id}/...``).
+
+Everything is logged through the SDK into the real server (SQLite and PostgreSQL); remote
+images come from a small HTTP server of the test's own on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+import chroma
+from chroma.db.models import Datapoint
+from chroma.db.store import Store
+from chroma.settings import Settings
+from live_server import LiveServer
+
+MAX_BYTES = 200_000
+
+
+def png(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+def digit(seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 17, size=(8, 8), dtype=np.uint8) * 15
+
+
+def decoded(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+class _Images(BaseHTTPRequestHandler):
+    routes: dict[str, tuple[int, str, bytes]] = {}
+    requests: list[str] = []
+
+    def do_GET(self) -> None:
+        type(self).requests.append(self.path)
+        if self.path == "/slow.png":
+            time.sleep(2)
+        status, content_type, body = self.routes.get(self.path, (404, "text/plain", b"gone"))
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def image_host() -> Iterator[str]:
+    """An HTTP server on 127.0.0.1 with a few images and failures; its base URL."""
+    big = np.random.default_rng(1).integers(0, 256, size=(400, 400, 3), dtype=np.uint8)
+    _Images.routes = {
+        "/digit.png": (200, "image/png", png(digit(7))),
+        "/photo.jpg": (200, "image/jpeg", _jpeg(np.full((300, 200, 3), 90, np.uint8))),
+        "/slow.png": (200, "image/png", png(digit(1))),
+        "/big.png": (200, "image/png", png(big)),
+        "/page.html": (200, "text/html", b"<html>not an image</html>"),
+        "/error.png": (500, "text/plain", b"broken"),
+    }
+    _Images.requests = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def _jpeg(pixels: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(pixels).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def roots(tmp_path: Path) -> dict[str, Path]:
+    """An image root with a file and a symlink out of it, and a folder beside it."""
+    root = tmp_path / "images"
+    (root / "sub").mkdir(parents=True)
+    outside = tmp_path / "secret"
+    outside.mkdir()
+    (root / "sub" / "seven.png").write_bytes(png(digit(7)))
+    (outside / "secret.png").write_bytes(png(digit(9)))
+    (root / "escape.png").symlink_to(outside / "secret.png")
+    (root / "inside-link.png").symlink_to(root / "sub" / "seven.png")
+    (root / "notes.txt").write_text("not an image")
+    return {"root": root, "outside": outside}
+
+
+@pytest.fixture
+def settings(settings: Settings, roots: dict[str, Path]) -> Settings:
+    return settings.model_copy(
+        update={
+            "image_roots": [roots["root"]],
+            "image_fetch_timeout": 0.5,
+            "image_max_bytes": MAX_BYTES,
+        }
+    )
+
+
+def log(server: LiveServer, **columns: Any) -> dict[str, int]:
+    """Log rows with the SDK (keys k0, k1, ...); their datapoint ids by key."""
+    rows = len(next(iter(columns.values())))
+    with chroma.init("demo", "train", "emb", url=server.url) as run:
+        keys = run.log(
+            np.random.default_rng(0).standard_normal((rows, 4)).astype(np.float32),
+            ids=[f"k{i}" for i in range(rows)],
+            **columns,
+        )
+    return ids_by_key(server.store, keys)
+
+
+def ids_by_key(store: Store, keys: list[str]) -> dict[str, int]:
+    with store.read() as session:
+        found = dict(session.execute(select(Datapoint.key, Datapoint.id)).all())
+    return {key: found[key] for key in keys}
+
+
+def error(response: httpx.Response, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body = response.json()["error"]
+    assert set(body) == {"code", "message", "where"}
+    return dict(body)
+
+
+def test_inline_image_full_size_and_a_crisp_cached_thumbnail(
+    server: LiveServer, http: httpx.Client, store: Store
+) -> None:
+    pixels = digit(3)
+    ids = log(server, images=[pixels])
+    dp = ids["k0"]
+
+    full = http.get(f"/api/v1/datapoints/{dp}/image")
+    assert full.status_code == 200
+    assert full.headers["content-type"] == "image/png"
+    np.testing.assert_array_equal(np.asarray(decoded(full.content)), pixels)
+    assert full.headers["etag"].startswith('"')
+    assert "max-age" in full.headers["cache-control"]
+
+    thumb = http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 128})
+    assert thumb.status_code == 200
+    assert thumb.headers["content-type"] == "image/png"
+    image = decoded(thumb.content)
+    assert image.size == (128, 128)  # 8x8 grown 16 times
+    # Nearest-neighbour: every 16x16 block is one source pixel, no blur between them.
+    grown = np.asarray(image.convert("L"))
+    np.testing.assert_array_equal(grown[::16, ::16], pixels)
+    np.testing.assert_array_equal(grown, np.kron(pixels, np.ones((16, 16), np.uint8)))
+
+    cached = list((store.settings.thumbnail_dir).glob(f"{dp}-*-128-auto.png"))
+    assert len(cached) == 1
+    # The browser's copy is still good: 304 without a body.
+    again = http.get(
+        f"/api/v1/datapoints/{dp}/thumbnail",
+        params={"size": 128},
+        headers={"if-none-match": thumb.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert again.content == b""
+    # A second request is served from the disk cache (the file is what comes back).
+    marker = png(np.zeros((2, 2), np.uint8))
+    cached[0].write_bytes(marker)
+    assert http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 128}).content == marker
+
+
+def test_logging_another_image_changes_the_thumbnail_and_its_etag(
+    server: LiveServer, http: httpx.Client, store: Store
+) -> None:
+    dp = log(server, images=[digit(1)])["k0"]
+    first = http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 64})
+    log(server, images=[digit(2)])  # the same key: an update
+    second = http.get(
+        f"/api/v1/datapoints/{dp}/thumbnail",
+        params={"size": 64},
+        headers={"if-none-match": first.headers["etag"]},
+    )
+    assert second.status_code == 200
+    assert second.headers["etag"] != first.headers["etag"]
+    np.testing.assert_array_equal(np.asarray(decoded(second.content))[::8, ::8], digit(2))
+    # The old image's thumbnail is gone from the cache.
+    assert len(list(store.settings.thumbnail_dir.glob(f"{dp}-*"))) == 1
+
+
+def test_large_images_shrink_within_the_size_in_the_format_asked(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    photo = np.random.default_rng(0).integers(0, 256, size=(90, 300, 3), dtype=np.uint8)
+    dp = log(server, images=[png(photo)])["k0"]
+    for fmt, media_type in (("webp", "image/webp"), ("jpeg", "image/jpeg"), ("png", "image/png")):
+        thumb = http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 100, "format": fmt})
+        assert thumb.status_code == 200, thumb.text
+        assert thumb.headers["content-type"] == media_type
+        assert decoded(thumb.content).size == (100, 30)
+
+
+def test_local_files_only_inside_the_image_roots(
+    server: LiveServer, http: httpx.Client, roots: dict[str, Path]
+) -> None:
+    root, outside = roots["root"], roots["outside"]
+    ids = log(
+        server,
+        uris=[
+            str(root / "sub" / "seven.png"),  # absolute, inside
+            "sub/seven.png",  # relative to a root
+            (root / "sub" / "seven.png").as_uri(),  # file:// URL
+            "inside-link.png",  # a symlink that stays inside
+            "sub/../../secret/secret.png",  # .. out of the root
+            str(outside / "secret.png"),  # absolute, outside
+            "escape.png",  # a symlink out of the root
+            "sub/missing.png",
+            "notes.txt",
+            "s3://bucket/seven.png",
+        ],
+    )
+    seven = png(digit(7))
+    for key in ("k0", "k1", "k2", "k3"):
+        response = http.get(f"/api/v1/datapoints/{ids[key]}/image")
+        assert response.status_code == 200, (key, response.text)
+        assert response.content == seven
+    for key in ("k4", "k5", "k6"):
+        for kind in ("image", "thumbnail"):
+            body = error(http.get(f"/api/v1/datapoints/{ids[key]}/{kind}"), 403)
+            assert body["code"] == "forbidden"
+            assert body["where"] == "uri"
+            assert "outside the image roots" in body["message"]
+    assert error(http.get(f"/api/v1/datapoints/{ids['k7']}/image"), 404)["where"] == "uri"
+    body = error(http.get(f"/api/v1/datapoints/{ids['k8']}/image"), 415)
+    assert (body["code"], body["where"]) == ("unsupported_media", "uri")
+    body = error(http.get(f"/api/v1/datapoints/{ids['k9']}/image"), 415)
+    assert "s3://" in body["message"]
+
+
+def test_no_image_roots_means_no_local_file(
+    tmp_path: Path, store: Store, roots: dict[str, Path]
+) -> None:
+    bare = store.settings.model_copy(update={"image_roots": []})
+    store.settings = bare
+    with LiveServer(store) as live, httpx.Client(base_url=live.url) as http:
+        dp = log(live, uris=[str(roots["root"] / "sub" / "seven.png")])["k0"]
+        body = error(http.get(f"/api/v1/datapoints/{dp}/image"), 403)
+        assert "CHROMA_IMAGE_ROOTS" in body["message"]
+
+
+def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
+    server: LiveServer, http: httpx.Client, image_host: str
+) -> None:
+    names = ["digit.png", "photo.jpg", "slow.png", "big.png", "page.html", "error.png"]
+    ids = log(server, uris=[f"{image_host}/{name}" for name in names])
+
+    first = http.get(f"/api/v1/datapoints/{ids['k0']}/image")
+    assert first.status_code == 200
+    assert first.content == png(digit(7))
+    thumb = http.get(f"/api/v1/datapoints/{ids['k0']}/thumbnail", params={"size": 32})
+    assert decoded(thumb.content).size == (32, 32)
+    photo = http.get(f"/api/v1/datapoints/{ids['k1']}/thumbnail", params={"size": 60})
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert decoded(photo.content).size == (40, 60)
+    assert _Images.requests.count("/digit.png") == 1  # cached after the first fetch
+
+    started = time.monotonic()
+    body = error(http.get(f"/api/v1/datapoints/{ids['k2']}/image"), 502)
+    assert time.monotonic() - started < 1.9
+    assert (body["code"], body["where"]) == ("upstream_failed", "uri")
+    assert "timed out" in body["message"]
+    assert (
+        "CHROMA_IMAGE_MAX_BYTES"
+        in error(http.get(f"/api/v1/datapoints/{ids['k3']}/image"), 502)["message"]
+    )
+    assert error(http.get(f"/api/v1/datapoints/{ids['k4']}/image"), 415)["where"] == "uri"
+    assert "HTTP 500" in error(http.get(f"/api/v1/datapoints/{ids['k5']}/image"), 502)["message"]
+
+
+def test_texts_and_missing_resources(server: LiveServer, http: httpx.Client) -> None:
+    ids = log(server, texts=["Grüße, world", None])
+    response = http.get(f"/api/v1/datapoints/{ids['k0']}/text")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text == "Grüße, world"
+
+    assert error(http.get(f"/api/v1/datapoints/{ids['k1']}/text"), 404)["where"] == "text"
+    assert error(http.get(f"/api/v1/datapoints/{ids['k1']}/image"), 404)["where"] == "image"
+    assert error(http.get("/api/v1/datapoints/999999/image"), 404)["where"] == "id"
+    assert error(http.get("/api/v1/datapoints/999999/text"), 404)["where"] == "id"
+    body = error(http.get(f"/api/v1/datapoints/{ids['k0']}/thumbnail?size=5000"), 422)
+    assert body["where"] == "query.size"
+    body = error(http.get(f"/api/v1/datapoints/{ids['k0']}/thumbnail?format=gif"), 422)
+    assert body["where"] == "query.format"
+    assert error(http.get("/api/v1/datapoints/abc/image"), 422)["where"] == "path.datapoint_id"
+
+
+def test_an_inline_blob_that_is_no_image_is_refused(server: LiveServer, http: httpx.Client) -> None:
+    dp = log(server, images=[b"GIF89a but not really"])["k0"]
+    body = error(http.get(f"/api/v1/datapoints/{dp}/thumbnail"), 415)
+    assert (body["code"], body["where"]) == ("unsupported_media", "image")
