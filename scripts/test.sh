@@ -48,10 +48,11 @@ check "ruff format" .venv/bin/ruff format --check
 check "mypy" .venv/bin/mypy
 check "import contracts" .venv/bin/lint-imports
 # The browser tests (tests/ui) need Debian's chromium and the built UI; without a build
-# they would skip, so the UI is built here first (scripts/ui.sh: npm ci, its checks, vite).
+# they would skip, so the UI is checked and built here first (scripts/ui.sh check: npm ci,
+# codegen drift, tsc, Biome, Vitest, then the vite build).
 check "chromium" bash scripts/browser.sh
 if [[ -f ui/package.json && -f scripts/ui.sh ]]; then
-  check "ui" bash scripts/ui.sh
+  check "ui" bash scripts/ui.sh check
 fi
 check "pytest" run_pytest "$@"
 
