@@ -188,6 +188,11 @@ def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict
                 page.goto(f"{url}/p/{PROJECT}/explore?projection={projection_id}")
                 page.get_by_test_id("map-ready").wait_for(state="attached", timeout=300_000)
                 stats = page.evaluate("() => ({...window.__chromaMap})")
+                marks = page.evaluate(
+                    "() => ({origin: performance.timeOrigin, marks: performance"
+                    ".getEntriesByType('mark').filter((m) => m.name.startsWith('chroma:'))"
+                    ".map((m) => [m.name, m.startTime])})"
+                )
                 if not seen:
                     refuse("the page never requested /api/v1/points")
                 response = seen[0]
@@ -201,10 +206,12 @@ def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict
                     "encoding": headers.get("content-encoding", "identity"),
                     "start": 0.0,
                     "end": float(timing.get("responseEnd", 0.0)),
+                    # The request's start on the page's clock (navigation = 0).
+                    "sent": float(timing.get("startTime", 0.0)) - float(marks["origin"]),
                 }
                 page.add_script_tag(content=arrow_js)
                 floor = page.evaluate(FLOOR_JS, entry["name"])
-                results.append({"stats": stats, "entry": entry, "floor": floor})
+                results.append({"stats": stats, "entry": entry, "floor": floor, "marks": marks})
                 context.close()
         finally:
             browser.close()
@@ -236,6 +243,13 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
             f"(Arrow {entry['decoded']:,} bytes = {entry['decoded'] / points:.2f} B/point; "
             f"target < {TARGET_BYTES_PER_POINT:g})"
         )
+        sent = entry["sent"]
+        phases = [("points request sent", sent), ("points response end", sent + request_ms)]
+        phases += [(name, at) for name, at in result.get("marks", {}).get("marks", [])]
+        phases.append(("first full frame", first_frame))
+        print("  phases (ms after navigation): " + ", ".join(
+            f"{name.removeprefix('chroma:')} {at:,.0f}" for name, at in sorted(phases, key=lambda p: p[1])
+        ))
         if stats["pointCount"] != points:
             print(f"  !! the map drew {stats['pointCount']:,} points, not {points:,}")
             ok = False

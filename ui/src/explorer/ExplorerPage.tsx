@@ -44,10 +44,31 @@ export function ExplorerPage({ project }: { project: string }) {
     variables: { project, projection: projection ?? '' },
     pause: projection === null,
   });
+  // The first download starts at once, alongside the GraphQL check that the projection
+  // exists (a bad link's 404 waits for that answer, which names the error): the base
+  // columns plus any column the link names. The set is fixed per
+  // projection (changing it would reload every point); metadata fields found by the sample
+  // and analysis scores chosen later load on demand and merge in.
+  const columnsFor = useRef<{ projection: string; columns: string[] } | null>(null);
+  if (projection && columnsFor.current?.projection !== projection) {
+    const linked = [
+      view.color,
+      ...Object.keys(view.filters.values),
+      ...Object.keys(view.filters.ranges),
+    ].filter((c) => c.startsWith(ANALYSIS) || c.startsWith(METADATA));
+    columnsFor.current = { projection, columns: [...new Set([...BASE_COLUMNS, ...linked])] };
+  }
+  const columns = columnsFor.current?.projection === projection ? columnsFor.current.columns : null;
+
+  const points = usePoints(projection, columns);
+  const pointsReady = points.table !== null;
+  // The sample waits for the points (only they use it): the server builds the points
+  // response faster without a second query competing for it.
   const [sample] = useQuery({
     query: MetadataSampleQuery,
     variables: { project, first: METADATA_SAMPLE },
     requestPolicy: 'cache-first',
+    pause: !pointsReady,
   });
   useReconnect(() => refetchContext({ requestPolicy: 'network-only' }));
 
@@ -57,22 +78,6 @@ export function ExplorerPage({ project }: { project: string }) {
     [context.data],
   );
 
-  // The first download starts as soon as the projection is known to exist (no 404 for a
-  // bad link): the base columns plus any column the link names. The set is fixed per
-  // projection (changing it would reload every point); metadata fields found by the sample
-  // and analysis scores chosen later load on demand and merge in.
-  const columnsFor = useRef<{ projection: string; columns: string[] } | null>(null);
-  const known = context.data?.projection?.id === projection;
-  if (projection && known && columnsFor.current?.projection !== projection) {
-    const linked = [
-      view.color,
-      ...Object.keys(view.filters.values),
-      ...Object.keys(view.filters.ranges),
-    ].filter((c) => c.startsWith(ANALYSIS) || c.startsWith(METADATA));
-    columnsFor.current = { projection, columns: [...new Set([...BASE_COLUMNS, ...linked])] };
-  }
-  const columns = columnsFor.current?.projection === projection ? columnsFor.current.columns : null;
-  const points = usePoints(projection, columns);
   const sampled = sample.data?.datapoints.nodes;
   const { table, ensureColumns } = points;
   const fieldsKey = sampled ? metadataFields(sampled).join('\u0000') : '';
@@ -145,7 +150,14 @@ export function ExplorerPage({ project }: { project: string }) {
     );
   }
 
-  if (points.status === 'error' && points.error && !points.table) {
+  // A points error is shown once GraphQL has answered (a 404 for a bad link is "No such
+  // map" above); a network error needs no answer to be shown.
+  if (
+    points.status === 'error' &&
+    points.error &&
+    !points.table &&
+    (info || points.error.network)
+  ) {
     return (
       <Centered>
         <PageError title="Cannot load the points" error={points.error} onRetry={points.retry} />

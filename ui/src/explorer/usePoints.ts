@@ -60,6 +60,7 @@ export function usePoints(projection: string | null, columns: readonly string[] 
     const controller = new AbortController();
     const wanted = key ? key.split('\u0000') : [];
     const fetchStartedAt = performance.now();
+    performance.mark('chroma:points-fetch-start');
     setState({ ...initial, status: 'loading', fetchStartedAt, loadedFor: projection });
     tableRef.current = null;
     loadPoints(

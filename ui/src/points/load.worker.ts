@@ -19,9 +19,11 @@ scope.onmessage = async (event) => {
   const started = performance.now();
   let bytes: Uint8Array;
   try {
-    bytes = await fetchBytes(event.data.url, (progress) =>
-      scope.postMessage({ type: 'progress', progress }),
-    );
+    bytes =
+      event.data.bytes ??
+      (await fetchBytes(event.data.url ?? '', (progress) =>
+        scope.postMessage({ type: 'progress', progress }),
+      ));
   } catch (error) {
     if (error instanceof HttpError) {
       scope.postMessage({
@@ -37,7 +39,7 @@ scope.onmessage = async (event) => {
     return;
   }
   const downloaded = performance.now();
-  scope.postMessage({ type: 'decoding' });
+  if (!event.data.bytes) scope.postMessage({ type: 'decoding' });
   try {
     const decoded = addDerivedColumns(decodePoints(bytes));
     const table = event.data.spatialIndex ? withSpatialIndex(decoded) : decoded;

@@ -30,14 +30,17 @@ export function loadPoints(
   { spatialIndex = true }: { spatialIndex?: boolean } = {},
 ): Promise<LoadedPoints> {
   if (typeof Worker === 'undefined') return loadInline(url, events, signal, spatialIndex);
+  let worker: Worker;
+  try {
+    // The worker's script (the Arrow decoder) loads while the download runs here.
+    worker = new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module' });
+  } catch {
+    return loadInline(url, events, signal, spatialIndex);
+  }
+  const started = performance.now();
+  const download = fetchBytes(url, events.onProgress, signal);
+  download.catch(() => worker.terminate());
   return new Promise((resolve, reject) => {
-    let worker: Worker;
-    try {
-      worker = new Worker(new URL('./load.worker.ts', import.meta.url), { type: 'module' });
-    } catch {
-      loadInline(url, events, signal, spatialIndex).then(resolve, reject);
-      return;
-    }
     const stop = () => {
       worker.terminate();
       reject(new DOMException('aborted', 'AbortError'));
@@ -50,22 +53,40 @@ export function loadPoints(
       else {
         signal.removeEventListener('abort', stop);
         worker.terminate();
-        if (message.type === 'done') resolve({ table: message.table, stats: message.stats });
-        else if (message.kind === 'network') reject(new NetworkError(message.message));
+        if (message.type === 'done') {
+          performance.mark('chroma:points-decoded');
+          resolve({ table: message.table, stats: { ...message.stats, downloadMs } });
+        } else if (message.kind === 'network') reject(new NetworkError(message.message));
         else if (message.kind === 'http')
           reject(new HttpError(message.status ?? 500, message.message));
         else reject(new Error(message.message));
       }
     };
+    let downloadMs = 0;
+    let body: Uint8Array | null = null;
     worker.onerror = (event) => {
-      // A worker that cannot start (e.g. a blocked module script): fall back to inline.
+      // A worker that cannot start (e.g. a blocked module script): decode here instead.
       event.preventDefault();
       signal.removeEventListener('abort', stop);
       worker.terminate();
-      loadInline(url, events, signal, spatialIndex).then(resolve, reject);
+      download
+        .then((bytes) => decodeInline(body ?? bytes, events, spatialIndex, downloadMs))
+        .then(resolve, reject);
     };
-    const request: LoadRequest = { url: new URL(url, window.location.href).href, spatialIndex };
-    worker.postMessage(request);
+    download.then(
+      (bytes) => {
+        downloadMs = performance.now() - started;
+        performance.mark('chroma:points-downloaded');
+        body = bytes;
+        events.onDecoding();
+        const request: LoadRequest = { bytes, spatialIndex };
+        worker.postMessage(request, [bytes.buffer as ArrayBuffer]);
+      },
+      (error: Error) => {
+        signal.removeEventListener('abort', stop);
+        reject(error);
+      },
+    );
   });
 }
 
@@ -75,20 +96,26 @@ async function loadInline(
   signal: AbortSignal,
   spatialIndex: boolean,
 ): Promise<LoadedPoints> {
-  // The Arrow decoder loads only here: normally it lives in the worker's bundle.
-  const { decodePoints } = await import('./decode');
   const started = performance.now();
   const bytes = await fetchBytes(url, events.onProgress, signal);
+  const downloadMs = performance.now() - started;
+  return decodeInline(bytes, events, spatialIndex, downloadMs);
+}
+
+async function decodeInline(
+  bytes: Uint8Array,
+  events: LoadEvents,
+  spatialIndex: boolean,
+  downloadMs: number,
+): Promise<LoadedPoints> {
+  // The Arrow decoder loads only here: normally it lives in the worker's bundle.
+  const { decodePoints } = await import('./decode');
   const downloaded = performance.now();
   events.onDecoding();
   const decoded = addDerivedColumns(decodePoints(bytes));
   const table = spatialIndex ? withSpatialIndex(decoded) : decoded;
   return {
     table,
-    stats: {
-      bytes: bytes.length,
-      downloadMs: downloaded - started,
-      decodeMs: performance.now() - downloaded,
-    },
+    stats: { bytes: bytes.length, downloadMs, decodeMs: performance.now() - downloaded },
   };
 }

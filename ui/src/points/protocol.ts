@@ -3,7 +3,10 @@ import type { DownloadProgress } from './fetchBytes';
 import type { PointTable } from './types';
 
 export interface LoadRequest {
-  url: string;
+  /** The downloaded body (the page fetches it while this worker's script loads)... */
+  bytes?: Uint8Array;
+  /** ...or the URL to download here. */
+  url?: string;
   /** Build the map's spatial index too (not for extra columns merged into a table). */
   spatialIndex: boolean;
 }
