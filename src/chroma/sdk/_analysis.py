@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.sdk._client import Client, Endpoint, Params
-from chroma.sdk._errors import ChromaConnectionError
+from chroma.sdk._computed import Computed, names, read_arrow
 from chroma.sdk._graphql import graphql
-from chroma.sdk._jobs import JOB_FIELDS, Job
-from chroma.sdk._jobs import wait as wait_for
+from chroma.sdk._jobs import JOB_FIELDS, Job, moment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -48,21 +46,7 @@ query ($project: String!) {{
 """
 
 
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value is not None else None
-
-
-def _names(value: str | Sequence[str] | None, where: str) -> list[str] | None:
-    if value is None:
-        return None
-    names = [value] if isinstance(value, str) else list(value)
-    for i, name in enumerate(names):
-        if not isinstance(name, str):
-            raise InvalidInput(f"{where} must be names (str), got {name!r}", where=f"{where}[{i}]")
-    return names
-
-
-class Analysis:
+class Analysis(Computed):
     """A quality analysis of a space, computed by a server job; scores per datapoint.
 
     Made by :meth:`Run.analyze`, :meth:`Run.analyses` or :func:`chroma.get_analysis`. Its
@@ -94,6 +78,9 @@ class Analysis:
         df[df.suggested_label.notna()][["key", "label", "suggested_label", "evidence"]]
     """
 
+    _GET = _GET
+    _FIELD = "analysis"
+
     id: int
     kind: str
     space: str | None
@@ -109,12 +96,8 @@ class Analysis:
     computed_at: datetime | None
     job: Job | None
 
-    def __init__(self, endpoint: Endpoint, data: Mapping[str, Any]) -> None:
-        self._endpoint = endpoint
-        self._update(data)
-
     def _update(self, data: Mapping[str, Any]) -> None:
-        created = _moment(data["createdAt"])
+        created = moment(data["createdAt"])
         assert created is not None
         self.id = int(data["id"])
         self.kind = str(data["kind"])
@@ -129,7 +112,7 @@ class Analysis:
         self.row_count = int(data["rowCount"])
         self.columns = list(data["columns"])
         self.created_at = created
-        self.computed_at = _moment(data.get("computedAt"))
+        self.computed_at = moment(data.get("computedAt"))
         self.job = Job.of(data["job"]) if data.get("job") else None
 
     def __repr__(self) -> str:
@@ -137,35 +120,6 @@ class Analysis:
             f"<chroma.Analysis id={self.id} {self.kind} space={self.space!r} "
             f"state={self.state!r} rows={self.row_count}>"
         )
-
-    @property
-    def ready(self) -> bool:
-        """Whether a result exists to read."""
-        return self.state == "ready"
-
-    def refresh(self) -> Analysis:
-        """Read the analysis's state again from the server; returns ``self``.
-
-        Raises:
-            NotFound: The analysis was deleted.
-        """
-        with self._endpoint.client() as client:
-            self._update(graphql(client, _GET, id=str(self.id))["analysis"])
-        return self
-
-    def wait(self, *, progress: bool = True, timeout: float | None = None) -> Analysis:
-        """Wait for the computation to end (progress bar on stderr); returns ``self``.
-
-        Raises:
-            ChromaJobFailed: The computation failed (a previous result, if any, stays).
-            ChromaJobCancelled: It was cancelled.
-            ChromaJobTimeout: ``timeout`` ran out first (the job goes on running).
-        """
-        with self._endpoint.client() as client:
-            if self.job is not None:
-                wait_for(client, self.job.id, progress=progress, timeout=timeout)
-            self._update(graphql(client, _GET, id=str(self.id))["analysis"])
-        return self
 
     def recompute(
         self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
@@ -219,22 +173,13 @@ class Analysis:
             "analysis": self.id,
             "order_by": order_by,
             "descending": descending,
-            "dataset": _names(datasets, "datasets"),
+            "dataset": names(datasets, "datasets"),
         }
         with self._endpoint.client() as client:
-            table = _fetch(client, self.id, params)
+            table = read_arrow(
+                client, "/api/v1/analysis-rows", params, f"the rows of analysis {self.id}"
+            )
         return _frame(table)
-
-
-def _fetch(client: Client, analysis_id: int, params: Params) -> pa.Table:
-    try:
-        with client.download("/api/v1/analysis-rows", params=params) as response:
-            return pa.ipc.open_stream(response).read_all()
-    except (OSError, HTTPException, pa.ArrowInvalid) as exc:
-        raise ChromaConnectionError(
-            f"reading the rows of analysis {analysis_id} from {client.url} broke off: {exc!r}",
-            where="url",
-        ) from exc
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
@@ -268,8 +213,8 @@ def start_analysis(
         project=project,
         space=space,
         kind=kind,
-        datasets=_names(datasets, "datasets"),
-        reference=_names(reference, "reference"),
+        datasets=names(datasets, "datasets"),
+        reference=names(reference, "reference"),
         params=dict(params),
     )
     return Analysis(Endpoint.of(client), answer["runAnalysis"])

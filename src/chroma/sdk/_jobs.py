@@ -33,7 +33,7 @@ _GET = f"query ($id: ID!) {{ job(id: $id) {{ {JOB_FIELDS} }} }}"
 _CANCEL = f"mutation ($id: ID!) {{ cancelJob(id: $id) {{ {JOB_FIELDS} }} }}"
 
 
-def _moment(value: str | None) -> datetime | None:
+def moment(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value is not None else None
 
 
@@ -83,7 +83,7 @@ class Job:
     @classmethod
     def of(cls, data: Mapping[str, Any]) -> Job:
         """From the GraphQL fields of :data:`JOB_FIELDS`."""
-        created = _moment(data["createdAt"])
+        created = moment(data["createdAt"])
         assert created is not None
         return cls(
             id=int(data["id"]),
@@ -97,8 +97,8 @@ class Job:
             max_attempts=int(data["maxAttempts"]),
             cancel_requested=bool(data["cancelRequested"]),
             created_at=created,
-            started_at=_moment(data.get("startedAt")),
-            finished_at=_moment(data.get("finishedAt")),
+            started_at=moment(data.get("startedAt")),
+            finished_at=moment(data.get("finishedAt")),
         )
 
 

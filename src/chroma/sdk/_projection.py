@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.sdk._client import Client, Endpoint, Params
-from chroma.sdk._errors import ChromaConnectionError
+from chroma.sdk._computed import Computed, names, read_arrow
 from chroma.sdk._graphql import graphql
-from chroma.sdk._jobs import JOB_FIELDS, Job
-from chroma.sdk._jobs import wait as wait_for
+from chroma.sdk._jobs import JOB_FIELDS, Job, moment
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,21 +50,7 @@ query ($project: String!) {{
 DEFAULT_COLUMNS = ("label",)
 
 
-def _moment(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value is not None else None
-
-
-def _names(value: str | Sequence[str] | None, where: str) -> list[str] | None:
-    if value is None:
-        return None
-    names = [value] if isinstance(value, str) else list(value)
-    for i, name in enumerate(names):
-        if not isinstance(name, str):
-            raise InvalidInput(f"{where} must be names (str), got {name!r}", where=f"{where}[{i}]")
-    return names
-
-
-class Projection:
+class Projection(Computed):
     """A 2-D map of a space (PCA, UMAP or t-SNE), computed by a server job.
 
     Made by :meth:`Run.create_projection`, :func:`chroma.create_projection`,
@@ -96,6 +80,9 @@ class Projection:
         df.plot.scatter(x="x", y="y")
     """
 
+    _GET = _GET
+    _FIELD = "projection"
+
     id: int
     space: str | None
     algorithm: str
@@ -110,12 +97,8 @@ class Projection:
     computed_at: datetime | None
     job: Job | None
 
-    def __init__(self, endpoint: Endpoint, data: Mapping[str, Any]) -> None:
-        self._endpoint = endpoint
-        self._update(data)
-
     def _update(self, data: Mapping[str, Any]) -> None:
-        created = _moment(data["createdAt"])
+        created = moment(data["createdAt"])
         assert created is not None
         self.id = int(data["id"])
         self.space = (data.get("space") or {}).get("name")
@@ -129,7 +112,7 @@ class Projection:
         self.point_count = int(data["pointCount"])
         self.placed_count = int(data["placedCount"])
         self.created_at = created
-        self.computed_at = _moment(data.get("computedAt"))
+        self.computed_at = moment(data.get("computedAt"))
         self.job = Job.of(data["job"]) if data.get("job") else None
 
     def __repr__(self) -> str:
@@ -137,39 +120,6 @@ class Projection:
             f"<chroma.Projection id={self.id} {self.algorithm} space={self.space!r} "
             f"state={self.state!r} points={self.point_count}>"
         )
-
-    @property
-    def ready(self) -> bool:
-        """Whether a map exists to read points from."""
-        return self.state == "ready"
-
-    def refresh(self) -> Projection:
-        """Read the projection's state again from the server; returns ``self``.
-
-        Raises:
-            NotFound: The projection was deleted.
-        """
-        with self._endpoint.client() as client:
-            self._update(graphql(client, _GET, id=str(self.id))["projection"])
-        return self
-
-    def wait(self, *, progress: bool = True, timeout: float | None = None) -> Projection:
-        """Wait for the computation to end (progress bar on stderr); returns ``self``.
-
-        Args:
-            progress: Show a tqdm progress bar with the job's message.
-            timeout: Seconds to wait at most. Default: as long as it takes.
-
-        Raises:
-            ChromaJobFailed: The computation failed (a previous map, if any, stays).
-            ChromaJobCancelled: It was cancelled.
-            ChromaJobTimeout: ``timeout`` ran out first (the job goes on running).
-        """
-        with self._endpoint.client() as client:
-            if self.job is not None:
-                wait_for(client, self.job.id, progress=progress, timeout=timeout)
-            self._update(graphql(client, _GET, id=str(self.id))["projection"])
-        return self
 
     def recompute(
         self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
@@ -218,7 +168,7 @@ class Projection:
             df = projection.points(["label", "key"])
             df[df.label == "cat"][["key", "x", "y"]]
         """
-        wanted = _names(columns, "columns") or []
+        wanted = names(columns, "columns") or []
         with self._endpoint.client() as client:
             table = fetch_points(client, self.id, wanted)
         frame: pd.DataFrame = table.to_pandas()
@@ -227,15 +177,7 @@ class Projection:
 
 def fetch_points(client: Client, projection_id: int, columns: Sequence[str]) -> pa.Table:
     params: Params = {"projection": projection_id, "column": list(columns)}
-    try:
-        with client.download("/api/v1/points", params=params) as response:
-            return pa.ipc.open_stream(response).read_all()
-    except (OSError, HTTPException, pa.ArrowInvalid) as exc:
-        raise ChromaConnectionError(
-            f"reading the points of projection {projection_id} from {client.url} broke off: "
-            f"{exc!r}",
-            where="url",
-        ) from exc
+    return read_arrow(client, "/api/v1/points", params, f"the points of projection {projection_id}")
 
 
 def start_projection(
@@ -257,7 +199,7 @@ def start_projection(
         space=space,
         algorithm=algorithm,
         params=dict(params),
-        datasets=_names(datasets, "datasets"),
+        datasets=names(datasets, "datasets"),
         autoPlace=bool(auto_place),
     )
     return Projection(Endpoint.of(client), answer["createProjection"]["projection"])
