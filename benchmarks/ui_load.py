@@ -247,9 +247,13 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
         phases = [("points request sent", sent), ("points response end", sent + request_ms)]
         phases += [(name, at) for name, at in result.get("marks", {}).get("marks", [])]
         phases.append(("first full frame", first_frame))
-        print("  phases (ms after navigation): " + ", ".join(
-            f"{name.removeprefix('chroma:')} {at:,.0f}" for name, at in sorted(phases, key=lambda p: p[1])
-        ))
+        print(
+            "  phases (ms after navigation): "
+            + ", ".join(
+                f"{name.removeprefix('chroma:')} {at:,.0f}"
+                for name, at in sorted(phases, key=lambda p: p[1])
+            )
+        )
         if stats["pointCount"] != points:
             print(f"  !! the map drew {stats['pointCount']:,} points, not {points:,}")
             ok = False
