@@ -56,7 +56,7 @@ def peak_rss_mb() -> float:
 
 
 def trust(vectors: np.ndarray, coords: np.ndarray) -> float:
-    from chroma.compute.quality import trustworthiness
+    from chroma.compute.projections.trustworthiness import trustworthiness
 
     return trustworthiness(vectors, coords, k=10, sample=5000)
 
@@ -65,7 +65,7 @@ def warm_up(which: str) -> None:
     """Compile (or load from cache) everything the timed run will use."""
     vectors, _ = make_data(WARM, seed=99)
     if which == "ours":
-        from chroma.compute.projection import project
+        from chroma.compute.projections import project
 
         project("umap", vectors)
     else:
@@ -185,7 +185,7 @@ def run_baseline(n: int, place_n: int) -> dict[str, Any]:
 
 
 FRESH = {
-    "ours": ("from chroma.compute.projection import project as run\n", "run('umap', X)"),
+    "ours": ("from chroma.compute.projections import project as run\n", "run('umap', X)"),
     "baseline": ("import umap\nrun = lambda: umap.UMAP().fit_transform(X)\n", "run()"),
 }
 

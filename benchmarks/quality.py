@@ -61,12 +61,12 @@ from sklearn.model_selection import cross_val_predict
 from sklearn.neural_network import MLPClassifier
 from threadpoolctl import threadpool_limits
 
-from chroma.compute.analysis.class_distance import class_distances
-from chroma.compute.analysis.clusters import cluster_drift, density_clusters
-from chroma.compute.analysis.duplicates import duplicate_groups, suggest_threshold
-from chroma.compute.analysis.label_next import label_next
-from chroma.compute.analysis.mislabels import mislabel_scores
-from chroma.compute.analysis.outliers import outlier_scores
+from chroma.compute.analyses.class_distance import class_distances
+from chroma.compute.analyses.clusters import cluster_drift, density_clusters
+from chroma.compute.analyses.duplicates import duplicate_groups, suggest_threshold
+from chroma.compute.analyses.label_next import label_next
+from chroma.compute.analyses.mislabels import mislabel_scores
+from chroma.compute.analyses.outliers import outlier_scores
 from chroma.compute.neighbours import exact_search, knn_graph
 
 K = 10

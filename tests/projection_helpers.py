@@ -155,9 +155,8 @@ mutation ($project: String!, $space: String!, $algorithm: String!, $params: JSON
           $datasets: [String!], $autoPlace: Boolean! = true) {{
   createProjection(project: $project, space: $space, algorithm: $algorithm, params: $params,
                    datasets: $datasets, autoPlace: $autoPlace) {{
-    projection {{ id algorithm params state pointCount placedCount autoPlace computedAt
-                 datasets {{ name }} job {{ id }} }}
-    job {{ {JOB_FIELDS} }}
+    id algorithm params state pointCount placedCount autoPlace computedAt
+    datasets {{ name }} job {{ {JOB_FIELDS} }}
   }}
 }}
 """
@@ -183,4 +182,4 @@ def computed_projection(
         datasets=datasets,
     )["createProjection"]
     wait_succeeded(http, created["job"]["id"])
-    return int(created["projection"]["id"])
+    return int(created["id"])

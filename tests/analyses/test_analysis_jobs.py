@@ -30,8 +30,8 @@ from chroma.services.analyses import (
     recompute_analysis,
     run_analysis,
 )
-from chroma.services.analysis_compute import compute_analysis
-from chroma.services.analysis_rows import analysis_rows, analysis_table
+from chroma.services.analyses.compute import compute_analysis
+from chroma.services.analyses.rows import analysis_rows, analysis_table
 from chroma.services.projections import create_projection
 
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.covariance import LedoitWolf
 from sklearn.metrics import roc_auc_score
 
-from chroma.compute.analysis.class_distance import class_distances
+from chroma.compute.analyses.class_distance import class_distances
 from chroma.core.errors import InvalidInput
 
 

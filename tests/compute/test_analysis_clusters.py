@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from chroma.compute.analysis.clusters import (
+from chroma.compute.analyses.clusters import (
     cluster_drift,
     default_min_cluster_size,
     density_clusters,

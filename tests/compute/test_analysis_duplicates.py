@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chroma.compute.analysis.duplicates import (
+from chroma.compute.analyses.duplicates import (
     cross_dataset_summary,
     duplicate_groups,
     suggest_threshold,

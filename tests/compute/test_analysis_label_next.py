@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chroma.compute.analysis.label_next import label_next
+from chroma.compute.analyses.label_next import label_next
 from chroma.core.errors import InvalidInput
 
 GROUPS, PER_GROUP = 40, 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chroma.compute.analysis.mislabels import mislabel_scores
+from chroma.compute.analyses.mislabels import mislabel_scores
 from chroma.compute.neighbours import knn_graph
 from chroma.core.errors import InvalidInput
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.neighbors import LocalOutlierFactor
 
-from chroma.compute.analysis.outliers import ood_summary, outlier_scores
+from chroma.compute.analyses.outliers import ood_summary, outlier_scores
 from chroma.compute.neighbours import exact_search
 from chroma.core.errors import InvalidInput
 

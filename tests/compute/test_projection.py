@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 
 from chroma.compute.neighbours import exact_search, knn_graph
-from chroma.compute.projection import (
+from chroma.compute.projections import (
     ProjectionResult,
     place,
     project,
     validate_params,
 )
-from chroma.compute.quality import trustworthiness
+from chroma.compute.projections.trustworthiness import trustworthiness
 from chroma.core.errors import InvalidInput
 
 CLUSTERS = 8

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from chroma.core.errors import Conflict
 from chroma.db.models import Project
 from chroma.db.store import Store
-from chroma.services import manage
+from chroma.services import catalog
 
 
 def wait_until_blocked(store: Store) -> None:
@@ -71,7 +71,7 @@ def assert_reported_as_conflict(store: Store, result: BaseException | object) ->
 
 
 def test_a_project_name_taken_between_check_and_insert_is_a_conflict(store) -> None:
-    result = race(store, "contested", lambda: manage.create_project(store, "contested"))
+    result = race(store, "contested", lambda: catalog.create_project(store, "contested"))
 
     conflict = assert_reported_as_conflict(store, result)
     assert conflict.where == "name"
@@ -79,9 +79,9 @@ def test_a_project_name_taken_between_check_and_insert_is_a_conflict(store) -> N
 
 
 def test_renaming_onto_a_name_taken_meanwhile_is_a_conflict(store) -> None:
-    manage.create_project(store, "a")
+    catalog.create_project(store, "a")
 
-    result = race(store, "b", lambda: manage.rename_project(store, "a", "b"))
+    result = race(store, "b", lambda: catalog.rename_project(store, "a", "b"))
 
     conflict = assert_reported_as_conflict(store, result)
     assert conflict.where == "newName"

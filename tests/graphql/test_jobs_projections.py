@@ -101,14 +101,13 @@ def test_a_pca_projection_is_queued_computed_and_listed(
     http: httpx.Client, demo: dict[str, int]
 ) -> None:
     created = create(http, params={})
-    queued, job = created["projection"], created["job"]
+    queued, job = created, created["job"]  # the answer's job is the computation just queued
     assert queued["algorithm"] == "pca"
     assert queued["params"] == {}  # PCA has nothing to choose
     assert queued["state"] in ("QUEUED", "COMPUTING")
     assert queued["pointCount"] == 0
     assert queued["computedAt"] is None
     assert queued["datasets"] is None  # every dataset, present and future
-    assert queued["job"]["id"] == job["id"]
     assert job["kind"] == "projection.compute"
     assert job["state"] in ("QUEUED", "RUNNING")
     assert job["finishedAt"] is None
@@ -143,22 +142,22 @@ def test_a_pca_projection_is_queued_computed_and_listed(
 
 def test_a_projection_answers_its_full_parameters(http: httpx.Client, demo: dict[str, int]) -> None:
     created = create(http, algorithm="umap", params={"n_neighbors": 10, "n_epochs": 20})
-    params = created["projection"]["params"]
+    params = created["params"]
     assert params["n_neighbors"] == 10
     assert params["n_epochs"] == 20
     assert params["min_dist"] == 0.1  # defaults filled in
     wait_succeeded(http, created["job"]["id"])
-    assert projection(http, created["projection"]["id"])["pointCount"] == 180
+    assert projection(http, created["id"])["pointCount"] == 180
 
 
 def test_a_projection_of_some_datasets_maps_only_them(
     http: httpx.Client, demo: dict[str, int]
 ) -> None:
     created = create(http, datasets=["test"], autoPlace=False)
-    assert created["projection"]["datasets"] == [{"name": "test"}]
-    assert created["projection"]["autoPlace"] is False
+    assert created["datasets"] == [{"name": "test"}]
+    assert created["autoPlace"] is False
     wait_succeeded(http, created["job"]["id"])
-    ready = projection(http, created["projection"]["id"])
+    ready = projection(http, created["id"])
     assert ready["pointCount"] == demo["test"]
     assert ready["datasets"] == [{"name": "test"}]
 
@@ -169,10 +168,10 @@ def test_recompute_maps_the_points_logged_since(http: httpx.Client, demo: dict[s
     ingest(http, [f"late-{i}" for i in range(20)], vectors(20, seed=9), dataset="train")
 
     query = """
-    mutation ($id: ID!) { recomputeProjection(id: $id) { projection { id state } job { id kind } } }
+    mutation ($id: ID!) { recomputeProjection(id: $id) { id state job { id kind } } }
     """
     again = gql(http, query, id=str(projection_id))["recomputeProjection"]
-    assert again["projection"] == {"id": str(projection_id), "state": "READY"}  # old map stays
+    assert (again["id"], again["state"]) == (str(projection_id), "READY")  # old map stays
     assert again["job"]["kind"] == "projection.compute"
     assert again["job"]["id"] != first["job"]["id"]
     wait_succeeded(http, again["job"]["id"])
@@ -340,7 +339,7 @@ def test_a_projection_queued_behind_a_running_job_is_cancelled_and_the_running_o
     assert get_job(http, job_id)["state"] == "QUEUED"
     cancelled = gql(http, CANCEL, id=job_id)["cancelJob"]
     assert cancelled["state"] == "CANCELLED"
-    cancelled_projection = projection(http, created["projection"]["id"])
+    cancelled_projection = projection(http, created["id"])
     assert cancelled_projection["state"] == "CANCELLED"
     assert cancelled_projection["pointCount"] == 0
 
@@ -373,7 +372,7 @@ def test_deleting_a_projection_cancels_its_queued_computation(
     gql(
         http,
         "mutation ($id: ID!) { deleteProjection(id: $id) { id } }",
-        id=created["projection"]["id"],
+        id=created["id"],
     )
     assert get_job(http, created["job"]["id"])["state"] == "CANCELLED"
     gql(http, CANCEL, id=str(blocker))

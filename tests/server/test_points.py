@@ -178,7 +178,7 @@ def test_a_map_not_computed_yet_has_no_points(
     blocker = queue_wait_job(store, 60)  # one worker: the projection waits behind it
     wait_job(http, blocker, until=("RUNNING",))
     created = gql(http, CREATE_PROJECTION, project="demo", space="clip", algorithm="pca")
-    projection_id = int(created["createProjection"]["projection"]["id"])
+    projection_id = int(created["createProjection"]["id"])
     table = read_points(http, projection_id, "label")
     assert table.num_rows == 0
     assert table.column_names == ["id", "x", "y", "placed", "label"]

@@ -15,18 +15,17 @@ through the :attr:`AnnIndex.hnsw` object it wraps.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Literal
 
 import hnswlib
 import numpy as np
 import numpy.typing as npt
 
+from chroma.compute.progress import Progress
 from chroma.core.errors import InvalidInput
 
 Metric = Literal["cosine", "l2"]
 METRICS: tuple[Metric, ...] = ("cosine", "l2")
-Progress = Callable[[float, str], None]
 
 EXACT_LIMIT = 20_000
 """Up to this many points one exact query is cheap (a few ms) and always right."""

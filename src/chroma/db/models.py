@@ -28,7 +28,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Constraint names are spelled out so migrations are identical on both databases.
 NAMING = {
@@ -47,12 +49,30 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment that always reads back in UTC, whatever the database hands over.
+
+    SQLite stores no zone (the value was written in UTC) and returns naive timestamps;
+    PostgreSQL returns them in the session's time zone. Normalising here, once, spares
+    every reader its own conversion.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 def _created() -> Mapped[datetime]:
-    return mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    return mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
 class Project(Base):
@@ -197,38 +217,48 @@ class Job(Base):
     max_attempts: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = _created()
-    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ProjectionSet(Base):
+class ComputedResult:
+    """What every result computed by a job over a space shares (a map, an analysis, ...).
+
+    Its state is never stored: ``computed_at`` says a result exists, and ``job_id`` names
+    its latest computation, whose row says whether it is queued, running, failed or
+    cancelled (``chroma.services.computed``, ADR 0009). A computation writes the result's
+    chunks and sets ``computed_at`` in the job's one commit, so a failed or cancelled job
+    leaves the previous result whole.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    """Every parameter, defaults filled in."""
+    dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    """The datasets covered; ``None``: every dataset of the space, present and future."""
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _created()
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProjectionSet(ComputedResult, Base):
     """A 2D map of a space over some of its datasets: one (x, y) per embedding.
 
-    Coordinates live in :class:`ProjectionChunk` rows, like vectors (ADR 0002): a full
-    computation writes its chunks and flips ``state`` to ``ready`` in one transaction, so a
-    failed job leaves no half map; points placed later append chunks flagged ``placed``.
-    ``model`` holds what placement needs (e.g. PCA components), never the data.
+    Coordinates live in :class:`ProjectionChunk` rows, like vectors (ADR 0002); points
+    placed after the map was computed append chunks flagged ``placed``. ``model`` holds
+    what placement needs (e.g. PCA components), never the data.
     """
 
     __tablename__ = "projection_set"
     __table_args__ = (Index("ix_projection_set_space_id", "space_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
     algorithm: Mapped[str] = mapped_column(String(20))
-    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
-    """The datasets mapped; ``None``: every dataset of the space, present and future."""
-    state: Mapped[str] = mapped_column(String(20), default="pending")
-    error: Mapped[str | None] = mapped_column(Text)
     auto_place: Mapped[bool] = mapped_column(default=True, server_default=true())
     point_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     placed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
-    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ProjectionChunk(Base):
@@ -266,34 +296,21 @@ class NeighbourIndex(Base):
     updated_at: Mapped[datetime] = _created()
 
 
-class Analysis(Base):
-    """A quality analysis of a space (mislabels, outliers, duplicates, ...): one job's
-    per-datapoint scores and a summary.
+class Analysis(ComputedResult, Base):
+    """A quality analysis of a space (mislabels, outliers, duplicates, ...): per-datapoint
+    scores and a summary.
 
-    The scores live in :class:`AnalysisChunk` rows as Arrow IPC (ADR 0008): a computation
-    replaces the chunks and flips ``state`` to ``ready`` in one transaction, so a failed or
-    cancelled job leaves the previous result whole. ``params`` hold every parameter with
-    its default filled in; ``summary`` what the analysis found as a whole (JSON).
+    The scores live in :class:`AnalysisChunk` rows as Arrow IPC (ADR 0008). ``summary``
+    holds what the analysis found as a whole (JSON).
     """
 
     __tablename__ = "analysis"
     __table_args__ = (Index("ix_analysis_space_id", "space_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
-    """The datasets analysed; ``None``: every dataset of the space when the job runs."""
     reference_dataset_ids: Mapped[list[int] | None] = mapped_column(JSONType)
     """What scores are measured against (class distance, outliers); ``None``: not used."""
-    state: Mapped[str] = mapped_column(String(20), default="pending")
-    """``pending`` until a computation succeeds, then ``ready`` (also while recomputing)."""
-    error: Mapped[str | None] = mapped_column(Text)
     row_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = _created()
-    computed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AnalysisChunk(Base):

@@ -8,16 +8,13 @@ worker process itself, so killing the worker kills the job, and the reaper reque
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from celery import Celery
 
-from chroma.db.models import utcnow
 from chroma.db.store import Store, open_store
 from chroma.jobs.execute import execute_job
 from chroma.services import jobs as job_service
-from chroma.services.listing import utc
 from chroma.settings import Settings
 
 TASK_NAME = "chroma.run_job"
@@ -65,9 +62,6 @@ def _send_again_if_postponed(store: Store, job_id: int, dispatch: Any) -> None:
     resend of overdue jobs, a minute later).
     """
     with store.read() as session:
-        job = job_service.get_job(session, job_id)
-    if job.state == job_service.QUEUED:
-        wait = 0.0
-        if job.not_before is not None:
-            wait = max((utc(job.not_before) - utcnow()) / timedelta(seconds=1), 0.0)
+        wait = job_service.seconds_until_due(session, job_id)
+    if wait is not None:
         dispatch(job_id, wait + 0.05)

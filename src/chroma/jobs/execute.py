@@ -15,12 +15,20 @@ from chroma.db.store import Store
 from chroma.jobs.context import JobCancelled, JobContext
 from chroma.jobs.handlers import HANDLERS
 from chroma.services import jobs as job_service
+from chroma.services.jobs import JobKind
 
 log = logging.getLogger("chroma.jobs")
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _kind(name: str) -> JobKind:
+    try:
+        return JobKind(name)
+    except ValueError:
+        raise ChromaError(f"unknown job kind {name!r}", where="job.kind") from None
 
 
 def execute_job(
@@ -36,9 +44,7 @@ def execute_job(
     context.start_heartbeat()
     log.info("job %s (%s) started, attempt %s", job_id, job.kind, attempt)
     try:
-        handler = HANDLERS.get(job.kind)
-        if handler is None:
-            raise ChromaError(f"unknown job kind {job.kind!r}", where="job.kind")
+        handler = HANDLERS[_kind(job.kind)]
         handler(context, job)
         if not context.committed:
             with context.commit():

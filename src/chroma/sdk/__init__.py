@@ -4,7 +4,7 @@ It talks HTTP only (Arrow IPC for bulk data) and imports nothing of the server s
 See ``docs/sdk.md``.
 """
 
-from chroma.sdk._analysis import Analysis, get_analysis
+from chroma.sdk._analyses import Analysis, get_analysis
 from chroma.sdk._capture import (
     ChromaAutologWarning,
     Watch,
@@ -32,7 +32,7 @@ from chroma.sdk._import import import_dataframe, import_file
 from chroma.sdk._init import init
 from chroma.sdk._jobs import Job, cancel_job, get_job, wait_for_job
 from chroma.sdk._nearest import nearest
-from chroma.sdk._projection import Projection, create_projection, get_projection, projections
+from chroma.sdk._projections import Projection, create_projection, get_projection, projections
 from chroma.sdk._read import Vectors, read_datapoints, read_vectors
 from chroma.sdk._run import Run
 

@@ -15,7 +15,7 @@ import pyarrow as pa
 from chroma.core.errors import InvalidInput
 from chroma.sdk import _tf_projector as tf
 from chroma.sdk._io import METADATA_PREFIX, RESERVED, format_of
-from chroma.sdk._projection import get_projection
+from chroma.sdk._projections import get_projection
 from chroma.sdk._read import read_datapoints, read_vectors
 
 if TYPE_CHECKING:

@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from chroma.sdk._analysis import Analysis, analyses_of, start_analysis
+from chroma.sdk._analyses import Analysis, start_analysis
 from chroma.sdk._client import Client
 from chroma.sdk._graphql import graphql
 from chroma.sdk._jobs import JOB_FIELDS, Job
 from chroma.sdk._jobs import wait as wait_for
 from chroma.sdk._nearest import query_nearest
-from chroma.sdk._projection import Projection, projections_of, start_projection
+from chroma.sdk._projections import Projection, start_projection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,7 +103,7 @@ class RunMaps:
             NotFound: The space does not exist yet (nothing logged).
         """
         with self._connection() as client:
-            return projections_of(client, self.project, self.space)
+            return Projection.of_space(client, self.project, self.space)
 
     def analyze(
         self,
@@ -184,7 +184,7 @@ class RunMaps:
             NotFound: The space does not exist yet (nothing logged).
         """
         with self._connection() as client:
-            return analyses_of(client, self.project, self.space)
+            return Analysis.of_space(client, self.project, self.space)
 
     def build_index(
         self, *, wait: bool = True, progress: bool = True, timeout: float | None = None

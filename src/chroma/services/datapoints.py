@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.models import Datapoint, Dataset, Project, Tag, datapoint_tag
 from chroma.services import catalog
-from chroma.services.listing import utc
 
 MAX_PAGE_SIZE = 1000
 MetadataValue = str | int | float | bool
@@ -90,8 +89,8 @@ class DatapointRecord:
             uri=uri,
             text=text,
             has_image=has_image,
-            created_at=utc(row[10]),
-            updated_at=utc(row[11]),
+            created_at=row[10],
+            updated_at=row[11],
         )
 
 

@@ -8,26 +8,30 @@
       |                  '----heartbeat stops--> queued again (attempts < max) | failed
       '----cancel----> cancelled
 
-Every transition is one conditional UPDATE, so two runners racing for a job (a redelivered
-Celery message, a reaper and a slow worker) cannot both own it: :func:`claim` succeeds for
-one, and :func:`still_owned` lets a job check, inside the transaction that writes its
-result, that it was not given to someone else meanwhile.
+Every transition is one conditional UPDATE (``WHERE`` the state it leaves), never a read
+followed by a write: two parties racing for a job (a redelivered Celery message, a reaper
+and a slow worker, a cancel and a finishing job) cannot both win. :func:`claim` succeeds
+for one, and :func:`still_owned` lets a job check, inside the transaction that writes its
+result, that it was not given to someone else meanwhile. This module is the only one that
+changes a job's state.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import String, and_, case, cast, literal, or_, select, true, update
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
 from chroma.db.models import Job, Space, utcnow
 from chroma.db.store import Store
 from chroma.services import catalog
-from chroma.services.listing import utc
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "queued",
@@ -37,7 +41,27 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = (
     "cancelled",
 )
 FINISHED = (SUCCEEDED, FAILED, CANCELLED)
+ACTIVE = (QUEUED, RUNNING)
 STATES = (QUEUED, RUNNING, *FINISHED)
+
+
+class JobKind(StrEnum):
+    """Every kind of job; ``chroma.jobs.handlers`` has one handler per kind."""
+
+    REFRESH = "space.refresh"
+    """What follows ingest once it settles: queues the index update and map updates."""
+    NEIGHBOURS_BUILD = "neighbours.build"
+    NEIGHBOURS_UPDATE = "neighbours.update"
+    PROJECTION_COMPUTE = "projection.compute"
+    PROJECTION_PLACE = "projection.place"
+    ANALYSIS_COMPUTE = "analysis.compute"
+    WAIT = "system.wait"
+    """Waits and reports progress: diagnostics (``chroma worker --check``) and tests."""
+
+
+Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
+"""A job's ``commit(result)``: the one transaction that writes its result and marks it
+succeeded (``chroma.jobs.context.JobContext.commit``)."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +93,6 @@ class JobRecord:
 
     @classmethod
     def of(cls, job: Job) -> JobRecord:
-        def maybe(moment: datetime | None) -> datetime | None:
-            return utc(moment) if moment is not None else None
-
         return cls(
             id=job.id,
             kind=job.kind,
@@ -88,17 +109,17 @@ class JobRecord:
             attempts=job.attempts,
             max_attempts=job.max_attempts,
             cancel_requested=job.cancel_requested,
-            created_at=utc(job.created_at),
-            not_before=maybe(job.not_before),
-            started_at=maybe(job.started_at),
-            finished_at=maybe(job.finished_at),
-            heartbeat_at=maybe(job.heartbeat_at),
+            created_at=job.created_at,
+            not_before=job.not_before,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            heartbeat_at=job.heartbeat_at,
         )
 
 
 def create_job(
     session: Session,
-    kind: str,
+    kind: JobKind,
     *,
     project_id: int | None,
     space_id: int | None = None,
@@ -124,7 +145,7 @@ def create_job(
 
 
 def schedule_debounced(
-    session: Session, kind: str, *, project_id: int, space_id: int, delay_seconds: float
+    session: Session, kind: JobKind, *, project_id: int, space_id: int, delay_seconds: float
 ) -> tuple[Job, bool]:
     """Queue ``kind`` for a space ``delay_seconds`` from now, or push back the one waiting.
 
@@ -159,6 +180,11 @@ def get_job(session: Session, job_id: int) -> JobRecord:
     return JobRecord.of(job)
 
 
+def jobs_by_id(session: Session, job_ids: Sequence[int]) -> dict[int, JobRecord]:
+    query = select(Job).where(Job.id.in_(list(job_ids)))
+    return {j.id: JobRecord.of(j) for j in session.scalars(query)}
+
+
 def list_jobs(
     session: Session,
     *,
@@ -180,16 +206,37 @@ def list_jobs(
     return [JobRecord.of(job) for job in session.scalars(query)]
 
 
-def due_job_ids(session: Session, *, limit: int = 20) -> list[int]:
-    """Queued jobs whose debounce delay has passed, oldest first."""
-    now = utcnow()
-    query = (
-        select(Job.id)
-        .where(Job.state == QUEUED, or_(Job.not_before.is_(None), Job.not_before <= now))
-        .order_by(Job.id)
-        .limit(limit)
+def _due(moment: datetime) -> Any:
+    return and_(
+        Job.state == QUEUED,
+        or_(Job.not_before.is_(None), Job.not_before <= moment),
     )
-    return list(session.scalars(query))
+
+
+def due_job_ids(session: Session, *, overdue_by: float = 0.0, limit: int = 20) -> list[int]:
+    """Queued jobs whose debounce delay has passed, oldest first.
+
+    With ``overdue_by``: only those due (and queued) that long ago already, which a runner
+    that was told about them should have started by now (a message lost while a broker
+    was down).
+    """
+    moment = utcnow() - timedelta(seconds=overdue_by)
+    query = select(Job.id).where(_due(moment))
+    if overdue_by:
+        query = query.where(Job.created_at <= moment)
+    return list(session.scalars(query.order_by(Job.id).limit(limit)))
+
+
+def seconds_until_due(session: Session, job_id: int) -> float | None:
+    """How long a queued job still waits for its debounce delay (0 when due); None when
+    it is not queued (started, finished or gone)."""
+    row = session.execute(select(Job.state, Job.not_before).where(Job.id == job_id)).first()
+    if row is None or row.state != QUEUED:
+        return None
+    if row.not_before is None:
+        return 0.0
+    wait: timedelta = row.not_before - utcnow()
+    return max(wait.total_seconds(), 0.0)
 
 
 def claim(store: Store, job_id: int, worker: str) -> int | None:
@@ -198,11 +245,7 @@ def claim(store: Store, job_id: int, worker: str) -> int | None:
     with store.write() as session:
         claimed = session.execute(
             update(Job)
-            .where(
-                Job.id == job_id,
-                Job.state == QUEUED,
-                or_(Job.not_before.is_(None), Job.not_before <= now),
-            )
+            .where(Job.id == job_id, _due(now))
             .values(
                 state=RUNNING,
                 attempts=Job.attempts + 1,
@@ -278,46 +321,89 @@ def end(store: Store, job_id: int, attempt: int, state: str, error: str | None =
 
 
 def cancel_job(store: Store, job_id: int) -> JobRecord:
-    """Cancel a queued job now; ask a running one to stop (it does at its next progress)."""
+    """Cancel a queued job now; ask a running one to stop (it does at its next progress).
+
+    One conditional UPDATE: a job that starts or ends meanwhile is seen as it is then.
+    """
     with store.write() as session:
-        job = session.get(Job, job_id)
+        cancelled = _cancel(session, Job.id == job_id)
+        job = session.get(Job, job_id, populate_existing=True)
         if job is None:
             raise NotFound(f"no job with id {job_id}", where="job")
-        if job.state == QUEUED:
-            job.state, job.finished_at = CANCELLED, utcnow()
-        elif job.state == RUNNING:
-            job.cancel_requested = True
-        else:
+        if not cancelled:
             raise Conflict(f"job {job_id} has already {job.state}", where="job")
-        session.flush()
         return JobRecord.of(job)
 
 
-def worker_lost(store: Store, job_id: int, attempt: int | None, reason: str) -> str | None:
-    """The process running a job died: requeue it while attempts remain, else fail it.
+def cancel_for_target(
+    session: Session, kinds: Sequence[JobKind], target_key: str, target_id: int
+) -> int:
+    """Inside the caller's transaction: cancel the active jobs of ``kinds`` whose target
+    names ``target_key: target_id`` (e.g. every job of a map that is being deleted).
 
-    Returns the new state, or None when the job was not running (nothing to do).
+    Returns how many were cancelled or asked to stop.
     """
+    matches = and_(Job.kind.in_(list(kinds)), Job.target[target_key].as_integer() == target_id)
+    return _cancel(session, matches)
+
+
+def _cancel(session: Session, which: Any) -> int:
+    """queued -> cancelled, running -> cancel requested, for the jobs ``which`` selects."""
+    queued = Job.state == QUEUED
+    done = session.execute(
+        update(Job)
+        .where(which, Job.state.in_(ACTIVE))
+        .values(
+            state=case((queued, CANCELLED), else_=Job.state),
+            finished_at=case((queued, utcnow()), else_=Job.finished_at),
+            cancel_requested=case((Job.state == RUNNING, true()), else_=Job.cancel_requested),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def worker_lost(store: Store, job_id: int, attempt: int | None, reason: str) -> str | None:
+    """The process running a job died: requeue it while attempts remain, else fail it (a
+    job whose cancel was requested ends cancelled).
+
+    One conditional UPDATE on the running attempt: a job that finished meanwhile keeps its
+    end. Returns the new state, or None when the job was not running (nothing to do).
+    """
+    owned = [Job.id == job_id, Job.state == RUNNING]
+    if attempt is not None:
+        owned.append(Job.attempts == attempt)
+    retry = Job.attempts < Job.max_attempts
+    attempts = cast(Job.attempts, String)
     with store.write() as session:
-        job = session.get(Job, job_id)
-        if job is None or job.state != RUNNING:
-            return None
-        if attempt is not None and job.attempts != attempt:
-            return None
-        if job.cancel_requested:
-            job.state, job.error = CANCELLED, None
-        elif job.attempts < job.max_attempts:
-            job.state, job.worker = QUEUED, None
-            job.message = f"requeued after attempt {job.attempts}: {reason}"
-        else:
-            job.state, job.error = (
-                FAILED,
-                f"{reason} (attempt {job.attempts} of {job.max_attempts})",
+        changed = session.execute(
+            update(Job)
+            .where(*owned)
+            .values(
+                state=case((Job.cancel_requested, CANCELLED), (retry, QUEUED), else_=FAILED),
+                worker=case((retry & ~Job.cancel_requested, None), else_=Job.worker),
+                message=case(
+                    (
+                        retry & ~Job.cancel_requested,
+                        literal("requeued after attempt ") + attempts + literal(f": {reason}"),
+                    ),
+                    else_=Job.message,
+                ),
+                error=case(
+                    (Job.cancel_requested, None),
+                    (retry, Job.error),
+                    else_=literal(f"{reason} (attempt ")
+                    + attempts
+                    + literal(" of ")
+                    + cast(Job.max_attempts, String)
+                    + literal(")"),
+                ),
+                finished_at=case((retry & ~Job.cancel_requested, Job.finished_at), else_=utcnow()),
             )
-        if job.state != QUEUED:
-            job.finished_at = utcnow()
-        session.flush()
-        return job.state
+            .returning(Job.state)
+            .execution_options(synchronize_session=False)
+        ).first()
+        return None if changed is None else str(changed.state)
 
 
 def reap_lost_jobs(store: Store, *, heartbeat_timeout: float) -> list[tuple[int, str]]:
@@ -331,7 +417,7 @@ def reap_lost_jobs(store: Store, *, heartbeat_timeout: float) -> list[tuple[int,
         ).all()
     changed = []
     for job_id, attempt, beat in stale:
-        since = utc(beat).isoformat(timespec="seconds") if beat else "the start"
+        since = beat.isoformat(timespec="seconds") if beat else "the start"
         reason = f"worker lost: no heartbeat since {since}"
         state = worker_lost(store, job_id, attempt, reason)
         if state is not None:
@@ -340,6 +426,7 @@ def reap_lost_jobs(store: Store, *, heartbeat_timeout: float) -> list[tuple[int,
 
 
 __all__ = [
+    "ACTIVE",
     "CANCELLED",
     "FAILED",
     "FINISHED",
@@ -347,7 +434,10 @@ __all__ = [
     "RUNNING",
     "STATES",
     "SUCCEEDED",
+    "Commit",
+    "JobKind",
     "JobRecord",
+    "cancel_for_target",
     "cancel_job",
     "cancel_requested",
     "claim",
@@ -357,10 +447,12 @@ __all__ = [
     "finish",
     "get_job",
     "heartbeat",
+    "jobs_by_id",
     "list_jobs",
     "reap_lost_jobs",
     "report_progress",
     "schedule_debounced",
+    "seconds_until_due",
     "still_owned",
     "worker_lost",
 ]

@@ -7,8 +7,6 @@ computed once and reused by UMAP and, later, by the quality scores.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.compute.neighbours import EXACT_LIMIT, AnnIndex, Metric, exact_search, knn_graph
+from chroma.compute.progress import Progress
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db import indexes
 from chroma.db.indexes import KnnGraph
@@ -32,16 +31,13 @@ from chroma.services.datapoints import (
     matching_ids,
     records_by_id,
 )
-from chroma.services.jobs import JobRecord, create_job
-from chroma.services.listing import utc
+from chroma.services.jobs import Commit, JobKind, JobRecord, create_job
 
 GRAPH_K = 15
 """Neighbours per point in the stored graph: UMAP's default n_neighbors (15) minus self."""
 MAX_K = 1000
 REBUILD_GROWTH = 0.5  # an update that grows the index by half rebuilds it (a fresher graph)
 
-Progress = Callable[[float, str], None]
-Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
 """The job's result transaction: writes the result and marks the job done (JobContext.commit)."""
 
 
@@ -353,7 +349,9 @@ def queue_build(store: Store, *, project: str, space: str) -> JobRecord:
         spc = catalog.get_space(session, catalog.get_project(session, project), space)
         if space_size(session, spc.id) == 0:
             raise InvalidInput(f"space {space!r} holds no vectors yet", where="space")
-        job = create_job(session, "neighbours.build", project_id=spc.project_id, space_id=spc.id)
+        job = create_job(
+            session, JobKind.NEIGHBOURS_BUILD, project_id=spc.project_id, space_id=spc.id
+        )
         return JobRecord.of(job)
 
 
@@ -369,6 +367,6 @@ class IndexInfo:
 def index_info(session: Session, space_ids: list[int]) -> dict[int, IndexInfo]:
     rows = session.scalars(select(NeighbourIndex).where(NeighbourIndex.space_id.in_(space_ids)))
     return {
-        r.space_id: IndexInfo(r.space_id, r.metric, r.indexed_count, r.graph_k, utc(r.updated_at))
+        r.space_id: IndexInfo(r.space_id, r.metric, r.indexed_count, r.graph_k, r.updated_at)
         for r in rows
     }

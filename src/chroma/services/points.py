@@ -23,7 +23,7 @@ from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.models import Datapoint, Dataset, ProjectionSet, Space, Tag, datapoint_tag
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
-from chroma.services.analysis_rows import analysis_column, parse_column
+from chroma.services.analyses.rows import analysis_column, parse_column
 
 BASE_COLUMNS = ("label", "prediction", "score", "dataset", "key", "tags")
 METADATA_PREFIX = "metadata."

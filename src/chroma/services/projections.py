@@ -1,8 +1,9 @@
-"""Projection sets: create (parameters checked before any work), compute, place new
-points into an existing map, recompute, delete.
+"""Maps (projection sets): create (parameters checked before any work), compute, place new
+points into an existing map; recompute and delete are the shared lifecycle of computed
+results (``computed.py``).
 
-A computation writes its coordinates and flips the set to ready in the job's one commit,
-so a failed or cancelled job leaves the previous map (or none), never half of one. Points
+A computation writes its coordinates and sets ``computed_at`` in the job's one commit, so
+a failed or cancelled job leaves the previous map (or none), never half of one. Points
 logged afterwards are *placed* (their neighbours' positions, refined with the old points
 fixed) and flagged, so the map users know does not move.
 """
@@ -10,22 +11,21 @@ fixed) and flagged, so the map users know does not move.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chroma.compute import projection as compute
+from chroma.compute import projections as compute
 from chroma.compute.neighbours import AnnIndex, Metric, exact_search
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.compute.progress import Progress
+from chroma.core.errors import InvalidInput
 from chroma.db import indexes
-from chroma.db.models import Dataset, Job, ProjectionSet, Space, utcnow
+from chroma.db.models import Job, ProjectionSet, Space, utcnow
 from chroma.db.projections import (
     Coordinates,
     clear_coordinates,
@@ -34,102 +34,57 @@ from chroma.db.projections import (
 )
 from chroma.db.store import Store
 from chroma.db.vectors import space_size
-from chroma.services import catalog
-from chroma.services import jobs as job_service
-from chroma.services.listing import utc
+from chroma.services import catalog, computed
+from chroma.services.computed import ComputedKind, ComputedRecord
+from chroma.services.jobs import Commit, JobKind, JobRecord
 from chroma.services.neighbours import graph_for_rows, index_row, load_graph, read_all
 
-Progress = Callable[[float, str], None]
-Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
 PLACE_K = 15
 EXACT_PLACE_LIMIT = 50_000  # reference points below which placement searches exactly
 
 
 @dataclass(frozen=True)
-class ProjectionRecord:
-    id: int
-    space_id: int
+class ProjectionRecord(ComputedRecord):
     algorithm: str
-    params: dict[str, Any]
-    dataset_ids: list[int] | None
-    state: str
-    """ready (a map exists; it may be recomputing), queued, computing, failed, cancelled."""
-    error: str | None
     auto_place: bool
     point_count: int
     placed_count: int
-    job_id: int | None
-    created_at: datetime
-    computed_at: datetime | None
 
     @classmethod
     def of(cls, row: ProjectionSet, job: Job | None) -> ProjectionRecord:
-        if row.computed_at is not None:
-            state = "ready"
-        elif job is None:
-            state = "queued"
-        else:
-            state = {"running": "computing", "succeeded": "ready"}.get(job.state, job.state)
         return cls(
-            id=row.id,
-            space_id=row.space_id,
+            **ComputedRecord.common(row, job),
             algorithm=row.algorithm,
-            params=dict(row.params),
-            dataset_ids=list(row.dataset_ids) if row.dataset_ids is not None else None,
-            state=state,
-            error=job.error if job is not None and job.state == "failed" else None,
             auto_place=row.auto_place,
             point_count=row.point_count,
             placed_count=row.placed_count,
-            job_id=row.job_id,
-            created_at=utc(row.created_at),
-            computed_at=utc(row.computed_at) if row.computed_at else None,
         )
 
 
-def _records(session: Session, rows: Sequence[ProjectionSet]) -> list[ProjectionRecord]:
-    job_ids = [r.job_id for r in rows if r.job_id is not None]
-    jobs = {j.id: j for j in session.scalars(select(Job).where(Job.id.in_(job_ids)))}
-    return [ProjectionRecord.of(r, jobs.get(r.job_id) if r.job_id else None) for r in rows]
+def _recheck(session: Session, row: ProjectionSet, space: Space) -> None:
+    n = space_size(session, space.id, row.dataset_ids)
+    row.params = compute.validate_params(row.algorithm, dict(row.params), n)
+
+
+PROJECTIONS: ComputedKind[ProjectionSet, ProjectionRecord] = ComputedKind(
+    noun="projection",
+    model=ProjectionSet,
+    compute_job=JobKind.PROJECTION_COMPUTE,
+    other_jobs=(JobKind.PROJECTION_PLACE,),
+    target_key="projection_id",
+    record=ProjectionRecord.of,
+    recheck=_recheck,
+)
 
 
 def get_projection(session: Session, projection_id: int) -> ProjectionRecord:
-    row = session.get(ProjectionSet, projection_id)
-    if row is None:
-        raise NotFound(f"no projection with id {projection_id}", where="projection")
-    return _records(session, [row])[0]
+    return computed.get(session, PROJECTIONS, projection_id)
 
 
 def projections_of_spaces(
     session: Session, space_ids: Sequence[int]
 ) -> dict[int, list[ProjectionRecord]]:
-    rows = session.scalars(
-        select(ProjectionSet)
-        .where(ProjectionSet.space_id.in_(list(space_ids)))
-        .order_by(ProjectionSet.id)
-    ).all()
-    out: dict[int, list[ProjectionRecord]] = {i: [] for i in space_ids}
-    for record in _records(session, rows):
-        out[record.space_id].append(record)
-    return out
-
-
-def _dataset_ids(session: Session, space: Space, names: Sequence[str] | None) -> list[int] | None:
-    if names is None:
-        return None
-    found = dict(
-        session.execute(
-            select(Dataset.name, Dataset.id).where(
-                Dataset.project_id == space.project_id, Dataset.name.in_(list(names))
-            )
-        ).all()
-    )
-    for name in names:
-        if name not in found:
-            raise NotFound(f"no dataset named {name!r}", where="datasets")
-    if not names:
-        raise InvalidInput("name at least one dataset, or none for all", where="datasets")
-    return sorted(found[n] for n in set(names))
+    return computed.of_spaces(session, PROJECTIONS, space_ids)
 
 
 def create_projection(
@@ -141,83 +96,68 @@ def create_projection(
     params: dict[str, Any] | None = None,
     datasets: Sequence[str] | None = None,
     auto_place: bool = True,
-) -> tuple[ProjectionRecord, job_service.JobRecord]:
+) -> tuple[ProjectionRecord, JobRecord]:
     """Check everything, then record the set and queue its computation (one transaction)."""
     with store.write() as session:
         proj = catalog.get_project(session, project)
         spc = catalog.get_space(session, proj, space)
-        dataset_ids = _dataset_ids(session, spc, datasets)
+        names = catalog.dataset_names(session, proj.id)
+        dataset_ids = catalog.resolve_datasets(names, datasets, "datasets")
         n = space_size(session, spc.id, dataset_ids)
         checked = compute.validate_params(algorithm, dict(params or {}), n)
-        row = ProjectionSet(
-            space_id=spc.id,
-            algorithm=algorithm,
-            params=checked,
-            dataset_ids=dataset_ids,
-            state="pending",
-            auto_place=auto_place,
-        )
-        session.add(row)
-        session.flush()
-        job = _queue(session, row, spc, "projection.compute")
-        return _records(session, [row])[0], job_service.JobRecord.of(job)
+        return _create(session, spc, algorithm, checked, dataset_ids, auto_place)
 
 
-def _queue(session: Session, row: ProjectionSet, space: Space, kind: str) -> Job:
-    job = job_service.create_job(
-        session,
-        kind,
-        project_id=space.project_id,
+def _create(
+    session: Session,
+    space: Space,
+    algorithm: str,
+    params: dict[str, Any],
+    dataset_ids: list[int] | None,
+    auto_place: bool,
+) -> tuple[ProjectionRecord, JobRecord]:
+    row = ProjectionSet(
         space_id=space.id,
-        target={"projection_id": row.id},
+        algorithm=algorithm,
+        params=params,
+        dataset_ids=dataset_ids,
+        auto_place=auto_place,
     )
-    if kind == "projection.compute":
-        row.job_id = job.id
-    return job
+    session.add(row)
+    job = computed.queue(session, PROJECTIONS, row, space)
+    return computed.records(session, PROJECTIONS, [row])[0], JobRecord.of(job)
 
 
-def recompute_projection(store: Store, projection_id: int) -> job_service.JobRecord:
-    with store.write() as session:
-        row = session.get(ProjectionSet, projection_id)
-        if row is None:
-            raise NotFound(f"no projection with id {projection_id}", where="projection")
-        spc = session.get(Space, row.space_id)
-        assert spc is not None
-        n = space_size(session, spc.id, row.dataset_ids)
-        row.params = compute.validate_params(row.algorithm, dict(row.params), n)
-        return job_service.JobRecord.of(_queue(session, row, spc, "projection.compute"))
+def recompute_projection(store: Store, projection_id: int) -> tuple[ProjectionRecord, JobRecord]:
+    """Compute a map again from all its current points (checked again first)."""
+    return computed.recompute(store, PROJECTIONS, projection_id)
 
 
 def delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
     """Delete a map with its points; its queued jobs are cancelled, running ones asked to stop."""
-    with store.write() as session:
-        record = get_projection(session, projection_id)
-        active = session.scalars(
-            select(Job).where(
-                Job.space_id == record.space_id,
-                Job.kind.in_(("projection.compute", "projection.place")),
-                Job.state.in_((job_service.QUEUED, job_service.RUNNING)),
-            )
-        )
-        for job in active:
-            if (job.target or {}).get("projection_id") != projection_id:
-                continue
-            if job.state == job_service.QUEUED:
-                job.state, job.finished_at = job_service.CANCELLED, utcnow()
-            else:
-                job.cancel_requested = True
-        session.execute(delete(ProjectionSet).where(ProjectionSet.id == projection_id))
-        return record
+    return computed.delete_result(store, PROJECTIONS, projection_id)
 
 
-def _load(store: Store, projection_id: int) -> tuple[ProjectionSet, Space]:
-    with store.read() as session:
-        row = session.get(ProjectionSet, projection_id)
-        if row is None:
-            raise NotFound(f"no projection with id {projection_id}", where="projection")
-        spc = session.get(Space, row.space_id)
-        assert spc is not None
-        return row, spc
+def queue_map_updates(session: Session, space: Space, *, min_points: int) -> list[int]:
+    """What a space's maps need after ingest: new points placed into each auto-updating map,
+    or, for a space without any map yet, a first map (UMAP, or PCA while the space is too
+    small for UMAP; none below ``min_points``). Returns the queued jobs' ids."""
+    rows = session.scalars(select(ProjectionSet).where(ProjectionSet.space_id == space.id)).all()
+    if not rows:
+        n = space_size(session, space.id)
+        if n < min_points:
+            return []
+        try:
+            algorithm, params = default_algorithm(n)
+        except InvalidInput:
+            return []
+        _record, job = _create(session, space, algorithm, params, None, auto_place=True)
+        return [job.id]
+    return [
+        computed.queue_job(session, PROJECTIONS, JobKind.PROJECTION_PLACE, row, space).id
+        for row in rows
+        if row.auto_place and row.computed_at is not None
+    ]
 
 
 def _pack_model(model: dict[str, Any]) -> bytes:
@@ -238,7 +178,7 @@ def compute_projection(
     store: Store, projection_id: int, *, progress: Progress, commit: Commit
 ) -> dict[str, Any]:
     """Compute the whole map again from the set's current vectors."""
-    row, spc = _load(store, projection_id)
+    row, spc = computed.load(store, PROJECTIONS, projection_id)
     progress(0.0, "reading vectors")
     data = read_all(store, spc, row.dataset_ids)
     params = compute.validate_params(row.algorithm, dict(row.params), len(data.datapoint_ids))
@@ -258,13 +198,10 @@ def compute_projection(
     progress(0.97, "saving the map")
     summary = {"points": len(data.datapoint_ids), "reused_knn_graph": knn is not None}
     with commit(summary) as session:
-        target = session.get(ProjectionSet, projection_id)
-        if target is None:
-            raise NotFound(f"projection {projection_id} was deleted", where="projection")
+        target = computed.in_commit(session, PROJECTIONS, projection_id)
         clear_coordinates(session, projection_id)
         write_coordinates(session, projection_id, data.datapoint_ids, result.coords, placed=False)
         target.model = _pack_model(result.model)
-        target.state = "ready"
         target.point_count, target.placed_count = len(data.datapoint_ids), 0
         target.computed_at = utcnow()
     return summary
@@ -274,7 +211,7 @@ def place_new_points(
     store: Store, projection_id: int, *, progress: Progress, commit: Commit
 ) -> dict[str, Any]:
     """Give the points logged since the map was computed a place, moving no other point."""
-    row, spc = _load(store, projection_id)
+    row, spc = computed.load(store, PROJECTIONS, projection_id)
     if row.computed_at is None:
         return _nothing(commit, {"placed": 0, "reason": "the map is not computed yet"})
     with store.read() as session:
@@ -297,9 +234,7 @@ def place_new_points(
         progress=lambda f, m: progress(0.5 + 0.45 * f, m),
     )
     with commit({"placed": len(new_ids)}) as session:
-        target = session.get(ProjectionSet, projection_id)
-        if target is None:
-            raise NotFound(f"projection {projection_id} was deleted", where="projection")
+        target = computed.in_commit(session, PROJECTIONS, projection_id)
         write_coordinates(session, projection_id, new_ids, coords, placed=True)
         target.point_count += len(new_ids)
         target.placed_count += len(new_ids)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chroma.core.errors import InvalidInput
-from chroma.db.models import ProjectionSet, Space
-from chroma.db.vectors import space_size
+from chroma.db.models import Space
 from chroma.services import jobs as job_service
-from chroma.services.projections import default_algorithm
+from chroma.services.jobs import JobKind
+from chroma.services.projections import queue_map_updates
 
-REFRESH = "space.refresh"
 MIN_POINTS_FOR_A_MAP = 3
 
 
@@ -21,7 +18,7 @@ def schedule_refresh(session: Session, space_id: int, *, delay_seconds: float) -
     assert space is not None
     job, new = job_service.schedule_debounced(
         session,
-        REFRESH,
+        JobKind.REFRESH,
         project_id=space.project_id,
         space_id=space_id,
         delay_seconds=delay_seconds,
@@ -34,43 +31,9 @@ def queue_follow_ups(session: Session, space_id: int) -> list[int]:
     space = session.get(Space, space_id)
     if space is None:
         return []
-    jobs = [
-        job_service.create_job(
-            session, "neighbours.update", project_id=space.project_id, space_id=space_id
-        )
-    ]
-    sets = session.scalars(select(ProjectionSet).where(ProjectionSet.space_id == space_id)).all()
-    if not sets:
-        n = space_size(session, space_id)
-        if n >= MIN_POINTS_FOR_A_MAP:
-            try:
-                algorithm, params = default_algorithm(n)
-            except InvalidInput:
-                return [j.id for j in jobs]
-            row = ProjectionSet(
-                space_id=space_id, algorithm=algorithm, params=params, state="pending"
-            )
-            session.add(row)
-            session.flush()
-            job = job_service.create_job(
-                session,
-                "projection.compute",
-                project_id=space.project_id,
-                space_id=space_id,
-                target={"projection_id": row.id},
-            )
-            row.job_id = job.id
-            jobs.append(job)
-    for row in sets:
-        if row.auto_place and row.computed_at is not None:
-            jobs.append(
-                job_service.create_job(
-                    session,
-                    "projection.place",
-                    project_id=space.project_id,
-                    space_id=space_id,
-                    target={"projection_id": row.id},
-                )
-            )
+    index = job_service.create_job(
+        session, JobKind.NEIGHBOURS_UPDATE, project_id=space.project_id, space_id=space_id
+    )
+    maps = queue_map_updates(session, space, min_points=MIN_POINTS_FOR_A_MAP)
     session.flush()
-    return [j.id for j in jobs]
+    return [index.id, *maps]

@@ -11,16 +11,16 @@ from collections.abc import Callable
 
 from chroma.jobs.context import JobContext
 from chroma.jobs.handlers import analyses, neighbours, projections, refresh, system
-from chroma.services.jobs import JobRecord
+from chroma.services.jobs import JobKind, JobRecord
 
 Handler = Callable[[JobContext, JobRecord], None]
 
-HANDLERS: dict[str, Handler] = {
-    "system.wait": system.wait,
-    "neighbours.build": neighbours.build,
-    "neighbours.update": neighbours.update,
-    "projection.compute": projections.compute,
-    "projection.place": projections.place,
-    "space.refresh": refresh.refresh,
-    "analysis.compute": analyses.compute,
+HANDLERS: dict[JobKind, Handler] = {
+    JobKind.WAIT: system.wait,
+    JobKind.NEIGHBOURS_BUILD: neighbours.build,
+    JobKind.NEIGHBOURS_UPDATE: neighbours.update,
+    JobKind.PROJECTION_COMPUTE: projections.compute,
+    JobKind.PROJECTION_PLACE: projections.place,
+    JobKind.REFRESH: refresh.refresh,
+    JobKind.ANALYSIS_COMPUTE: analyses.compute,
 }

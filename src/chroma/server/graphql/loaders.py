@@ -16,10 +16,10 @@ from strawberry.dataloader import DataLoader
 from chroma.core.errors import NotFound
 from chroma.db.store import Store
 from chroma.server.graphql import lookups, offload
-from chroma.services import analyses, listing, neighbours, projections, tags
+from chroma.services import analyses, catalog, neighbours, projections, tags
 from chroma.services.analyses import AnalysisRecord
+from chroma.services.catalog import DatasetRecord, ProjectRecord, SpaceRecord
 from chroma.services.jobs import JobRecord
-from chroma.services.listing import DatasetRecord, ProjectRecord, SpaceRecord
 from chroma.services.neighbours import IndexInfo
 from chroma.services.projections import ProjectionRecord
 from chroma.services.tags import TagRecord
@@ -85,14 +85,14 @@ class Loaders:
 
 def create_loaders(store: Store) -> Loaders:
     return Loaders(
-        datasets_of_project=_batched(store, listing.datasets_of_projects, _none),
-        spaces_of_project=_batched(store, listing.spaces_of_projects, _none),
+        datasets_of_project=_batched(store, catalog.datasets_of_projects, _none),
+        spaces_of_project=_batched(store, catalog.spaces_of_projects, _none),
         tags_of_project=_batched(store, tags.tags_of_projects, _none),
-        dataset=_batched(store, listing.datasets_by_id, _dataset_gone),
-        datapoint_count=_batched(store, listing.datapoint_counts, _zero),
-        vector_count=_batched(store, listing.vector_counts, _zero),
+        dataset=_batched(store, catalog.datasets_by_id, _dataset_gone),
+        datapoint_count=_batched(store, catalog.datapoint_counts, _zero),
+        vector_count=_batched(store, catalog.vector_counts, _zero),
         tags_of_datapoint=_batched(store, tags.tags_of_datapoints, _none),
-        dataset_or_none=_batched(store, listing.datasets_by_id, _absent),
+        dataset_or_none=_batched(store, catalog.datasets_by_id, _absent),
         project=_batched(store, lookups.projects_by_id, _absent),
         space=_batched(store, lookups.spaces_by_id, _absent),
         job=_batched(store, lookups.jobs_by_id, _absent),

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from chroma.core.errors import NotFound
 from chroma.db.models import Datapoint, Job, Project, Space
 from chroma.services import catalog
+from chroma.services.catalog import ProjectRecord, SpaceRecord
 from chroma.services.jobs import JobRecord
-from chroma.services.listing import ProjectRecord, SpaceRecord
 
 
 def projects_by_id(session: Session, project_ids: Sequence[int]) -> dict[int, ProjectRecord]:

@@ -13,7 +13,6 @@ import strawberry
 from strawberry.scalars import JSON
 
 from chroma.core.errors import InvalidInput
-from chroma.db.store import Store
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id, to_id
@@ -23,14 +22,12 @@ from chroma.server.graphql.types.deleted import Deleted
 from chroma.server.graphql.types.filters import DatapointFilterInput
 from chroma.server.graphql.types.job import Job
 from chroma.server.graphql.types.project import Project
-from chroma.server.graphql.types.projection import Projection, ProjectionJob
+from chroma.server.graphql.types.projection import Projection
 from chroma.server.graphql.types.space import Space
 from chroma.server.graphql.types.tag import TagChange
-from chroma.services import analyses, manage, neighbours, projections
+from chroma.services import analyses, catalog, neighbours, projections
 from chroma.services import jobs as job_service
 from chroma.services import tags as _tags
-from chroma.services.jobs import JobRecord
-from chroma.services.projections import ProjectionRecord
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
@@ -45,52 +42,46 @@ def _params(params: Any) -> dict[str, Any]:
     return params
 
 
-def _recompute(store: Store, projection_id: int) -> tuple[ProjectionRecord, JobRecord]:
-    job = projections.recompute_projection(store, projection_id)
-    with store.read() as session:
-        return projections.get_projection(session, projection_id), job
-
-
 @strawberry.type
 class Mutation:
     @strawberry.mutation
     async def create_project(self, info: Info, name: str) -> Project:
-        return Project.of(await offload.run(manage.create_project, info.context.store, name))
+        return Project.of(await offload.run(catalog.create_project, info.context.store, name))
 
     @strawberry.mutation
     async def rename_project(self, info: Info, name: str, new_name: str) -> Project:
         store = info.context.store
-        return Project.of(await offload.run(manage.rename_project, store, name, new_name))
+        return Project.of(await offload.run(catalog.rename_project, store, name, new_name))
 
     @described.mutation("Delete a project with everything in it.")
     async def delete_project(self, info: Info, name: str) -> Deleted:
-        record = await offload.run(manage.delete_project, info.context.store, name)
+        record = await offload.run(catalog.delete_project, info.context.store, name)
         return Deleted(id=to_id(record.id), name=record.name)
 
     @strawberry.mutation
     async def create_dataset(self, info: Info, project: str, name: str) -> Dataset:
         store = info.context.store
-        return Dataset.of(await offload.run(manage.create_dataset, store, project, name))
+        return Dataset.of(await offload.run(catalog.create_dataset, store, project, name))
 
     @strawberry.mutation
     async def rename_dataset(self, info: Info, project: str, name: str, new_name: str) -> Dataset:
         store = info.context.store
-        record = await offload.run(manage.rename_dataset, store, project, name, new_name)
+        record = await offload.run(catalog.rename_dataset, store, project, name, new_name)
         return Dataset.of(record)
 
     @described.mutation("Delete a dataset with its datapoints and their vectors.")
     async def delete_dataset(self, info: Info, project: str, name: str) -> Deleted:
-        record = await offload.run(manage.delete_dataset, info.context.store, project, name)
+        record = await offload.run(catalog.delete_dataset, info.context.store, project, name)
         return Deleted(id=to_id(record.id), name=record.name)
 
     @strawberry.mutation
     async def rename_space(self, info: Info, project: str, name: str, new_name: str) -> Space:
         store = info.context.store
-        return Space.of(await offload.run(manage.rename_space, store, project, name, new_name))
+        return Space.of(await offload.run(catalog.rename_space, store, project, name, new_name))
 
     @described.mutation("Delete a space and its vectors (datapoints stay).")
     async def delete_space(self, info: Info, project: str, name: str) -> Deleted:
-        record = await offload.run(manage.delete_space, info.context.store, project, name)
+        record = await offload.run(catalog.delete_space, info.context.store, project, name)
         return Deleted(id=to_id(record.id), name=record.name)
 
     @described.mutation("Tag datapoints (tags are created on first use).")
@@ -124,8 +115,8 @@ class Mutation:
 
     @described.mutation(
         "Make a 2-D map of a space: checks the algorithm and its params against the space's "
-        "size (nothing is queued when they are wrong), then queues the computation. Follow "
-        "it with `job(id)`; the map's points come from `GET /api/v1/points?projection=<id>`."
+        "size (nothing is queued when they are wrong), then queues the computation (its "
+        "`job`). The map's points come from `GET /api/v1/points?projection=<id>`."
     )
     async def create_projection(
         self,
@@ -136,7 +127,7 @@ class Mutation:
         params: JSON | None = None,
         datasets: list[str] | None = None,
         auto_place: bool = True,
-    ) -> ProjectionJob:
+    ) -> Projection:
         record, job = await offload.run(
             projections.create_projection,
             info.context.store,
@@ -148,17 +139,18 @@ class Mutation:
             auto_place=auto_place,
         )
         await info.context.submit(job.id)
-        return ProjectionJob.of(record, job)
+        return Projection.of(record)
 
     @described.mutation(
         "Compute a map again from all its current points (the old map stays until the new "
-        "one is ready)."
+        "one is ready; `job` is the new computation)."
     )
-    async def recompute_projection(self, info: Info, id: strawberry.ID) -> ProjectionJob:
+    async def recompute_projection(self, info: Info, id: strawberry.ID) -> Projection:
         projection_id = parse_id(id, where="id")
-        record, job = await offload.run(_recompute, info.context.store, projection_id)
+        store = info.context.store
+        record, job = await offload.run(projections.recompute_projection, store, projection_id)
         await info.context.submit(job.id)
-        return ProjectionJob.of(record, job)
+        return Projection.of(record)
 
     @described.mutation(
         "Delete a map with its points (a computation still queued or running is cancelled). "
@@ -175,7 +167,7 @@ class Mutation:
         "duplicates, clusters or label_next; `reference` names the datasets scores are "
         "measured against (class_distance, outliers; default: the only dataset). Everything "
         "is checked first (nothing is queued when something is wrong). The same request "
-        "again recomputes the existing analysis. Follow it with `analysis(id) { state job }`."
+        "again recomputes the existing analysis. Its `job` is the computation."
     )
     async def run_analysis(
         self,
@@ -202,7 +194,7 @@ class Mutation:
 
     @described.mutation(
         "Compute an analysis again from the space's current vectors (the old result stays "
-        "until the new one is ready)."
+        "until the new one is ready; `job` is the new computation)."
     )
     async def recompute_analysis(self, info: Info, id: strawberry.ID) -> Analysis:
         analysis_id = parse_id(id, where="id")

@@ -19,7 +19,7 @@ from chroma.server.graphql.types.job import Job, JobState
 from chroma.server.graphql.types.neighbor import Neighbor
 from chroma.server.graphql.types.project import Project
 from chroma.server.graphql.types.projection import Projection
-from chroma.services import analyses, datapoints, listing, neighbours, projections
+from chroma.services import analyses, catalog, datapoints, neighbours, projections
 from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
 from chroma.services.datapoints import DatapointFilter
@@ -75,12 +75,12 @@ def _nearest(
 class Query:
     @described.field("All projects, by name.")
     async def projects(self, info: Info) -> list[Project]:
-        records = await offload.read(info.context.store, listing.list_projects)
+        records = await offload.read(info.context.store, catalog.list_projects)
         return [Project.of(r) for r in records]
 
     @described.field("The project of this name (an error if there is none).")
     async def project(self, info: Info, name: str) -> Project | None:
-        return Project.of(await offload.read(info.context.store, listing.find_project, name))
+        return Project.of(await offload.read(info.context.store, catalog.find_project, name))
 
     @described.field(
         description=(

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.db.store import Store
-from chroma.services.analysis_rows import analysis_table
+from chroma.services.analyses.rows import analysis_table
 
 router = APIRouter()
 

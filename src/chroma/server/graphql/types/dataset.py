@@ -9,7 +9,7 @@ import strawberry
 from chroma.server.graphql import described
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import to_id
-from chroma.services.listing import DatasetRecord
+from chroma.services.catalog import DatasetRecord
 
 
 @strawberry.type(description="A named collection of datapoints inside a project.")

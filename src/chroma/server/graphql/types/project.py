@@ -12,7 +12,7 @@ from chroma.server.graphql.ids import to_id
 from chroma.server.graphql.types.dataset import Dataset
 from chroma.server.graphql.types.space import Space
 from chroma.server.graphql.types.tag import Tag
-from chroma.services.listing import ProjectRecord
+from chroma.services.catalog import ProjectRecord
 
 
 @strawberry.type(description="A project: its datasets, embedding spaces and tags.")

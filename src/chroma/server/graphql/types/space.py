@@ -12,7 +12,7 @@ from chroma.server.graphql.ids import to_id
 from chroma.server.graphql.types.analysis import Analysis
 from chroma.server.graphql.types.neighbour_index import NeighbourIndex
 from chroma.server.graphql.types.projection import Projection
-from chroma.services.listing import SpaceRecord
+from chroma.services.catalog import SpaceRecord
 
 
 @strawberry.type(

@@ -1,7 +1,7 @@
 """The ``analysis.compute`` job body: read a space, run one analysis, store its scores.
 
 ``analysis_inputs.py`` reads the vectors, the datapoints' fields and neighbour lists as
-row positions; each kind here calls ``chroma.compute.analysis`` and turns its arrays into
+row positions; each kind here calls ``chroma.compute.analyses`` and turns its arrays into
 Arrow columns (NaN as null, row positions back to datapoint ids) and a JSON summary. The
 scores are written as Arrow chunks and the analysis flipped to ready in the job's one
 commit (ADR 0008), so a failed or cancelled job leaves the previous result whole.
@@ -10,35 +10,35 @@ commit (ADR 0008), so a failed or cancelled job leaves the previous result whole
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from sqlalchemy.orm import Session
 
-from chroma.compute.analysis.class_distance import class_distances
-from chroma.compute.analysis.clusters import cluster_drift, density_clusters, describe_clusters
-from chroma.compute.analysis.duplicates import (
+from chroma.compute.analyses.class_distance import class_distances
+from chroma.compute.analyses.clusters import cluster_drift, density_clusters, describe_clusters
+from chroma.compute.analyses.duplicates import (
     cross_dataset_summary,
     duplicate_groups,
     suggest_threshold,
 )
-from chroma.compute.analysis.label_next import label_next
-from chroma.compute.analysis.mislabels import mislabel_scores
-from chroma.compute.analysis.outliers import ood_summary, outlier_scores
-from chroma.compute.projection.knn import reduce
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.compute.analyses.label_next import label_next
+from chroma.compute.analyses.mislabels import mislabel_scores
+from chroma.compute.analyses.outliers import ood_summary, outlier_scores
+from chroma.compute.progress import Progress
+from chroma.compute.projections.knn import reduce
+from chroma.core.errors import InvalidInput
 from chroma.db.analyses import clear_results, write_results
-from chroma.db.models import Analysis, utcnow
+from chroma.db.models import utcnow
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
-from chroma.services.analysis_inputs import Inputs, load_analysis, read_inputs, reference_neighbours
-from chroma.services.analysis_params import MIN_ROWS, validate_params
+from chroma.services import computed
+from chroma.services.analyses.inputs import Inputs, read_inputs, reference_neighbours
+from chroma.services.analyses.params import MIN_ROWS, validate_params
+from chroma.services.analyses.requests import ANALYSES
+from chroma.services.jobs import Commit
 
-Progress = Callable[[float, str], None]
-Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
 Columns = dict[str, pa.Array]
 
 SUMMARY_IDS = 1000
@@ -50,7 +50,7 @@ def compute_analysis(
     store: Store, analysis_id: int, *, progress: Progress, commit: Commit
 ) -> dict[str, Any]:
     """Run the analysis on the space's current vectors and replace its stored result."""
-    row, space = load_analysis(store, analysis_id)
+    row, space = computed.load(store, ANALYSES, analysis_id)
     params = validate_params(row.kind, row.params)
     progress(0.0, "reading vectors")
     inputs = read_inputs(store, row, space, progress, rich=row.kind == "clusters")
@@ -61,12 +61,9 @@ def compute_analysis(
     table = pa.table(columns)
     result = {"points": inputs.n, "kind": row.kind}
     with commit(result) as session:
-        target = session.get(Analysis, analysis_id)
-        if target is None:
-            raise NotFound(f"analysis {analysis_id} was deleted", where="analysis")
+        target = computed.in_commit(session, ANALYSES, analysis_id)
         clear_results(session, analysis_id)
         write_results(session, analysis_id, inputs.ids, table)
-        target.state, target.error = "ready", None
         target.row_count = inputs.n
         target.summary = _plain(summary)
         target.computed_at = utcnow()

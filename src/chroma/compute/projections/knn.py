@@ -18,9 +18,8 @@ import numpy.typing as npt
 from sklearn.decomposition import PCA
 
 from chroma.compute import neighbours
+from chroma.compute.progress import Progress, sub_progress
 from chroma.core.errors import InvalidInput
-
-from .progress import Progress, sub_progress
 
 F32 = npt.NDArray[np.float32]
 I64 = npt.NDArray[np.int64]

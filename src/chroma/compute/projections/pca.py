@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from chroma.compute.progress import Progress, Reporter
 from chroma.core.errors import InvalidInput
 
 from .knn import F32
-from .progress import Progress, Reporter
 
 _BLOCK = 65_536
 

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from chroma.compute.progress import Progress, Reporter
 from chroma.core.errors import InvalidInput
 
 from . import pca, tsne, umap_
 from .knn import F32, check_vectors, clean
 from .params import ALGORITHMS
-from .progress import Progress, Reporter
 
 
 def place(
@@ -38,7 +38,7 @@ def place(
       short SGD (umap-learn's ``transform``) moves only the new points.
     - t-SNE: each point at the median of its neighbours' coordinates.
 
-    ``progress`` works as in :func:`~chroma.compute.projection.project`.
+    ``progress`` works as in :func:`~chroma.compute.projections.project`.
     """
     if algorithm not in ALGORITHMS:
         raise InvalidInput(

@@ -5,15 +5,16 @@ a layout starts from is normally given by the caller (one per space, reused); wh
 it is computed through :mod:`chroma.compute.neighbours`.
 
 Example:
-    >>> from chroma.compute.projection import project, place
+    >>> from chroma.compute.projections import project, place
     >>> result = project("umap", vectors, {"n_neighbors": 15}, metric="cosine")
     >>> new = place("umap", result.model, new_vectors=more, reference_coords=result.coords,
     ...             neighbour_rows=rows, neighbour_distances=distances)
 """
 
+from chroma.compute.progress import Progress
+
 from .fitting import ProjectionResult, project
 from .params import ALGORITHMS, validate_params
 from .placement import place
-from .progress import Progress
 
 __all__ = ["ALGORITHMS", "Progress", "ProjectionResult", "place", "project", "validate_params"]

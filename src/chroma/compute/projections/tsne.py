@@ -27,9 +27,10 @@ from openTSNE.affinity import (
 )
 from openTSNE.initialization import spectral as spectral_init
 
+from chroma.compute.progress import Progress, Reporter
+
 from .knn import F32, I64, Knn, Metric, Reduced, knn_graph, reduce, usable_knn
 from .pca import principal_coords
-from .progress import Progress, Reporter
 
 CALLBACK_EVERY = 5
 """openTSNE iterations between two progress reports (each also evaluates the KL error)."""

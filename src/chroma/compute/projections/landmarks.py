@@ -1,9 +1,9 @@
 """Large layouts by landmarks: fit on a sample, place the rest like new points.
 
-Above ``params["landmarks"]`` points, :func:`chroma.compute.projection.project` lays out a
+Above ``params["landmarks"]`` points, :func:`chroma.compute.projections.project` lays out a
 uniform random sample of that many points (the landmarks) with the full algorithm, then
 places every other point against the fixed landmark coordinates with the same machinery
-as :func:`~chroma.compute.projection.place` (its neighbours among the landmarks, found
+as :func:`~chroma.compute.projections.place` (its neighbours among the landmarks, found
 through one HNSW index of the landmarks that also gave the landmarks' own kNN graph). At
 1M points this takes about a minute instead of several (UMAP), at a trustworthiness
 within ~0.003 of a full fit (docs: MEASURED.md).
@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from chroma.compute.progress import Progress, Reporter
+
 from . import tsne, umap_
 from .knn import F32, Knn, Metric, build_index, knn_graph, query, reduce
-from .progress import Progress, Reporter
 
 Fit = Callable[..., tuple[F32, dict[str, Any]]]
 

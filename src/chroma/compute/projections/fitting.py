@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from chroma.compute.progress import Progress, Reporter
 from chroma.core.errors import InvalidInput
 
 from . import landmarks, pca, tsne, umap_
 from .knn import F32, Knn, check_metric, check_vectors
 from .params import fit_size, validate_params
-from .progress import Progress, Reporter
 
 ModelValue = npt.NDArray[Any] | float | int
 
@@ -24,7 +24,7 @@ class ProjectionResult:
 
     ``coords`` are float32 ``[N, 2]``, row ``i`` for vector ``i``. ``model`` is small
     (scalars and, for PCA, the mean and two axes; never the data): store it with the
-    coordinates and hand it to :func:`~chroma.compute.projection.place`. ``params`` are
+    coordinates and hand it to :func:`~chroma.compute.projections.place`. ``params`` are
     the validated parameters actually used, defaults filled in.
     """
 
@@ -45,7 +45,7 @@ def project(
     """Lay out ``vectors`` (float32 ``[N, D]``) in two dimensions.
 
     ``algorithm`` is ``pca``, ``umap`` or ``tsne``; ``params`` are checked by
-    :func:`~chroma.compute.projection.validate_params` (errors name the parameter).
+    :func:`~chroma.compute.projections.validate_params` (errors name the parameter).
     ``metric`` (``cosine`` or ``l2``) is the vectors' distance. ``knn`` is the vectors' kNN
     graph, ``(rows int64 [N, k], distances float32 [N, k])`` without the point itself,
     nearest first, row ``-1`` for a missing neighbour, distances on ``metric``'s scale;

@@ -8,44 +8,26 @@ per point, plus the columns asked for).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.errors import InvalidInput
 from chroma.sdk._client import Client, Endpoint, Params
 from chroma.sdk._computed import Computed, names, read_arrow
 from chroma.sdk._graphql import graphql
-from chroma.sdk._jobs import JOB_FIELDS, Job, moment
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["Projection", "create_projection", "get_projection", "projections"]
 
-PROJECTION_FIELDS = (
-    "id algorithm params state error autoPlace pointCount placedCount createdAt computedAt "
-    f"datasets {{ name }} space {{ name }} job {{ {JOB_FIELDS} }}"
-)
-_CREATE = f"""
+_CREATE = """
 mutation ($project: String!, $space: String!, $algorithm: String!, $params: JSON,
-          $datasets: [String!], $autoPlace: Boolean!) {{
+          $datasets: [String!], $autoPlace: Boolean!) {
   createProjection(project: $project, space: $space, algorithm: $algorithm, params: $params,
-                   datasets: $datasets, autoPlace: $autoPlace) {{
-    projection {{ {PROJECTION_FIELDS} }}
-  }}
-}}
-"""
-_GET = f"query ($id: ID!) {{ projection(id: $id) {{ {PROJECTION_FIELDS} }} }}"
-_RECOMPUTE = f"""
-mutation ($id: ID!) {{ recomputeProjection(id: $id) {{ projection {{ {PROJECTION_FIELDS} }} }} }}
-"""
-_DELETE = "mutation ($id: ID!) { deleteProjection(id: $id) { id } }"
-_OF_SPACE = f"""
-query ($project: String!) {{
-  project(name: $project) {{ spaces {{ name projections {{ {PROJECTION_FIELDS} }} }} }}
-}}
+                   datasets: $datasets, autoPlace: $autoPlace) { %s }
+}
 """
 DEFAULT_COLUMNS = ("label",)
 
@@ -80,72 +62,26 @@ class Projection(Computed):
         df.plot.scatter(x="x", y="y")
     """
 
-    _GET = _GET
-    _FIELD = "projection"
+    _TYPE = "Projection"
+    _PLURAL = "projections"
+    _OWN_FIELDS = "algorithm autoPlace pointCount placedCount"
 
-    id: int
-    space: str | None
     algorithm: str
-    params: dict[str, Any]
-    datasets: list[str] | None
-    state: str
-    error: str | None
     auto_place: bool
     point_count: int
     placed_count: int
-    created_at: datetime
-    computed_at: datetime | None
-    job: Job | None
 
-    def _update(self, data: Mapping[str, Any]) -> None:
-        created = moment(data["createdAt"])
-        assert created is not None
-        self.id = int(data["id"])
-        self.space = (data.get("space") or {}).get("name")
+    def _update_own(self, data: Mapping[str, Any]) -> None:
         self.algorithm = str(data["algorithm"])
-        self.params = dict(data["params"] or {})
-        datasets = data.get("datasets")
-        self.datasets = None if datasets is None else [d["name"] for d in datasets]
-        self.state = str(data["state"]).lower()
-        self.error = data.get("error")
         self.auto_place = bool(data["autoPlace"])
         self.point_count = int(data["pointCount"])
         self.placed_count = int(data["placedCount"])
-        self.created_at = created
-        self.computed_at = moment(data.get("computedAt"))
-        self.job = Job.of(data["job"]) if data.get("job") else None
 
     def __repr__(self) -> str:
         return (
             f"<chroma.Projection id={self.id} {self.algorithm} space={self.space!r} "
             f"state={self.state!r} points={self.point_count}>"
         )
-
-    def recompute(
-        self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
-    ) -> Projection:
-        """Compute the map again from all its current points; returns ``self``.
-
-        The old map stays readable until the new one is ready.
-
-        Args:
-            wait: Wait for the computation (else return once it is queued).
-            progress: Show a progress bar while waiting.
-            timeout: Seconds to wait at most.
-
-        Raises:
-            InvalidInput: The space no longer has enough points for the parameters.
-            ChromaJobFailed: The computation failed.
-        """
-        with self._endpoint.client() as client:
-            answer = graphql(client, _RECOMPUTE, id=str(self.id))
-        self._update(answer["recomputeProjection"]["projection"])
-        return self.wait(progress=progress, timeout=timeout) if wait else self
-
-    def delete(self) -> None:
-        """Delete the map and its points (a computation still running is cancelled)."""
-        with self._endpoint.client() as client:
-            graphql(client, _DELETE, id=str(self.id))
 
     def points(self, columns: str | Sequence[str] = DEFAULT_COLUMNS) -> pd.DataFrame:
         """The map's points as a DataFrame, one row per point.
@@ -194,7 +130,7 @@ def start_projection(
         raise InvalidInput(f"algorithm must be a name, not {algorithm!r}", where="algorithm")
     answer = graphql(
         client,
-        _CREATE,
+        _CREATE % Projection.fields(),
         project=project,
         space=space,
         algorithm=algorithm,
@@ -202,16 +138,7 @@ def start_projection(
         datasets=names(datasets, "datasets"),
         autoPlace=bool(auto_place),
     )
-    return Projection(Endpoint.of(client), answer["createProjection"]["projection"])
-
-
-def projections_of(client: Client, project: str, space: str) -> list[Projection]:
-    spaces = graphql(client, _OF_SPACE, project=project)["project"]["spaces"]
-    for found in spaces:
-        if found["name"] == space:
-            endpoint = Endpoint.of(client)
-            return [Projection(endpoint, data) for data in found["projections"]]
-    raise NotFound(f"no space named {space!r} in project {project!r}", where="space")
+    return Projection(Endpoint.of(client), answer["createProjection"])
 
 
 def create_projection(
@@ -284,8 +211,7 @@ def get_projection(
         df = chroma.get_projection(3).points()
     """
     with Endpoint.resolve(url, token).client() as client:
-        data = graphql(client, _GET, id=str(int(projection_id)))["projection"]
-        return Projection(Endpoint.of(client), data)
+        return Projection.get(client, projection_id)
 
 
 def projections(
@@ -302,4 +228,4 @@ def projections(
             print(projection.id, projection.algorithm, projection.state)
     """
     with Endpoint.resolve(url, token).client() as client:
-        return projections_of(client, project, space)
+        return Projection.of_space(client, project, space)

@@ -27,7 +27,9 @@ from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.analyses import AnalysisResults, read_results
 from chroma.db.models import Analysis, Datapoint, Dataset, Space
 from chroma.db.store import Store
-from chroma.services.analysis_params import KINDS
+from chroma.services import computed
+from chroma.services.analyses.params import KINDS
+from chroma.services.analyses.requests import ANALYSES
 from chroma.services.datapoints import DatapointRecord, records_by_id
 
 MAX_PAGE_SIZE = 1000
@@ -35,13 +37,6 @@ ANALYSIS_PREFIX = "analysis."
 _CACHE_SIZE = 4
 _cache: OrderedDict[tuple[int, str], AnalysisResults] = OrderedDict()
 _cache_lock = threading.Lock()
-
-
-def _analysis(session: Session, analysis_id: int) -> Analysis:
-    row = session.get(Analysis, analysis_id)
-    if row is None:
-        raise NotFound(f"no analysis with id {analysis_id}", where="analysis")
-    return row
 
 
 def stored_results(session: Session, row: Analysis) -> AnalysisResults:
@@ -163,7 +158,7 @@ def analysis_rows(
         raise InvalidInput(f"first must be between 0 and {MAX_PAGE_SIZE}", where="first")
     if offset < 0:
         raise InvalidInput("offset must not be negative", where="offset")
-    row = _analysis(session, analysis_id)
+    row = computed.get_row(session, ANALYSES, analysis_id)
     results = stored_results(session, row)
     rows = np.flatnonzero(_alive(session, row, results, datasets))
     ordered = order_rows(results, row.kind, order_by, descending, rows)
@@ -195,7 +190,7 @@ def analysis_table(
     Datapoint-id list columns (a mislabel's ``evidence``) come as lists of client keys.
     """
     with store.read() as session:
-        row = _analysis(session, analysis_id)
+        row = computed.get_row(session, ANALYSES, analysis_id)
         results = stored_results(session, row)
         by_name = _project_datasets(session, row)
         dataset_ids = row.dataset_ids if row.dataset_ids is not None else list(by_name.values())

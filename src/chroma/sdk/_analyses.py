@@ -7,42 +7,27 @@ reads the per-datapoint scores from ``GET /api/v1/analysis-rows`` (Arrow).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.errors import InvalidInput
 from chroma.sdk._client import Client, Endpoint, Params
 from chroma.sdk._computed import Computed, names, read_arrow
 from chroma.sdk._graphql import graphql
-from chroma.sdk._jobs import JOB_FIELDS, Job, moment
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Analysis", "analyses_of", "get_analysis", "start_analysis"]
+__all__ = ["Analysis", "get_analysis", "start_analysis"]
 
 KINDS = ("class_distance", "mislabels", "outliers", "duplicates", "clusters", "label_next")
-ANALYSIS_FIELDS = (
-    "id kind state params summary error rowCount columns createdAt computedAt "
-    "datasets { name } referenceDatasets { name } space { name } "
-    f"job {{ {JOB_FIELDS} }}"
-)
-_RUN = f"""
+_RUN = """
 mutation ($project: String!, $space: String!, $kind: String!, $datasets: [String!],
-          $reference: [String!], $params: JSON) {{
+          $reference: [String!], $params: JSON) {
   runAnalysis(project: $project, space: $space, kind: $kind, datasets: $datasets,
-              reference: $reference, params: $params) {{ {ANALYSIS_FIELDS} }}
-}}
-"""
-_GET = f"query ($id: ID!) {{ analysis(id: $id) {{ {ANALYSIS_FIELDS} }} }}"
-_RECOMPUTE = f"mutation ($id: ID!) {{ recomputeAnalysis(id: $id) {{ {ANALYSIS_FIELDS} }} }}"
-_DELETE = "mutation ($id: ID!) { deleteAnalysis(id: $id) { id } }"
-_OF_SPACE = f"""
-query ($project: String!) {{
-  project(name: $project) {{ spaces {{ name analyses {{ {ANALYSIS_FIELDS} }} }} }}
-}}
+              reference: $reference, params: $params) { %s }
+}
 """
 
 
@@ -78,64 +63,29 @@ class Analysis(Computed):
         df[df.suggested_label.notna()][["key", "label", "suggested_label", "evidence"]]
     """
 
-    _GET = _GET
-    _FIELD = "analysis"
+    _TYPE = "Analysis"
+    _PLURAL = "analyses"
+    _OWN_FIELDS = "kind summary rowCount columns referenceDatasets { name }"
 
-    id: int
     kind: str
-    space: str | None
-    params: dict[str, Any]
-    datasets: list[str] | None
     reference: list[str] | None
-    state: str
-    error: str | None
     summary: dict[str, Any] | None
     row_count: int
     columns: list[str]
-    created_at: datetime
-    computed_at: datetime | None
-    job: Job | None
 
-    def _update(self, data: Mapping[str, Any]) -> None:
-        created = moment(data["createdAt"])
-        assert created is not None
-        self.id = int(data["id"])
+    def _update_own(self, data: Mapping[str, Any]) -> None:
+        reference = data.get("referenceDatasets")
         self.kind = str(data["kind"])
-        self.space = (data.get("space") or {}).get("name")
-        self.params = dict(data["params"] or {})
-        datasets, reference = data.get("datasets"), data.get("referenceDatasets")
-        self.datasets = None if datasets is None else [d["name"] for d in datasets]
         self.reference = None if reference is None else [d["name"] for d in reference]
-        self.state = str(data["state"]).lower()
-        self.error = data.get("error")
         self.summary = data.get("summary")
         self.row_count = int(data["rowCount"])
         self.columns = list(data["columns"])
-        self.created_at = created
-        self.computed_at = moment(data.get("computedAt"))
-        self.job = Job.of(data["job"]) if data.get("job") else None
 
     def __repr__(self) -> str:
         return (
             f"<chroma.Analysis id={self.id} {self.kind} space={self.space!r} "
             f"state={self.state!r} rows={self.row_count}>"
         )
-
-    def recompute(
-        self, *, wait: bool = True, progress: bool = True, timeout: float | None = None
-    ) -> Analysis:
-        """Compute the analysis again from the space's current vectors; returns ``self``.
-
-        The old result stays readable until the new one is ready.
-        """
-        with self._endpoint.client() as client:
-            self._update(graphql(client, _RECOMPUTE, id=str(self.id))["recomputeAnalysis"])
-        return self.wait(progress=progress, timeout=timeout) if wait else self
-
-    def delete(self) -> None:
-        """Delete the analysis and its scores (a computation still running is cancelled)."""
-        with self._endpoint.client() as client:
-            graphql(client, _DELETE, id=str(self.id))
 
     def to_pandas(
         self,
@@ -209,7 +159,7 @@ def start_analysis(
         raise InvalidInput(f"kind must be one of {', '.join(KINDS)}, not {kind!r}", where="kind")
     answer = graphql(
         client,
-        _RUN,
+        _RUN % Analysis.fields(),
         project=project,
         space=space,
         kind=kind,
@@ -218,15 +168,6 @@ def start_analysis(
         params=dict(params),
     )
     return Analysis(Endpoint.of(client), answer["runAnalysis"])
-
-
-def analyses_of(client: Client, project: str, space: str) -> list[Analysis]:
-    spaces = graphql(client, _OF_SPACE, project=project)["project"]["spaces"]
-    for found in spaces:
-        if found["name"] == space:
-            endpoint = Endpoint.of(client)
-            return [Analysis(endpoint, data) for data in found["analyses"]]
-    raise NotFound(f"no space named {space!r} in project {project!r}", where="space")
 
 
 def get_analysis(analysis_id: int, *, url: str | None = None, token: str | None = None) -> Analysis:
@@ -240,5 +181,4 @@ def get_analysis(analysis_id: int, *, url: str | None = None, token: str | None 
         df = chroma.get_analysis(7).to_pandas()
     """
     with Endpoint.resolve(url, token).client() as client:
-        data = graphql(client, _GET, id=str(int(analysis_id)))["analysis"]
-        return Analysis(Endpoint.of(client), data)
+        return Analysis.get(client, analysis_id)

@@ -10,7 +10,6 @@ index) over the reference vectors only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,14 +18,13 @@ import numpy.typing as npt
 from sqlalchemy import select
 
 from chroma.compute.neighbours import AnnIndex, Metric, exact_search, knn_graph
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.compute.progress import Progress
+from chroma.core.errors import InvalidInput
 from chroma.db.models import Analysis, Datapoint, Dataset, Space
 from chroma.db.store import Store
 from chroma.db.vectors import SpaceVectors
-from chroma.services.analysis_params import MIN_ROWS
+from chroma.services.analyses.params import MIN_ROWS
 from chroma.services.neighbours import graph_for_rows, load_graph, read_all
-
-Progress = Callable[[float, str], None]
 
 EXACT_REFERENCE_CELLS = 200_000_000
 """Reference x query distances below which the reference search is exact (~1 s here)."""
@@ -78,16 +76,6 @@ class Inputs:
             metric=self.metric,
             progress=lambda f, m: self.progress(0.1 + 0.5 * f, m),
         )
-
-
-def load_analysis(store: Store, analysis_id: int) -> tuple[Analysis, Space]:
-    with store.read() as session:
-        row = session.get(Analysis, analysis_id)
-        if row is None:
-            raise NotFound(f"no analysis with id {analysis_id}", where="analysis")
-        space = session.get(Space, row.space_id)
-        assert space is not None
-        return row, space
 
 
 def _fields(

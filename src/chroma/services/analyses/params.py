@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chroma.compute.analysis.class_distance import MIN_CLASS_SIZE
-from chroma.compute.analysis.label_next import DEFAULT_WEIGHTS
+from chroma.compute.analyses.class_distance import MIN_CLASS_SIZE
+from chroma.compute.analyses.label_next import DEFAULT_WEIGHTS
 from chroma.core.errors import InvalidInput
 
 MIN_ROWS = 10

@@ -18,14 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput, NotFound
-from chroma.db.models import Datapoint, Dataset, EmbeddingChunk, ProjectionSet, Space
+from chroma.db.models import Datapoint, EmbeddingChunk, ProjectionSet, Space
 from chroma.db.vectors import space_size
-from chroma.services.analysis_params import MIN_ROWS, Kind, get_kind
-
-
-def dataset_names(session: Session, project_id: int) -> dict[int, str]:
-    query = select(Dataset.id, Dataset.name).where(Dataset.project_id == project_id)
-    return {int(i): str(n) for i, n in session.execute(query).all()}
+from chroma.services.analyses.params import MIN_ROWS, Kind, get_kind
+from chroma.services.catalog import dataset_names
 
 
 def _datasets_with_vectors(session: Session, space_id: int) -> list[int]:
@@ -35,21 +31,6 @@ def _datasets_with_vectors(session: Session, space_id: int) -> list[int]:
         .distinct()
     )
     return sorted(int(i) for i in session.scalars(query))
-
-
-def resolve(
-    names_by_id: dict[int, str], names: str | Sequence[str] | None, where: str
-) -> list[int] | None:
-    if names is None:
-        return None
-    wanted = [names] if isinstance(names, str) else list(names)
-    if not wanted:
-        raise InvalidInput(f"name at least one dataset, or leave {where} out", where=where)
-    ids_by_name = {name: i for i, name in names_by_id.items()}
-    for name in wanted:
-        if name not in ids_by_name:
-            raise NotFound(f"no dataset named {name!r}", where=where)
-    return sorted({ids_by_name[name] for name in wanted})
 
 
 @dataclass(frozen=True)

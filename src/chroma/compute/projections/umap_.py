@@ -23,10 +23,11 @@ import numpy.typing as npt
 import scipy.sparse
 from scipy.optimize import curve_fit
 
+from chroma.compute.progress import Progress, Reporter
+
 from . import kernels
 from .knn import F32, I64, Knn, Metric, Reduced, knn_graph, reduce, usable_knn
 from .pca import principal_coords
-from .progress import Progress, Reporter
 
 PLACE_EPOCHS_FEW = 100
 PLACE_EPOCHS_MANY = 30
