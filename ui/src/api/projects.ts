@@ -29,6 +29,25 @@ export const ProjectsQuery = graphql(`
   }
 `);
 
+/**
+ * What every computed result (a map, an analysis: the schema's `Computed`) shows in the
+ * project's tables (projects/ComputedTable.tsx).
+ */
+export const ComputedFieldsFragment = graphql(`
+  fragment ComputedFields on Computed {
+    id
+    state
+    error
+    computedAt
+    job {
+      id
+      state
+      progress
+      message
+    }
+  }
+`);
+
 export const ProjectQuery = graphql(`
   query Project($name: String!) {
     project(name: $name) {
@@ -59,39 +78,21 @@ export const ProjectQuery = graphql(`
           updatedAt
         }
         projections {
-          id
+          ...ComputedFields
           algorithm
-          state
-          error
           pointCount
           placedCount
           autoPlace
           createdAt
-          computedAt
           datasets {
             name
           }
-          job {
-            id
-            state
-            progress
-            message
-          }
         }
         analyses {
-          id
+          ...ComputedFields
           kind
-          state
-          error
           rowCount
           columns
-          computedAt
-          job {
-            id
-            state
-            progress
-            message
-          }
         }
       }
     }
@@ -120,10 +121,8 @@ export const JobsQuery = graphql(`
 export const CreateProjectionMutation = graphql(`
   mutation CreateProjection($project: String!, $space: String!, $algorithm: String!) {
     createProjection(project: $project, space: $space, algorithm: $algorithm) {
-      projection {
-        id
-        state
-      }
+      id
+      state
       job {
         id
         state

@@ -79,11 +79,11 @@ export function ExplorerPage({ project }: { project: string }) {
   );
 
   const sampled = sample.data?.datapoints.nodes;
-  const { table, ensureColumns } = points;
-  const fieldsKey = sampled ? metadataFields(sampled).join('\u0000') : '';
+  const fields = useMemo(() => (sampled ? metadataFields(sampled) : []), [sampled]);
+  const { ensureColumns } = points;
   useEffect(() => {
-    if (table && fieldsKey) ensureColumns(fieldsKey.split('\u0000'));
-  }, [table, fieldsKey, ensureColumns]);
+    if (pointsReady && fields.length > 0) ensureColumns(fields);
+  }, [pointsReady, fields, ensureColumns]);
 
   if (!projection) {
     if (projectResult.error) {

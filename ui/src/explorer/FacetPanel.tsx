@@ -2,7 +2,7 @@
 // and a range per numeric column; facets combine with AND. Counts come from
 // points/facets.ts, computed over the loaded typed arrays.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { Button, Checkbox, Panel, RangeSlider } from '../kit';
 import { formatCompact, formatValue } from '../lib/format';
 import {
@@ -21,7 +21,6 @@ const ROW_H = 24;
 
 export interface FacetPanelProps {
   table: PointTable;
-  version: number;
   facets: Map<string, FacetCounts>;
   filters: Filters;
   passCount: number;
@@ -75,7 +74,6 @@ export const FacetPanel = memo(function FacetPanel(props: FacetPanelProps) {
             facet={facets.get(field)!}
             label={columnLabel(field, analyses)}
             selected={filters.values[field] ?? []}
-            version={props.version}
             onToggle={(value) => onChange(toggleValue(filters, field, value))}
             onClear={() => onChange({ ...filters, values: { ...filters.values, [field]: [] } })}
           />
@@ -103,28 +101,38 @@ interface FacetProps {
   facet: FacetCounts;
   label: string;
   selected: readonly string[];
-  version: number;
   onToggle: (value: string) => void;
   onClear: () => void;
 }
 
-function Facet({ facet, label, selected, version, onToggle, onClear }: FacetProps) {
+/** Value codes by count (then name), and "none" (code values.length) last. */
+export function valueOrder(values: readonly string[], counts: Float64Array): number[] {
+  const codes = values.map((_, code) => code);
+  codes.sort((a, b) => counts[b]! - counts[a]! || (values[a]! < values[b]! ? -1 : 1));
+  return [...codes, values.length];
+}
+
+/**
+ * The facet's values in a stable order: sorted by their counts when the column's values
+ * last changed (a load, a new tag), not again as filters change the counts, so rows do not
+ * jump under the pointer.
+ */
+function useStableOrder(facet: FacetCounts): number[] {
+  const sort = () => ({ values: facet.values, order: valueOrder(facet.values, facet.counts) });
+  const [sorted, setSorted] = useState(sort);
+  if (sorted.values === facet.values) return sorted.order;
+  const next = sort();
+  setSorted(next);
+  return next.order;
+}
+
+function Facet({ facet, label, selected, onToggle, onClear }: FacetProps) {
   // Open unless it is an empty tags facet; once toggled by hand, it stays as chosen.
   const [chosen, setOpen] = useState<boolean | null>(null);
   const open = chosen ?? (facet.kind !== 'tags' || facet.values.length > 0);
   const [expanded, setExpanded] = useState(false);
   const [query, setQuery] = useState('');
-  // Values in a stable order (by their count when the column loaded), so rows do not jump
-  // as filters change; "none" last.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: version marks in-place table changes
-  const order = useMemo(() => {
-    const codes = facet.values.map((_, code) => code);
-    codes.sort(
-      (a, b) =>
-        facet.counts[b]! - facet.counts[a]! || (facet.values[a]! < facet.values[b]! ? -1 : 1),
-    );
-    return [...codes, facet.values.length];
-  }, [facet.values, version]);
+  const order = useStableOrder(facet);
   const needle = query.trim().toLowerCase();
   const rows = order.filter((code) => {
     const value = code === facet.values.length ? NULL_VALUE : facet.values[code]!;

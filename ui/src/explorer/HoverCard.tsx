@@ -29,13 +29,12 @@ function text(table: PointTable, name: string, i: number): string | null {
 export function HoverCard({ project, table, index, at, bounds }: HoverCardProps) {
   const id = String(table.ids[index]);
   // Ask for details only once the pointer rests: sweeping across the map is free.
-  const [resting, setResting] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: restart the wait for each new point
+  const [restingOn, setRestingOn] = useState<string | null>(null);
   useEffect(() => {
-    setResting(false);
-    const timer = setTimeout(() => setResting(true), 120);
+    const timer = setTimeout(() => setRestingOn(id), 120);
     return () => clearTimeout(timer);
   }, [id]);
+  const resting = restingOn === id;
   const [{ data }] = useQuery({
     query: DatapointQuery,
     variables: { project, id },

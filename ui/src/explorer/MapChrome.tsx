@@ -1,7 +1,9 @@
-// The map's chrome: the floating toolbar and the overlay shown while points download.
+// The map's chrome: the floating toolbar, the overlay shown while points download, and the
+// status bar.
 import { IconButton, icons, Progress, Select } from '../kit';
-import { formatBytes, formatCount } from '../lib/format';
+import { formatBytes, formatCount, formatDuration } from '../lib/format';
 import type { MouseMode } from '../map/ScatterMap';
+import type { LoadStats } from '../points/protocol';
 import type { Points } from './usePoints';
 
 export interface MapToolbarProps {
@@ -91,5 +93,41 @@ export function LoadingOverlay({ points, expected }: { points: Points; expected:
         />
       </div>
     </div>
+  );
+}
+
+export interface StatusBarProps {
+  /** Points passing the filters, when any filter is on. */
+  passing: number | null;
+  count: number;
+  placedCount: number;
+  algorithm: string;
+  space: string | null;
+  stats: LoadStats | null;
+}
+
+/** Under the map: what it shows, and how long its points took to arrive. */
+export function StatusBar({
+  passing,
+  count,
+  placedCount,
+  algorithm,
+  space,
+  stats,
+}: StatusBarProps) {
+  return (
+    <p className="x-statusbar num">
+      {passing !== null && `${formatCount(passing)} pass the filters · `}
+      {formatCount(count)} points
+      {placedCount > 0 && ` · ${formatCount(placedCount)} placed later`}
+      {' · '}
+      {algorithm.toUpperCase()} of {space ?? 'a space'}
+      {stats && (
+        <span className="faint" title="download · decode">
+          {' · '}
+          {formatDuration(stats.downloadMs)} + {formatDuration(stats.decodeMs)}
+        </span>
+      )}
+    </p>
   );
 }

@@ -10,7 +10,6 @@ import { Button, EmptyState, ErrorBox, IconButton, icons, Select, Spinner } from
 import { downloadBlob } from '../lib/download';
 import { formatCount, formatValue } from '../lib/format';
 import { cellValue, SORT_BY_INDEX, sortIndices, toCsv, toJson } from '../points/rows';
-import { applyTag } from '../points/tagging';
 import type { PointTable } from '../points/types';
 import { type AnalysisInfo, columnLabel } from './columns';
 import { snippet, Thumb } from './Media';
@@ -24,7 +23,6 @@ export interface SelectionPanelProps {
   space: string | null;
   projection: string;
   table: PointTable;
-  version: number;
   selection: Uint32Array;
   /** The link carried a selection too big to keep (count), if any. */
   droppedFromLink: number;
@@ -35,18 +33,17 @@ export interface SelectionPanelProps {
   onZoom: () => void;
   onOpen: (index: number) => void;
   onRowHover: (index: number | null) => void;
-  /** The table's tags changed in place. */
-  onTagged: () => void;
+  /** The server (un)tagged these points: bring the loaded table in step. */
+  onTagged: (indices: readonly number[], tag: string, on: boolean) => void;
 }
 
 export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanelProps) {
-  const { table, version, selection } = props;
+  const { table, selection } = props;
   const [sortBy, setSortBy] = useState<string>(SORT_BY_INDEX);
   const [descending, setDescending] = useState(false);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: version marks in-place table changes
   const ordered = useMemo(
     () => sortIndices(table, selection, sortBy, descending),
-    [table, version, selection, sortBy, descending],
+    [table, selection, sortBy, descending],
   );
   const sortOptions = [
     { value: SORT_BY_INDEX, label: 'map order' },
@@ -153,8 +150,7 @@ function TagBar({ project, table, selection, tags, tagInputRef, onTagged }: Sele
           change = result.data?.removeTags;
         }
         changed += change?.changed ?? 0;
-        applyTag(table, part, name, add);
-        onTagged();
+        onTagged(part, name, add);
       }
       setMessage(
         `${add ? 'Tagged' : 'Untagged'} ${formatCount(changed)} datapoints ${add ? 'with' : 'from'} “${name}”.`,

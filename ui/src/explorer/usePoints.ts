@@ -1,11 +1,14 @@
 // Loads a projection's points (GET /api/v1/points, Arrow) once per projection and column
-// set, with download progress; extra columns (analysis scores) load on demand and merge in.
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+// set, with download progress; extra columns (analysis scores, metadata) load on demand
+// and merge in. The table is never changed in place: every change is a new table sharing
+// the untouched arrays (points/table.ts), so its identity is the change signal.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { markDown, useReconnect } from '../api/serverStatus';
+import { markPhase } from '../lib/instrumentation';
 import { type DownloadProgress, HttpError, NetworkError } from '../points/fetchBytes';
 import { loadPoints, pointsUrl } from '../points/loadPoints';
-import { mergeColumns } from '../points/lookup';
 import type { LoadStats } from '../points/protocol';
+import { withMergedColumns } from '../points/table';
 import type { PointTable } from '../points/types';
 
 export interface PointsState {
@@ -31,40 +34,40 @@ const initial: PointsState = {
 };
 
 export interface Points extends PointsState {
-  /** Bumped whenever the table changes in place (tags, merged columns). */
-  version: number;
   /** Columns being fetched on demand. */
   pending: readonly string[];
   /** Columns the server refused (e.g. an analysis column of lists), with why. */
   unavailable: ReadonlyMap<string, string>;
   retry(): void;
   ensureColumns(names: readonly string[]): void;
-  /** Tell dependants that the table changed in place. */
-  touch(): void;
+  /** Replace the table by a changed copy (e.g. `withTag`); a no-op until it has loaded. */
+  updateTable(change: (table: PointTable) => PointTable): void;
   /** Forget a non-fatal error (a column that did not load). */
   dismissError(): void;
 }
 
+/**
+ * `columns`: the columns of the first download, fixed per projection (another array
+ * reloads every point: keep its identity).
+ */
 export function usePoints(projection: string | null, columns: readonly string[] | null): Points {
   const [state, setState] = useState<PointsState>(initial);
   const [attempt, setAttempt] = useState(0);
-  const [version, touch] = useReducer((v: number) => v + 1, 0);
   const [pending, setPending] = useState<readonly string[]>([]);
   const [unavailable, setUnavailable] = useState<ReadonlyMap<string, string>>(new Map());
-  const key = columns ? columns.join('\u0000') : null;
-  const tableRef = useRef<PointTable | null>(null);
+  // One request per projection, column set and retry: a new one starts a new download.
+  const request = useMemo(
+    () => (projection && columns ? { projection, columns, attempt } : null),
+    [projection, columns, attempt],
+  );
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt forces a reload (retry)
   useEffect(() => {
-    if (!projection || key === null) return;
+    if (!request) return;
     const controller = new AbortController();
-    const wanted = key ? key.split('\u0000') : [];
-    const fetchStartedAt = performance.now();
-    performance.mark('chroma:points-fetch-start');
-    setState({ ...initial, status: 'loading', fetchStartedAt, loadedFor: projection });
-    tableRef.current = null;
+    const fetchStartedAt = markPhase('points-fetch-start');
+    setState({ ...initial, status: 'loading', fetchStartedAt, loadedFor: request.projection });
     loadPoints(
-      pointsUrl(projection, wanted),
+      pointsUrl(request.projection, request.columns),
       {
         onProgress: (progress) =>
           setState((s) => (s.status === 'loading' ? { ...s, progress } : s)),
@@ -72,10 +75,7 @@ export function usePoints(projection: string | null, columns: readonly string[] 
       },
       controller.signal,
     ).then(
-      ({ table, stats }) => {
-        tableRef.current = table;
-        setState((s) => ({ ...s, status: 'ready', table, stats, error: null }));
-      },
+      ({ table, stats }) => setState((s) => ({ ...s, status: 'ready', table, stats, error: null })),
       (error: Error) => {
         if (controller.signal.aborted) return;
         const network = error instanceof NetworkError;
@@ -84,17 +84,24 @@ export function usePoints(projection: string | null, columns: readonly string[] 
       },
     );
     return () => controller.abort();
-  }, [projection, key, attempt]);
+  }, [request]);
 
   const retry = useCallback(() => setAttempt((a) => a + 1), []);
   useReconnect(() => {
     if (state.status === 'error' && state.error?.network) retry();
   });
 
+  // Until the effect above has reset the state, a previous projection's table is stale.
+  const current =
+    state.loadedFor === projection ? state : { ...initial, status: 'loading' as const };
+  // ensureColumns runs from effects, after this render: it reads the table of the latest one.
+  const latestTable = useRef<PointTable | null>(null);
+  latestTable.current = current.table;
+
   const inflight = useRef(new Set<string>());
   const ensureColumns = useCallback(
     (names: readonly string[]) => {
-      const table = tableRef.current;
+      const table = latestTable.current;
       if (!projection || !table) return;
       const missing = names.filter(
         (n) => n && !table.columns.has(n) && !inflight.current.has(n) && !unavailable.has(n),
@@ -113,10 +120,13 @@ export function usePoints(projection: string | null, columns: readonly string[] 
         { spatialIndex: false },
       ).then(
         ({ table: extra }) => {
-          if (tableRef.current === table) {
-            mergeColumns(table, extra, missing);
-            touch();
-          }
+          // Into the table as it is now (it may have been tagged meanwhile), unless the
+          // points were loaded again since (tables of one load share their ids).
+          setState((s) =>
+            s.table?.ids === table.ids
+              ? { ...s, table: withMergedColumns(s.table, extra, missing) }
+              : s,
+          );
           done();
         },
         (error: Error) => {
@@ -140,9 +150,11 @@ export function usePoints(projection: string | null, columns: readonly string[] 
     [projection, unavailable],
   );
 
-  // Until the effect above has reset the state, a previous projection's table is stale.
-  const current =
-    state.loadedFor === projection ? state : { ...initial, status: 'loading' as const };
+  const updateTable = useCallback(
+    (change: (table: PointTable) => PointTable) =>
+      setState((s) => (s.table ? { ...s, table: change(s.table) } : s)),
+    [],
+  );
   const dismissError = useCallback(() => setState((s) => ({ ...s, error: null })), []);
-  return { ...current, version, pending, unavailable, retry, ensureColumns, touch, dismissError };
+  return { ...current, pending, unavailable, retry, ensureColumns, updateTable, dismissError };
 }

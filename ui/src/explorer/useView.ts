@@ -2,18 +2,31 @@
 // writes changes back: replace for tweaks, push for steps worth a Back (another
 // projection, another datapoint). The camera is written quietly: it changes every frame.
 import { useCallback, useMemo, useRef } from 'react';
+import { keepUnchanged } from '../lib/sharing';
 import { navigate, replaceQuietly, useLocation } from '../state/router';
 import { type Camera, decodeView, type ExplorerView, encodeView } from '../state/urlState';
 
 export type ViewPatch = Partial<ExplorerView> | ((view: ExplorerView) => Partial<ExplorerView>);
 
-export function useView(): {
+export interface ViewState {
+  /**
+   * The view as the URL has it. Parts that did not change keep their identity across
+   * navigations (view.filters, view.hidden...), so hooks depend on them directly.
+   */
   view: ExplorerView;
   update: (patch: ViewPatch, options?: { push?: boolean }) => void;
   setCamera: (camera: Camera) => void;
-} {
+}
+
+export function useView(): ViewState {
   const { search } = useLocation();
-  const view = useMemo(() => decodeView(search), [search]);
+  const previous = useRef<ExplorerView | null>(null);
+  const view = useMemo(() => {
+    const decoded = decodeView(search);
+    const shared = previous.current ? keepUnchanged(previous.current, decoded) : decoded;
+    previous.current = shared;
+    return shared;
+  }, [search]);
   const timer = useRef<number | undefined>(undefined);
 
   const update = useCallback((patch: ViewPatch, { push = false } = {}) => {

@@ -5,6 +5,7 @@
 
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
+import { markPhase } from '../lib/instrumentation';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -99,19 +100,21 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
     const latest = useRef(props);
     latest.current = props;
 
-    const syncFilterAndSelection = useCallback(() => {
-      const scatterplot = plot.current;
-      if (!scatterplot || !drawn.current.data) return;
-      const { visible, selection } = latest.current;
-      // regl-scatterplot wants plain arrays (it checks Array.isArray).
-      if (visible) scatterplot.filter(Array.from(visible), { preventEvent: true });
-      else if (scatterplot.get('isPointsFiltered')) scatterplot.unfilter({ preventEvent: true });
-      const current = scatterplot.get('selectedPoints') as number[];
-      if (!same(current, selection)) {
-        if (selection.length === 0) scatterplot.deselect({ preventEvent: true });
-        else scatterplot.select(Array.from(selection), { preventEvent: true });
-      }
-    }, []);
+    const syncFilterAndSelection = useCallback(
+      (visible: Uint32Array | null, selection: Uint32Array) => {
+        const scatterplot = plot.current;
+        if (!scatterplot || !drawn.current.data) return;
+        // regl-scatterplot wants plain arrays (it checks Array.isArray).
+        if (visible) scatterplot.filter(Array.from(visible), { preventEvent: true });
+        else if (scatterplot.get('isPointsFiltered')) scatterplot.unfilter({ preventEvent: true });
+        const current = scatterplot.get('selectedPoints') as number[];
+        if (!same(current, selection)) {
+          if (selection.length === 0) scatterplot.deselect({ preventEvent: true });
+          else scatterplot.select(Array.from(selection), { preventEvent: true });
+        }
+      },
+      [],
+    );
 
     // Create once (after the page's own effects: the points download starts first and the
     // WebGL set-up overlaps it); destroy on unmount.
@@ -132,7 +135,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
       if (!canvas.current || !container.current) return undefined;
       const { width, height } = container.current.getBoundingClientRect();
       let scatterplot: Scatterplot;
-      performance.mark('chroma:map-create-start');
+      markPhase('map-create-start');
       try {
         const { style, initialCamera, mode } = latest.current;
         scatterplot = createScatterplot({
@@ -170,7 +173,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
         return undefined;
       }
       plot.current = scatterplot;
-      performance.mark('chroma:map-created');
+      markPhase('map-created');
       // Compile the shaders while the points are still downloading: one point nobody sees
       // (the page covers the map until the real data is drawn).
       queue.current = latest.current.data
@@ -286,7 +289,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
       const run = queue.current
         .then(() => {
           if (cancelled || scatterplot.get('isDestroyed')) throw new Cancelled();
-          performance.mark('chroma:draw-start');
+          markPhase('draw-start');
           return scatterplot.draw(points, {
             zDataType: 'categorical',
             wDataType: 'categorical',
@@ -302,8 +305,9 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
             xy: data.x,
             index: first ? (scatterplot.get('spatialIndex') as ArrayBuffer) : drawn.current.index,
           };
-          performance.mark('chroma:draw-done');
-          syncFilterAndSelection();
+          markPhase('draw-done');
+          // The newest filter and selection: they may have changed while this draw ran.
+          syncFilterAndSelection(latest.current.visible, latest.current.selection);
           // The frame with the points is painted on the next animation frame.
           requestAnimationFrame(() => {
             if (!cancelled) latest.current.onDrawn(data);
@@ -319,10 +323,10 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
       };
     }, [props.data, syncFilterAndSelection, instance]);
 
-    // biome-ignore lint/correctness/useExhaustiveDependencies: new visible/selection props trigger the sync (it reads them through `latest`)
+    const { visible, selection } = props;
     useEffect(() => {
-      syncFilterAndSelection();
-    }, [props.visible, props.selection, syncFilterAndSelection, instance]);
+      if (instance) syncFilterAndSelection(visible, selection);
+    }, [visible, selection, syncFilterAndSelection, instance]);
 
     useEffect(() => {
       const scatterplot = instance;

@@ -1,4 +1,5 @@
 // Columns the Explorer derives from loaded ones, computed once per load with typed loops.
+import { withColumns } from './table';
 import type { CategoryColumn, PointTable } from './types';
 
 export const CORRECT = 'correct';
@@ -31,6 +32,5 @@ export function correctness(table: PointTable): CategoryColumn | null {
 
 export function addDerivedColumns(table: PointTable): PointTable {
   const correct = correctness(table);
-  if (correct) table.columns.set(CORRECT, correct);
-  return table;
+  return correct ? withColumns(table, [[CORRECT, correct]]) : table;
 }

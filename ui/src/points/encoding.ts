@@ -4,7 +4,7 @@
 // and hiding / fading work the same way for both.
 import { categoricalColors, continuousColors } from '../lib/color';
 import { NULL_VALUE } from './facets';
-import { hasBit, type PointTable } from './types';
+import { type Column, hasBit, type PointTable } from './types';
 
 export const BINS = 256;
 
@@ -56,13 +56,28 @@ export function uniformEncoding(count: number, color: string): CategoricalEncodi
   };
 }
 
+export interface EncodeOptions {
+  nullColor: string;
+  fallbackColor: string;
+  range?: [number, number] | null;
+}
+
 export function encodeColors(
   table: PointTable,
   field: string,
-  options: { nullColor: string; fallbackColor: string; range?: [number, number] | null },
+  options: EncodeOptions,
 ): ColorEncoding {
-  const column = table.columns.get(field);
-  if (!column) return uniformEncoding(table.count, options.fallbackColor);
+  return encodeColumn(field, table.columns.get(field), table.count, options);
+}
+
+/** The same from the column alone: what a memo keyed by the column's identity needs. */
+export function encodeColumn(
+  field: string,
+  column: Column | undefined,
+  count: number,
+  options: EncodeOptions,
+): ColorEncoding {
+  if (!column) return uniformEncoding(count, options.fallbackColor);
   if (column.kind === 'number') {
     return encodeContinuous(
       field,
@@ -75,25 +90,22 @@ export function encodeColors(
   }
   // Tags colour by each point's first tag (in name order); untagged points are "none".
   let codes: Int32Array;
-  let values: string[];
   if (column.kind === 'tags') {
-    values = column.values;
-    codes = new Int32Array(table.count).fill(-1);
+    codes = new Int32Array(count).fill(-1);
     for (let t = column.members.length - 1; t >= 0; t--) {
       const bits = column.members[t]!;
-      for (let i = 0; i < table.count; i++) if (hasBit(bits, i)) codes[i] = t;
+      for (let i = 0; i < count; i++) if (hasBit(bits, i)) codes[i] = t;
     }
   } else {
-    values = column.values;
     codes = column.codes;
   }
-  return encodeCategorical(field, codes, values, options.nullColor);
+  return encodeCategorical(field, codes, column.values, options.nullColor);
 }
 
 export function encodeCategorical(
   field: string,
   source: Int32Array,
-  values: string[],
+  values: readonly string[],
   nullColor: string,
 ): CategoricalEncoding {
   const k = values.length;

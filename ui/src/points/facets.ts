@@ -27,7 +27,7 @@ export function isFilterEmpty(filters: Filters): boolean {
 export interface FacetCounts {
   field: string;
   kind: 'category' | 'tags';
-  values: string[];
+  values: readonly string[];
   counts: Float64Array;
 }
 
@@ -188,7 +188,7 @@ export function applyFilters(table: PointTable, filters: Filters): FilterResult 
 }
 
 function countTags(
-  members: Uint32Array[],
+  members: readonly Uint32Array[],
   n: number,
   eligibleMask: Uint8Array | null,
 ): Float64Array {

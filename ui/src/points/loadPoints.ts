@@ -1,5 +1,6 @@
 // The main thread's side of loading a map's points: runs load.worker.ts, or the same code
 // inline where workers are unavailable (tests, very old browsers).
+import { markPhase } from '../lib/instrumentation';
 import { addDerivedColumns } from './derived';
 import { type DownloadProgress, fetchBytes, HttpError, NetworkError } from './fetchBytes';
 import type { LoadMessage, LoadRequest, LoadStats } from './protocol';
@@ -54,7 +55,7 @@ export function loadPoints(
         signal.removeEventListener('abort', stop);
         worker.terminate();
         if (message.type === 'done') {
-          performance.mark('chroma:points-decoded');
+          markPhase('points-decoded');
           resolve({ table: message.table, stats: { ...message.stats, downloadMs } });
         } else if (message.kind === 'network') reject(new NetworkError(message.message));
         else if (message.kind === 'http')
@@ -76,7 +77,7 @@ export function loadPoints(
     download.then(
       (bytes) => {
         downloadMs = performance.now() - started;
-        performance.mark('chroma:points-downloaded');
+        markPhase('points-downloaded');
         body = bytes;
         events.onDecoding();
         const request: LoadRequest = { bytes, spatialIndex };

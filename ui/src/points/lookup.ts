@@ -1,14 +1,12 @@
 // From datapoint id to point index. Maps are usually stored in id order (computed chunk
 // first, placed points after with larger ids), so a binary search over the ids is the
 // common case; otherwise a hash map built once, lazily.
-import type { PointTable } from './types';
-
 export interface IdLookup {
   indexOf(id: number): number;
 }
 
-export function idLookup(table: PointTable): IdLookup {
-  const ids = table.ids;
+/** Keyed by a table's `ids`, which every table derived from one load shares. */
+export function idLookup(ids: Float64Array): IdLookup {
   let sorted = true;
   for (let i = 1; i < ids.length; i++) {
     if (ids[i]! <= ids[i - 1]!) {
@@ -42,27 +40,4 @@ export function idLookup(table: PointTable): IdLookup {
       return map.get(id) ?? -1;
     },
   };
-}
-
-/** Copy columns of `extra` (another load of the same map) into `table`, aligned by id. */
-export function mergeColumns(table: PointTable, extra: PointTable, names: readonly string[]): void {
-  const same = extra.count === table.count && extra.ids.every((id, i) => id === table.ids[i]);
-  const lookup = same ? null : idLookup(extra);
-  for (const name of names) {
-    const column = extra.columns.get(name);
-    if (!column) continue;
-    if (same) {
-      table.columns.set(name, column);
-      continue;
-    }
-    // The map changed between the two loads (points placed since): align, missing -> none.
-    const at = Int32Array.from(table.ids, (id) => lookup!.indexOf(id));
-    if (column.kind === 'category') {
-      const codes = Int32Array.from(at, (j) => (j < 0 ? -1 : column.codes[j]!));
-      table.columns.set(name, { kind: 'category', codes, values: column.values });
-    } else if (column.kind === 'number') {
-      const values = Float64Array.from(at, (j) => (j < 0 ? Number.NaN : column.values[j]!));
-      table.columns.set(name, { ...column, values });
-    }
-  }
 }

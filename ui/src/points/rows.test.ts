@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { idLookup, mergeColumns } from './lookup';
-import { cellValue, SORT_BY_INDEX, sortIndices, toCsv, toJson } from './rows';
-import { applyTag } from './tagging';
-import { bitsetFor, type PointTable } from './types';
+import { idLookup } from './lookup';
+import { SORT_BY_INDEX, sortIndices, toCsv, toJson } from './rows';
+import { withTag } from './table';
+import type { PointTable } from './types';
 
 function table(ids = [5, 6, 7, 8]): PointTable {
   const n = ids.length;
@@ -55,9 +55,9 @@ describe('sorting a selection', () => {
 
 describe('exports', () => {
   it('writes CSV with quoting and every loaded column', () => {
-    const t = table();
-    applyTag(t, [0], 'review', true);
-    applyTag(t, [0], 'a', true);
+    let t = table();
+    t = withTag(t, [0], 'review', true).table;
+    t = withTag(t, [0], 'a', true).table;
     const csv = toCsv(t, [0, 1]).trim().split('\n');
     expect(csv[0]).toBe('id,x,y,placed,label,score,tags');
     expect(csv[1]).toBe('5,0,0,false,zebra,0.5,a;review');
@@ -70,56 +70,10 @@ describe('exports', () => {
   });
 });
 
-describe('tagging in place', () => {
-  it('adds and removes a tag on points, keeping tags in name order', () => {
-    const t = table();
-    expect(applyTag(t, [1, 2], 'review', true)).toBe(2);
-    expect(applyTag(t, [2, 3], 'review', true)).toBe(1);
-    expect(applyTag(t, [0], 'a', true)).toBe(1);
-    const tags = t.columns.get('tags')!;
-    expect(tags.kind === 'tags' && tags.values).toEqual(['a', 'review']);
-    expect(cellValue(tags, 2)).toEqual(['review']);
-    expect(applyTag(t, [2], 'review', false)).toBe(1);
-    expect(cellValue(tags, 2)).toEqual([]);
-    expect(applyTag(t, [0], 'unknown', false)).toBe(0);
-  });
-});
-
-describe('id lookup and merging', () => {
+describe('id lookup', () => {
   it('finds indices in sorted and unsorted maps', () => {
-    expect(idLookup(table()).indexOf(7)).toBe(2);
-    expect(idLookup(table()).indexOf(9)).toBe(-1);
-    expect(idLookup(table([9, 3, 7])).indexOf(3)).toBe(1);
-  });
-  it('aligns a later load by id', () => {
-    const t = table();
-    const extra = table([8, 5]);
-    extra.columns.set('analysis.1.score', {
-      kind: 'number',
-      values: Float32Array.from([0.8, 0.5]),
-      min: 0.5,
-      max: 0.8,
-    });
-    mergeColumns(t, extra, ['analysis.1.score']);
-    const merged = t.columns.get('analysis.1.score');
-    expect(merged?.kind === 'number' && Array.from(merged.values)).toEqual([
-      0.5,
-      Number.NaN,
-      Number.NaN,
-      0.800000011920929,
-    ]);
-  });
-  it('keeps columns as they are when the maps match', () => {
-    const t = table();
-    const extra = table();
-    const bits = bitsetFor(4);
-    extra.columns.set('analysis.2.dup', {
-      kind: 'category',
-      values: ['x'],
-      codes: Int32Array.from([0, 0, 0, 0]),
-    });
-    mergeColumns(t, extra, ['analysis.2.dup']);
-    expect(t.columns.get('analysis.2.dup')).toBe(extra.columns.get('analysis.2.dup'));
-    expect(bits.length).toBe(1);
+    expect(idLookup(table().ids).indexOf(7)).toBe(2);
+    expect(idLookup(table().ids).indexOf(9)).toBe(-1);
+    expect(idLookup(table([9, 3, 7]).ids).indexOf(3)).toBe(1);
   });
 });

@@ -12,6 +12,5 @@ export function buildSpatialIndex(table: PointTable): ArrayBuffer {
 
 export function withSpatialIndex(table: PointTable): PointTable {
   // An empty index cannot be serialised usefully; the map builds its own for tiny tables.
-  if (table.count > 0) table.spatialIndex = buildSpatialIndex(table);
-  return table;
+  return table.count > 0 ? { ...table, spatialIndex: buildSpatialIndex(table) } : table;
 }

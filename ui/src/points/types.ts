@@ -1,54 +1,62 @@
 // The Explorer's in-memory point table: one typed array per column, decoded once from the
 // Arrow stream of GET /api/v1/points. Nothing here holds one JS object per point, so a
 // million points cost a few tens of MB and every pass over them is a tight typed loop.
+//
+// Tables are immutable once built: a change (a tag, a merged column) makes a new table
+// object that shares every array it did not change (points/table.ts). So `===` on a table,
+// or on one of its columns, tells React exactly what changed. Typed arrays cannot be typed
+// read-only: never write into one that a table already holds.
 
 /** A categorical column: `codes[i]` indexes `values`, -1 where the value is missing. */
 export interface CategoryColumn {
-  kind: 'category';
-  codes: Int32Array;
-  values: string[];
+  readonly kind: 'category';
+  readonly codes: Int32Array;
+  readonly values: readonly string[];
 }
 
 /** A numeric column: NaN where the value is missing; `min`/`max` over the finite values. */
 export interface NumberColumn {
-  kind: 'number';
-  values: Float32Array | Float64Array;
-  min: number;
-  max: number;
+  readonly kind: 'number';
+  readonly values: Float32Array | Float64Array;
+  readonly min: number;
+  readonly max: number;
 }
 
 /**
  * A multi-valued column (tags): for each value a bitset over the points
  * (`members[t]` has bit i set when point i carries `values[t]`). A bitset per tag keeps
- * tagging in place (no re-layout) and costs N/8 bytes per tag.
+ * tagging cheap (a change copies one tag's bitset, N/8 bytes, and shares the others).
  */
 export interface TagsColumn {
-  kind: 'tags';
-  values: string[];
-  members: Uint32Array[];
+  readonly kind: 'tags';
+  readonly values: readonly string[];
+  readonly members: readonly Uint32Array[];
 }
 
 export type Column = CategoryColumn | NumberColumn | TagsColumn;
 
 export interface PointTable {
-  count: number;
-  /** Datapoint ids (int64 on the wire; exact as doubles below 2^53). */
-  ids: Float64Array;
+  readonly count: number;
+  /**
+   * Datapoint ids (int64 on the wire; exact as doubles below 2^53). Shared by every table
+   * derived from one load, so it also tells whether two tables come from the same load.
+   */
+  readonly ids: Float64Array;
   /** The map's coordinates as the server computed them. */
-  x: Float32Array;
-  y: Float32Array;
+  readonly x: Float32Array;
+  readonly y: Float32Array;
   /** The same, scaled into [-1, 1] (one factor for both axes, so shapes keep their aspect). */
-  nx: Float32Array;
-  ny: Float32Array;
+  readonly nx: Float32Array;
+  readonly ny: Float32Array;
   /** 1 for points placed into the map after it was computed. */
-  placed: Uint8Array;
-  columns: Map<string, Column>;
+  readonly placed: Uint8Array;
+  readonly columns: ReadonlyMap<string, Column>;
   /**
    * A KDBush index over (nx, ny), built off the main thread, in the format regl-scatterplot
    * reads (`draw(..., { spatialIndex })`): without it the map would post a million small
    * arrays to its own worker to build one.
    */
-  spatialIndex?: ArrayBuffer;
+  readonly spatialIndex?: ArrayBuffer;
 }
 
 export const hasBit = (bits: Uint32Array, i: number): boolean =>

@@ -1,6 +1,6 @@
 // One embedding space: its size, neighbour index, maps (projection sets) and analyses,
-// with the actions that start new ones.
-import { useState } from 'react';
+// with the actions that start new ones. Maps and analyses are both computed results: one
+// table (ComputedTable) and one start form (StartForm), each kind adding its columns.
 import { useMutation } from 'urql';
 import {
   BuildNeighbourIndexMutation,
@@ -8,11 +8,11 @@ import {
   RunAnalysisMutation,
 } from '../api/projects';
 import type { ProjectQuery } from '../gql/graphql';
-import { Badge, Button, ErrorBox, Progress, Select } from '../kit';
+import { Badge, Button, ErrorBox } from '../kit';
 import { formatAgo, formatCount } from '../lib/format';
 import { onLinkClick, paths } from '../state/router';
-import { type JobState, useLiveJob } from './liveJobs';
-import { isActive, stateLabel, stateTone } from './states';
+import { ComputedTable } from './ComputedTable';
+import { StartForm } from './StartForm';
 
 type Space = NonNullable<ProjectQuery['project']>['spaces'][number];
 
@@ -120,105 +120,81 @@ function Projections({
   space: Space;
   onStarted: () => void;
 }) {
-  const [algorithm, setAlgorithm] = useState('umap');
   const [state, create] = useMutation(CreateProjectionMutation);
   return (
     <div className="p-space__block">
       <h4 className="p-subhead">Maps</h4>
-      {space.projections.length === 0 ? (
-        <p className="faint">No map of this space yet.</p>
-      ) : (
-        <table className="p-table p-table--compact" data-testid={`projections-${space.name}`}>
-          <thead>
-            <tr>
-              <th>Map</th>
-              <th>State</th>
-              <th className="p-num">Points</th>
-              <th>Datasets</th>
-              <th>Computed</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {space.projections.map((p) => {
-              const href = paths.explore(project, `projection=${encodeURIComponent(p.id)}`);
-              const openable = p.state === 'READY' || p.pointCount > 0;
-              return (
-                <tr key={p.id} data-testid={`projection-${p.id}`}>
-                  <td>
-                    <span className="p-strong">{p.algorithm.toUpperCase()}</span>{' '}
-                    <span className="faint">#{p.id}</span>
-                  </td>
-                  <td>
-                    <Badge tone={stateTone(p.state)}>{stateLabel(p.state)}</Badge>
-                    <JobProgress job={p.job} />
-                    {p.state === 'FAILED' && p.error && <p className="p-job__error">{p.error}</p>}
-                  </td>
-                  <td className="p-num num">
-                    {formatCount(p.pointCount)}
-                    {p.placedCount > 0 && (
-                      <span className="faint" title="placed after the map was computed">
-                        {' '}
-                        (+{formatCount(p.placedCount)})
-                      </span>
-                    )}
-                  </td>
-                  <td>
-                    {p.datasets ? (
-                      p.datasets.map((d) => d.name).join(', ')
-                    ) : (
-                      <span className="faint">all</span>
-                    )}
-                  </td>
-                  <td className="faint">{formatAgo(p.computedAt)}</td>
-                  <td className="p-num">
-                    {openable ? (
-                      <a
-                        href={href}
-                        onClick={(event) => onLinkClick(event, href)}
-                        className="k-btn k-btn--sm k-btn--primary"
-                        data-testid={`projection-link-${p.id}`}
-                      >
-                        Explore
-                      </a>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <form
-        className="p-inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void create({ project, space: space.name, algorithm }).then(
-            (r) => !r.error && onStarted(),
+      <ComputedTable
+        rows={space.projections}
+        name={{
+          header: 'Map',
+          cell: (p) => (
+            <>
+              <span className="p-strong">{p.algorithm.toUpperCase()}</span>{' '}
+              <span className="faint">#{p.id}</span>
+            </>
+          ),
+        }}
+        columns={[
+          {
+            header: 'Points',
+            numeric: true,
+            cell: (p) => (
+              <>
+                {formatCount(p.pointCount)}
+                {p.placedCount > 0 && (
+                  <span className="faint" title="placed after the map was computed">
+                    {' '}
+                    (+{formatCount(p.placedCount)})
+                  </span>
+                )}
+              </>
+            ),
+          },
+          {
+            header: 'Datasets',
+            cell: (p) =>
+              p.datasets ? (
+                p.datasets.map((d) => d.name).join(', ')
+              ) : (
+                <span className="faint">all</span>
+              ),
+          },
+        ]}
+        actions={(p) => {
+          if (p.state !== 'READY' && p.pointCount === 0) return null;
+          const href = paths.explore(project, `projection=${encodeURIComponent(p.id)}`);
+          return (
+            <a
+              href={href}
+              onClick={(event) => onLinkClick(event, href)}
+              className="k-btn k-btn--sm k-btn--primary"
+              data-testid={`projection-link-${p.id}`}
+            >
+              Explore
+            </a>
           );
         }}
-      >
-        <span className="faint">New map</span>
-        <Select
-          size="sm"
-          value={algorithm}
-          onChange={setAlgorithm}
-          options={ALGORITHMS}
-          label="Algorithm"
-          data-testid={`algorithm-select-${space.name}`}
-        />
-        <Button
-          size="sm"
-          type="submit"
-          busy={state.fetching}
-          data-testid={`create-projection-${space.name}`}
-        >
-          Compute
-        </Button>
-      </form>
-      {state.error && (
-        <ErrorBox title="Cannot start the map" message={mutationError(state.error)} />
-      )}
+        empty="No map of this space yet."
+        data-testid={`projections-${space.name}`}
+        rowTestId={(p) => `projection-${p.id}`}
+      />
+      <StartForm
+        label="New map"
+        choices={ALGORITHMS}
+        choiceLabel="Algorithm"
+        action="Compute"
+        busy={state.fetching}
+        onStart={(algorithm) =>
+          void create({ project, space: space.name, algorithm }).then(
+            (r) => !r.error && onStarted(),
+          )
+        }
+        error={state.error ? mutationError(state.error) : null}
+        errorTitle="Cannot start the map"
+        choiceTestId={`algorithm-select-${space.name}`}
+        actionTestId={`create-projection-${space.name}`}
+      />
     </div>
   );
 }
@@ -232,29 +208,28 @@ function Analyses({
   space: Space;
   onStarted: () => void;
 }) {
-  const [kind, setKind] = useState('mislabels');
   const [state, run] = useMutation(RunAnalysisMutation);
   const map = space.projections.find((p) => p.state === 'READY');
   return (
     <div className="p-space__block">
       <h4 className="p-subhead">Analyses</h4>
-      {space.analyses.length === 0 ? (
-        <p className="faint">
-          No analysis yet: they score every datapoint (mislabels, outliers, duplicates…).
-        </p>
-      ) : (
-        <ul className="p-analyses" data-testid={`analyses-${space.name}`}>
-          {space.analyses.map((a) => (
-            <li key={a.id} className="p-analysis">
+      <ComputedTable
+        rows={space.analyses}
+        name={{
+          header: 'Analysis',
+          cell: (a) => (
+            <>
               <span className="p-strong">{a.kind.replace(/_/g, ' ')}</span>{' '}
-              <span className="faint">#{a.id}</span>{' '}
-              <Badge tone={stateTone(a.state)}>{stateLabel(a.state)}</Badge>{' '}
-              <span className="faint">
-                {formatCount(a.rowCount)} rows · {formatAgo(a.computedAt)}
-              </span>
-              <JobProgress job={a.job} />
-              {a.state === 'FAILED' && a.error && <p className="p-job__error">{a.error}</p>}
-              {a.state === 'READY' && map && (
+              <span className="faint">#{a.id}</span>
+            </>
+          ),
+        }}
+        columns={[
+          { header: 'Rows', numeric: true, cell: (a) => formatCount(a.rowCount) },
+          {
+            header: 'Columns',
+            cell: (a) =>
+              a.state === 'READY' && map ? (
                 <span className="p-chips">
                   {a.columns.map((column) => {
                     const href = paths.explore(
@@ -274,45 +249,25 @@ function Analyses({
                     );
                   })}
                 </span>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-      <form
-        className="p-inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void run({ project, space: space.name, kind }).then((r) => !r.error && onStarted());
-        }}
-      >
-        <span className="faint">Run</span>
-        <Select
-          size="sm"
-          value={kind}
-          onChange={setKind}
-          options={ANALYSIS_KINDS}
-          label="Analysis"
-        />
-        <Button size="sm" type="submit" busy={state.fetching}>
-          Analyse
-        </Button>
-      </form>
-      {state.error && (
-        <ErrorBox title="Cannot start the analysis" message={mutationError(state.error)} />
-      )}
+              ) : null,
+          },
+        ]}
+        empty="No analysis yet: they score every datapoint (mislabels, outliers, duplicates…)."
+        data-testid={`analyses-${space.name}`}
+        rowTestId={(a) => `analysis-${a.id}`}
+      />
+      <StartForm
+        label="Run"
+        choices={ANALYSIS_KINDS}
+        choiceLabel="Analysis"
+        action="Analyse"
+        busy={state.fetching}
+        onStart={(kind) =>
+          void run({ project, space: space.name, kind }).then((r) => !r.error && onStarted())
+        }
+        error={state.error ? mutationError(state.error) : null}
+        errorTitle="Cannot start the analysis"
+      />
     </div>
-  );
-}
-
-/** A running job's progress under the row it produces (live from the polled jobs list). */
-function JobProgress({ job }: { job: JobState | null }) {
-  const live = useLiveJob(job);
-  if (!live || !isActive(live.state)) return null;
-  return (
-    <Progress
-      value={live.state === 'QUEUED' ? null : live.progress}
-      label={live.message ?? (live.state === 'QUEUED' ? 'queued' : undefined)}
-    />
   );
 }
