@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     """Jobs the in-process runner runs at once (each in its own child process)."""
     job_heartbeat_timeout: float = 120.0
     """Seconds without a heartbeat after which a running job's worker is taken for dead."""
+    job_resend_after: float = 60.0
+    """Celery backend: seconds a queued job may stay due but unstarted before the server
+    sends its message again (one lost while the broker was down)."""
     auto_jobs: bool = True
     """After ingest settles, update the neighbour index and the maps of the space."""
     auto_jobs_delay: float = 5.0

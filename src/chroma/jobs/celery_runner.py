@@ -2,8 +2,9 @@
 
 A worker process that dies (SIGKILL, a lost machine) stops its job's heartbeat; the
 server's watcher thread requeues such jobs (or fails them after ``max_attempts``) and sends
-them again. Queued jobs long past due (a send lost while the broker was down) are sent
-again too: a duplicate message is harmless, since only one claim of a job can succeed.
+them again. Queued jobs past due by ``job_resend_after`` (a send lost while the broker was
+down) are sent again too: a duplicate message is harmless, since only one claim of a job
+can succeed.
 """
 
 from __future__ import annotations
@@ -11,11 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
 
-from sqlalchemy import select
-
-from chroma.db.models import Job, utcnow
 from chroma.db.store import Store
 from chroma.jobs.celery_app import TASK_NAME, make_celery
 from chroma.services import jobs as job_service
@@ -24,7 +21,6 @@ from chroma.settings import Settings
 log = logging.getLogger("chroma.jobs")
 
 WATCH_SECONDS = 2.0
-RESEND_AFTER_SECONDS = 60.0
 
 
 class CeleryRunner:
@@ -58,23 +54,16 @@ class CeleryRunner:
                     log.warning("job %s lost its worker: now %s", job_id, state)
                     if state == job_service.QUEUED:
                         self.submit(job_id)
-                now = time.monotonic()
-                for job_id in self._overdue():
-                    if (
-                        now - self._resent.get(job_id, -RESEND_AFTER_SECONDS)
-                        >= RESEND_AFTER_SECONDS
-                    ):
-                        self._resent[job_id] = now
-                        self.submit(job_id)
+                self._resend_overdue()
             except Exception:
                 log.exception("job watcher")
 
-    def _overdue(self) -> list[int]:
-        limit = utcnow() - timedelta(seconds=RESEND_AFTER_SECONDS)
+    def _resend_overdue(self) -> None:
+        every = self.settings.job_resend_after
         with self.store.read() as session:
-            query = select(Job.id).where(
-                Job.state == job_service.QUEUED,
-                Job.created_at < limit,
-                (Job.not_before.is_(None)) | (Job.not_before < limit),
-            )
-            return list(session.scalars(query.limit(100)))
+            overdue = job_service.due_job_ids(session, overdue_by=every, limit=100)
+        now = time.monotonic()
+        for job_id in overdue:
+            if now - self._resent.get(job_id, -every) >= every:
+                self._resent[job_id] = now
+                self.submit(job_id)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-
 import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.fastapi import BaseContext
 
 from chroma.db.store import Store
-from chroma.jobs.runner import JobRunner
+from chroma.jobs.runner import JobRunner, hand_over
 from chroma.server.graphql.loaders import Loaders, create_loaders
-
-log = logging.getLogger("chroma.server")
 
 
 class ChromaContext(BaseContext):
@@ -23,16 +19,9 @@ class ChromaContext(BaseContext):
         self.loaders: Loaders = create_loaders(store)
 
     async def submit(self, job_id: int) -> None:
-        """Hand a job queued by a mutation (its transaction committed) to the runner at once.
-
-        Without a runner (or if this fails) the job still runs: runners poll the job table.
-        """
-        if self.runner is None:
-            return
-        try:
-            await run_in_threadpool(self.runner.submit, job_id)
-        except Exception:  # e.g. the Celery broker is down: the runner resends it later
-            log.warning("job %s: could not hand it to the runner now", job_id, exc_info=True)
+        """Hand a job queued by a mutation (its transaction committed) to the runner at once
+        (off the event loop: a broker's send may block)."""
+        await run_in_threadpool(hand_over, self.runner, job_id)
 
 
 Info = strawberry.Info[ChromaContext, None]

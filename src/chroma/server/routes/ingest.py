@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.errors import InvalidInput, PayloadTooLarge
+from chroma.jobs.runner import hand_over
 from chroma.services.ingest import ingest
 from chroma.services.ingest_batch import read_arrow_stream, validate
 from chroma.services.refresh import schedule_refresh
@@ -79,4 +80,4 @@ def _schedule_refresh(request: Request, space_id: int) -> None:
     with store.write() as session:
         job_id, new = schedule_refresh(session, space_id, delay_seconds=delay)
     if new:
-        request.app.state.runner.submit(job_id, delay_seconds=delay)
+        hand_over(request.app.state.runner, job_id, delay_seconds=delay)
