@@ -23,6 +23,7 @@ from sqlalchemy import select
 from chroma.db.models import Job, utcnow
 from chroma.db.store import Store
 from chroma.jobs.runner import JobRunner
+from chroma.server.state import state_of
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobRecord
 from live_server import LiveServer
@@ -151,8 +152,7 @@ class JobServer:
 
     @property
     def runner(self) -> JobRunner:
-        runner: JobRunner = self.live.server.config.app.state.runner
-        return runner
+        return state_of(self.live.server.config.app).runner
 
     def queue_wait(self, seconds: float, **options: Any) -> int:
         """Queue a ``system.wait`` job and hand it to the runner, as the API does."""

@@ -25,6 +25,7 @@ from job_helpers import (
     wait_until,
 )
 
+from chroma.core.errors import Conflict
 from chroma.jobs.inprocess import InProcessRunner
 from chroma.services import jobs as job_service
 from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
@@ -114,7 +115,7 @@ def test_cancel_a_queued_and_a_running_job(start_server: StartServer) -> None:
     never = read_job(server.store, waiting)
     assert (never.state, never.attempts, never.started_at) == (CANCELLED, 0, None)
     # A finished job cannot be cancelled again.
-    with pytest.raises(job_service.Conflict):
+    with pytest.raises(Conflict):
         job_service.cancel_job(server.store, running)
 
 

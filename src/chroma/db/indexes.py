@@ -3,30 +3,23 @@
 Each save writes fresh file names (fsynced before the transaction that points the
 ``neighbour_index`` row at them commits) and the replaced files are removed after that
 commit, so a reader holding the old names keeps working and a failed job leaves the old
-index in place. Loaded indexes are cached per process by file name.
+index in place. What an index file holds is the ANN library's business
+(``chroma.services.index_files``); this module only names, syncs and removes the files.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
-import hnswlib
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from chroma.compute.neighbours import AnnIndex, Metric
 from chroma.db.store import Store
 from chroma.db.vectors import remove_files_after_commit
-
-_CACHE_SIZE = 2
-_cache: OrderedDict[str, AnnIndex] = OrderedDict()
-_cache_lock = threading.Lock()
 
 
 @dataclass
@@ -48,7 +41,8 @@ def index_dir(store: Store) -> Path:
     return path
 
 
-def _fsync(path: Path) -> None:
+def fsync(path: Path) -> None:
+    """Make a written file durable before a transaction names it."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -56,12 +50,9 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def save_index(store: Store, space_id: int, index: AnnIndex) -> str:
-    name = f"space-{space_id}-{uuid.uuid4().hex[:12]}.hnsw"
-    path = index_dir(store) / name
-    index.hnsw.save_index(str(path))
-    _fsync(path)
-    return name
+def new_index_path(store: Store, space_id: int) -> Path:
+    """A fresh file name for a space's ANN index (never one a reader may hold)."""
+    return index_dir(store) / f"space-{space_id}-{uuid.uuid4().hex[:12]}.hnsw"
 
 
 def save_graph(store: Store, space_id: int, graph: KnnGraph) -> str:
@@ -84,26 +75,6 @@ def discard(store: Store, *names: str | None) -> None:
 def remove_after_commit(store: Store, session: Session, *names: str | None) -> None:
     directory = index_dir(store)
     remove_files_after_commit(session, [directory / n for n in names if n])
-
-
-def load_index(
-    store: Store, name: str, *, metric: Metric, dim: int, cached: bool = True
-) -> AnnIndex:
-    """The index in file ``name``; shared and cached unless ``cached=False`` (to modify it)."""
-    with _cache_lock:
-        if cached and name in _cache:
-            _cache.move_to_end(name)
-            return _cache[name]
-    raw = hnswlib.Index(space=metric, dim=dim)
-    raw.load_index(str(index_dir(store) / name), allow_replace_deleted=False)
-    index = AnnIndex(dim, metric, hnsw=raw)
-    if not cached:
-        return index
-    with _cache_lock:
-        _cache[name] = index
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return index
 
 
 def load_graph(store: Store, name: str) -> KnnGraph:

@@ -12,9 +12,9 @@ from typing import Any
 
 from celery import Celery
 
-from chroma.db.store import Store, open_store
 from chroma.jobs.execute import execute_job
 from chroma.services import jobs as job_service
+from chroma.services.store import Store, open_store
 from chroma.settings import Settings
 
 TASK_NAME = "chroma.run_job"

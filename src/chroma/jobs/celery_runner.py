@@ -13,9 +13,9 @@ import logging
 import threading
 import time
 
-from chroma.db.store import Store
 from chroma.jobs.celery_app import TASK_NAME, make_celery
 from chroma.services import jobs as job_service
+from chroma.services.store import Store
 from chroma.settings import Settings
 
 log = logging.getLogger("chroma.jobs")

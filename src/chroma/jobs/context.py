@@ -10,10 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from chroma.db.store import Store
 from chroma.services import jobs as job_service
+from chroma.services.store import Session, Store
 
 HEARTBEAT_SECONDS = 5.0
 """Beat at least this often; more often when the heartbeat timeout is short (a quarter of

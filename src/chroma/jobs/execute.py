@@ -11,11 +11,11 @@ import socket
 from collections.abc import Callable
 
 from chroma.core.errors import ChromaError
-from chroma.db.store import Store
 from chroma.jobs.context import JobCancelled, JobContext
 from chroma.jobs.handlers import HANDLERS
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobKind
+from chroma.services.store import Store
 
 log = logging.getLogger("chroma.jobs")
 

@@ -18,9 +18,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
-from chroma.db.store import Store, open_store
 from chroma.jobs.execute import execute_job
 from chroma.services import jobs as job_service
+from chroma.services.store import Store, open_store
 from chroma.settings import Settings
 
 log = logging.getLogger("chroma.jobs")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from chroma.db.store import Store
+from chroma.services.store import Store
 from chroma.settings import Settings
 
 log = logging.getLogger("chroma.jobs")

@@ -11,13 +11,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from chroma._version import __version__
-from chroma.db.store import Store, open_store
-from chroma.db.vectors import sweep_orphan_segments
 from chroma.jobs.runner import make_runner
-from chroma.server import errors, static
+from chroma.server import errors, state, static
 from chroma.server.auth import install_token_auth
 from chroma.server.graphql.router import graphql_router
 from chroma.server.routes import analyses, export, health, ingest, points, read, resources
+from chroma.services.store import Store, open_store, sweep_orphan_segments
 from chroma.settings import Settings
 
 
@@ -41,9 +40,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 store.dispose()
 
     app = FastAPI(title="Chroma", version=__version__, lifespan=lifespan)
-    app.state.store = store
-    app.state.settings = settings
-    app.state.runner = runner
+    state.install(app, state.ServerState(store=store, settings=settings, runner=runner))
     errors.install(app)
     install_token_auth(app, settings.auth_token)
     app.include_router(health.router)

@@ -219,6 +219,17 @@ def find_datapoint(session: Session, project: str, datapoint_id: int) -> Datapoi
     return DatapointRecord.of(tuple(row))
 
 
+def datapoint_id_by_key(session: Session, project: str, dataset: str, key: str) -> int:
+    """The id of the datapoint logged with client key ``key`` into ``dataset``."""
+    found = catalog.get_dataset(session, catalog.get_project(session, project), dataset)
+    datapoint_id = session.scalar(
+        select(Datapoint.id).where(Datapoint.dataset_id == found.id, Datapoint.key == key)
+    )
+    if datapoint_id is None:
+        raise NotFound(f"no datapoint with key {key!r} in dataset {dataset!r}", where="key")
+    return int(datapoint_id)
+
+
 def records_by_id(session: Session, ids: Sequence[int]) -> dict[int, DatapointRecord]:
     """The datapoints with these ids (those that still exist), by id."""
     rows = session.execute(select(*_RECORD_COLUMNS).where(Datapoint.id.in_(list(ids)))).all()

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -24,11 +25,12 @@ from sqlalchemy import select
 from chroma.core.columns import DROPPED_WHEN_EMPTY, metadata_column
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.bulk import in_steps
-from chroma.db.models import Datapoint, Dataset, ProjectionSet, Tag, datapoint_tag
+from chroma.db.models import Datapoint, Dataset, ProjectionSet
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
 from chroma.db.vectors import snapshot_space
 from chroma.services import catalog
+from chroma.services.columns import FieldColumns, read_columns
 from chroma.services.datapoints import DatapointFilter, conditions
 
 ExportFormat = Literal["csv", "parquet", "json"]
@@ -40,19 +42,7 @@ MEDIA_TYPES: dict[str, str] = {
 MAX_IDS = 5_000_000
 ROWS_PER_PIECE = 20_000
 
-_COLUMNS = (
-    Datapoint.id,
-    Datapoint.key,
-    Datapoint.dataset_id,
-    Datapoint.label,
-    Datapoint.prediction,
-    Datapoint.prediction_score,
-    Datapoint.uri,
-    Datapoint.text,
-    Datapoint.metadata_,
-)
-_NAMES = ["id", "key", "dataset_id", "label", "prediction", "prediction_score", "uri", "text"]
-_NAMES.append("metadata")
+FIELDS = ("key", "label", "prediction", "score", "uri", "text", "metadata", "tags")
 
 
 def export_frame(
@@ -86,25 +76,17 @@ def export_frame(
         )
         parts = [s.datapoint_ids for s in slices]
         in_space = np.sort(np.concatenate(parts)) if parts else np.empty(0, np.int64)
-        query = select(*_COLUMNS).where(*conditions(session, proj, where or DatapointFilter()))
-        if datapoint_ids is None:
-            rows = session.execute(query).all()
-        else:
-            wanted = sorted({int(i) for i in datapoint_ids})
-            rows = []
-            for part in in_steps(wanted):
-                rows += session.execute(query.where(Datapoint.id.in_(part))).all()
-            _check_known(session, proj.id, wanted)
-        names = dict(
-            session.execute(
-                select(Dataset.id, Dataset.name).where(Dataset.project_id == proj.id)
-            ).all()
+        if datapoint_ids is not None:
+            datapoint_ids = sorted({int(i) for i in datapoint_ids})
+            _check_known(session, proj.id, datapoint_ids)
+        read = read_columns(
+            session,
+            proj.id,
+            FIELDS,
+            where=conditions(session, proj, where or DatapointFilter()),
+            ids=datapoint_ids,
         )
-        tags = _tags(session, proj.id)
-    frame = pd.DataFrame(rows, columns=_NAMES)
-    frame = frame[np.isin(frame["id"].to_numpy(dtype=np.int64), in_space)]
-    frame = frame.sort_values("id", kind="stable").reset_index(drop=True)
-    return _table(frame, names, tags, coordinates)
+    return _table(read, np.isin(read.ids, in_space), coordinates)
 
 
 def _check_known(session: Any, project_id: int, wanted: list[int]) -> None:
@@ -126,32 +108,17 @@ def _check_known(session: Any, project_id: int, wanted: list[int]) -> None:
         )
 
 
-def _tags(session: Any, project_id: int) -> dict[int, list[str]]:
-    out: dict[int, list[str]] = {}
-    rows = session.execute(
-        select(datapoint_tag.c.datapoint_id, Tag.name)
-        .join(Tag, Tag.id == datapoint_tag.c.tag_id)
-        .where(Tag.project_id == project_id)
-        .order_by(Tag.name)
-    )
-    for datapoint_id, name in rows:
-        out.setdefault(datapoint_id, []).append(name)
-    return out
-
-
-def _table(
-    frame: pd.DataFrame, names: dict[int, str], tags: dict[int, list[str]], coordinates: Any
-) -> pd.DataFrame:
-    ids = frame["id"].to_numpy(dtype=np.int64)
-    out = pd.DataFrame({"datapoint_id": ids, "key": frame["key"]})
-    out["dataset"] = frame["dataset_id"].map(names)
-    source = {"score": "prediction_score"}
+def _table(read: FieldColumns, keep: npt.NDArray[np.bool_], coordinates: Any) -> pd.DataFrame:
+    ids = read.ids[keep]
+    names = read.dataset_names
+    out = pd.DataFrame({"datapoint_id": ids, "key": read.values["key"][keep]})
+    out["dataset"] = [names[i] for i in read.dataset_ids[keep].tolist()]
     for name in DROPPED_WHEN_EMPTY:
-        column = frame[source.get(name, name)]
+        column = pd.Series(read.values[name][keep], dtype=object)
         if column.notna().any():
-            out[name] = column
-    out["tags"] = [tags.get(int(i), []) for i in ids]
-    metadata = [m if isinstance(m, dict) else {} for m in frame["metadata"]]
+            out[name] = column.astype(float) if name == "score" else column
+    out["tags"] = [read.tags.get(i, []) for i in ids.tolist()]
+    metadata = [m if isinstance(m, dict) else {} for m in read.values["metadata"][keep]]
     # Sorted: PostgreSQL's jsonb keeps no key order, and a file should not depend on it.
     fields: set[str] = set()
     for item in metadata:

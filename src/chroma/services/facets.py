@@ -20,16 +20,17 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, select, type_coerce
+from sqlalchemy import ColumnElement, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from chroma.core.columns import METADATA_PREFIX
 from chroma.core.errors import InvalidInput, NotFound
-from chroma.db.models import Datapoint, Dataset, Tag, datapoint_tag
+from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
 from chroma.db.vectors import snapshot_space
 from chroma.services import catalog
+from chroma.services.tags import tags_by_datapoint
 
 BASE_FIELDS = ("label", "prediction", "dataset", "tags")
 DEFAULT_LIMIT = 100
@@ -269,12 +270,8 @@ def facets(
 
 def _tag_pairs(session: Session, project_id: int, dataset_ids: list[int]) -> npt.NDArray[Any]:
     """(datapoint id, tag name) of every tagged datapoint in these datasets."""
-    rows = session.execute(
-        select(datapoint_tag.c.datapoint_id, Tag.name)
-        .join(Tag, Tag.id == datapoint_tag.c.tag_id)
-        .join(Datapoint, Datapoint.id == datapoint_tag.c.datapoint_id)
-        .where(and_(Tag.project_id == project_id, Datapoint.dataset_id.in_(dataset_ids)))
-    ).all()
+    tags = tags_by_datapoint(session, project_id, dataset_ids=dataset_ids)
+    rows = [(datapoint_id, name) for datapoint_id, names in tags.items() for name in names]
     return np.array(rows, dtype=object).reshape(-1, 2)
 
 

@@ -24,7 +24,7 @@ from chroma.db.indexes import KnnGraph
 from chroma.db.models import NeighbourIndex, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import SpaceVectors, read_space, space_size
-from chroma.services import catalog
+from chroma.services import catalog, index_files
 from chroma.services.datapoints import (
     DatapointFilter,
     DatapointRecord,
@@ -113,7 +113,7 @@ def _save(
     commit: Commit,
     result: dict[str, Any],
 ) -> None:
-    index_file = indexes.save_index(store, space.id, index)
+    index_file = index_files.save_index(store, space.id, index)
     graph_file = indexes.save_graph(store, space.id, graph)
     try:
         with commit(result) as session:
@@ -158,7 +158,7 @@ def update_index(
         return build_index(store, space_id, progress=progress, commit=commit)
     metric: Metric = space.metric  # type: ignore[assignment]
     # A private copy from the file: the cached one may be answering queries meanwhile.
-    index = indexes.load_index(
+    index = index_files.load_index(
         store, row.index_file, metric=metric, dim=space.dimension, cached=False
     )
     index.add(
@@ -229,7 +229,7 @@ def nearest(
         )
     metric: Metric = spc.metric  # type: ignore[assignment]
     index = (
-        indexes.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
+        index_files.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
         if row is not None and row.index_file
         else None
     )

@@ -24,7 +24,6 @@ from chroma.compute import projections as compute
 from chroma.compute.neighbours import AnnIndex, Metric, exact_search
 from chroma.compute.progress import Progress
 from chroma.core.errors import InvalidInput
-from chroma.db import indexes
 from chroma.db.models import Job, ProjectionSet, Space, utcnow
 from chroma.db.projections import (
     Coordinates,
@@ -34,7 +33,7 @@ from chroma.db.projections import (
 )
 from chroma.db.store import Store
 from chroma.db.vectors import space_size
-from chroma.services import catalog, computed
+from chroma.services import catalog, computed, index_files
 from chroma.services.computed import ComputedKind, ComputedRecord
 from chroma.services.jobs import Commit, JobKind, JobRecord
 from chroma.services.neighbours import graph_for_rows, index_row, load_graph, read_all
@@ -263,7 +262,7 @@ def _neighbours_in_map(
         index_state = index_row(session, space.id)
     if index_state is not None and index_state.index_file and len(existing) > EXACT_PLACE_LIMIT:
         progress(0.1, "finding neighbours in the index")
-        index = indexes.load_index(
+        index = index_files.load_index(
             store, index_state.index_file, metric=metric, dim=space.dimension
         )
         # The new points are in the index too: ask for a few more than k, so that most

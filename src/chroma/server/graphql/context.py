@@ -6,9 +6,9 @@ import strawberry
 from starlette.concurrency import run_in_threadpool
 from strawberry.fastapi import BaseContext
 
-from chroma.db.store import Store
 from chroma.jobs.runner import JobRunner, hand_over
 from chroma.server.graphql.loaders import Loaders, create_loaders
+from chroma.services.store import Store
 
 
 class ChromaContext(BaseContext):

@@ -10,18 +10,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
 from strawberry.dataloader import DataLoader
 
 from chroma.core.errors import NotFound
-from chroma.db.store import Store
-from chroma.server.graphql import lookups, offload
-from chroma.services import analyses, catalog, neighbours, projections, tags
+from chroma.server.graphql import offload
+from chroma.services import analyses, catalog, jobs, neighbours, projections, tags
 from chroma.services.analyses import AnalysisRecord
 from chroma.services.catalog import DatasetRecord, ProjectRecord, SpaceRecord
 from chroma.services.jobs import JobRecord
 from chroma.services.neighbours import IndexInfo
 from chroma.services.projections import ProjectionRecord
+from chroma.services.store import Session, Store
 from chroma.services.tags import TagRecord
 
 V = TypeVar("V")
@@ -93,9 +92,9 @@ def create_loaders(store: Store) -> Loaders:
         vector_count=_batched(store, catalog.vector_counts, _zero),
         tags_of_datapoint=_batched(store, tags.tags_of_datapoints, _none),
         dataset_or_none=_batched(store, catalog.datasets_by_id, _absent),
-        project=_batched(store, lookups.projects_by_id, _absent),
-        space=_batched(store, lookups.spaces_by_id, _absent),
-        job=_batched(store, lookups.jobs_by_id, _absent),
+        project=_batched(store, catalog.projects_by_id, _absent),
+        space=_batched(store, catalog.spaces_by_id, _absent),
+        job=_batched(store, jobs.jobs_by_id, _absent),
         projections_of_space=_batched(store, projections.projections_of_spaces, _none),
         neighbour_index=_batched(store, _index_info, _absent),
         analyses_of_space=_batched(store, analyses.analyses_of_spaces, _none),

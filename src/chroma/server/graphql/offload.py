@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from chroma.db.store import Store
+from chroma.services.store import Session, Store
 
 P = ParamSpec("P")
 T = TypeVar("T")

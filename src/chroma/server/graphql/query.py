@@ -6,8 +6,7 @@ import numpy as np
 import strawberry
 
 from chroma.core.errors import InvalidInput
-from chroma.db.store import Store
-from chroma.server.graphql import described, lookups, offload
+from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id
 from chroma.server.graphql.types.analysis import Analysis
@@ -24,6 +23,7 @@ from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
 from chroma.services.datapoints import DatapointFilter
 from chroma.services.neighbours import Neighbour
+from chroma.services.store import Store
 
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_JOBS = 50
@@ -58,7 +58,7 @@ def _nearest(
         if dataset is None:
             raise InvalidInput("a key is unique within a dataset: name it", where="dataset")
         with store.read() as session:
-            datapoint_id = lookups.datapoint_id_by_key(session, project, dataset, key)
+            datapoint_id = datapoints.datapoint_id_by_key(session, project, dataset, key)
     array = np.asarray(vector, dtype=np.float32) if vector is not None else None
     return neighbours.nearest(
         store,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from strawberry.fastapi import GraphQLRouter
 
-from chroma.db.store import Store
 from chroma.server.graphql.context import ChromaContext
 from chroma.server.graphql.schema import schema
+from chroma.services.store import Store
 
 
 def graphql_router(store: Store) -> APIRouter:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pyarrow as pa
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
-from chroma.db.store import Store
+from chroma.server.state import State
 from chroma.services.analyses.rows import analysis_table
+from chroma.services.store import Store
 
 router = APIRouter()
 
@@ -32,7 +33,7 @@ def _rows_stream(
 
 @router.get("/analysis-rows")
 async def read_analysis_rows(
-    request: Request,
+    state: State,
     analysis: int = Query(..., description="analysis id"),
     order_by: str | None = Query(None, description="a column; default: the kind's main score"),
     descending: bool | None = Query(None, description="default: the column's natural order"),
@@ -41,7 +42,7 @@ async def read_analysis_rows(
     """Columns ``datapoint_id``, ``key``, ``dataset``, ``label``, ``prediction``, ``score``
     and the analysis's own (lists of datapoint ids, such as ``evidence``, as client keys)."""
     body, rows = await run_in_threadpool(
-        _rows_stream, request.app.state.store, analysis, order_by, descending, dataset
+        _rows_stream, state.store, analysis, order_by, descending, dataset
     )
     return StreamingResponse(
         iter([memoryview(body)]),

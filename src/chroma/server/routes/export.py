@@ -6,17 +6,16 @@ import re
 from typing import Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from chroma.server.state import State
 from chroma.services import export
 from chroma.services.datapoints import DatapointFilter, MetadataEquals
 
 router = APIRouter()
-
-EXTENSIONS = {"csv": "csv", "json": "json", "parquet": "parquet"}
 
 
 class MetadataTest(BaseModel):
@@ -64,13 +63,13 @@ def _disposition(project: str, space: str, extension: str) -> str:
 
 
 @router.post("/export")
-async def export_selection(request: Request, body: ExportRequest) -> StreamingResponse:
+async def export_selection(state: State, body: ExportRequest) -> StreamingResponse:
     """The rows of a selection (``datapoint_ids``) or of a ``filter``, among the datapoints
     with a vector in ``space``: datapoint_id, key, dataset, label, prediction, score, uri,
     text, tags, metadata fields and, with ``projection``, x and y."""
     frame = await run_in_threadpool(
         export.export_frame,
-        request.app.state.store,
+        state.store,
         project=body.project,
         space=body.space,
         datapoint_ids=body.datapoint_ids,

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from sqlalchemy import text
+from fastapi import APIRouter
 
 from chroma._version import __version__
+from chroma.server.state import State
+from chroma.services.store import check_database
 
 router = APIRouter()
 
 
 @router.get("/healthz")
-def healthz(request: Request) -> dict[str, str]:
+def healthz(state: State) -> dict[str, str]:
     """Liveness and database reachability."""
-    with request.app.state.store.read() as session:
-        session.execute(text("SELECT 1"))
+    check_database(state.store)
     return {"status": "ok", "version": __version__}

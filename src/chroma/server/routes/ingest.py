@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from chroma.core.errors import InvalidInput, PayloadTooLarge
 from chroma.jobs.runner import hand_over
+from chroma.server.state import ServerState, State
 from chroma.services.ingest import ingest
 from chroma.services.ingest_batch import read_arrow_stream, validate
 from chroma.services.refresh import schedule_refresh
@@ -44,6 +45,7 @@ async def read_body_limited(request: Request, limit: int) -> bytes:
 @router.post("/ingest")
 async def ingest_batch(
     request: Request,
+    state: State,
     project: str = Query(..., description="project name"),
     dataset: str = Query(..., description="dataset name"),
     space: str = Query(..., description="embedding space name"),
@@ -51,7 +53,7 @@ async def ingest_batch(
     space_model: str | None = Query(None, description="model that made the vectors (new space)"),
     space_layer: str | None = Query(None, description="layer that made the vectors (new space)"),
 ) -> dict[str, int]:
-    store = request.app.state.store
+    store = state.store
     body = await read_body_limited(request, store.settings.max_request_bytes)
 
     def _work() -> dict[str, int]:
@@ -67,17 +69,17 @@ async def ingest_batch(
             space_layer=space_layer,
         )
         if store.settings.auto_jobs:
-            _schedule_refresh(request, result.space_id)
+            _schedule_refresh(state, result.space_id)
         return asdict(result)
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
     return await run_in_threadpool(_work)
 
 
-def _schedule_refresh(request: Request, space_id: int) -> None:
+def _schedule_refresh(state: ServerState, space_id: int) -> None:
     """Index and map the new points once ingest into the space pauses (debounced)."""
-    store, delay = request.app.state.store, request.app.state.settings.auto_jobs_delay
-    with store.write() as session:
+    delay = state.settings.auto_jobs_delay
+    with state.store.write() as session:
         job_id, new = schedule_refresh(session, space_id, delay_seconds=delay)
     if new:
-        hand_over(request.app.state.runner, job_id, delay_seconds=delay)
+        hand_over(state.runner, job_id, delay_seconds=delay)

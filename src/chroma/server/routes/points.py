@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
-from chroma.db.store import Store
 from chroma.server.compression import choose_encoding, compress
+from chroma.server.state import State
 from chroma.services.points import points_table
+from chroma.services.store import Store
 
 router = APIRouter()
 
@@ -38,6 +39,7 @@ def _points_body(
 @router.get("/points")
 async def read_points(
     request: Request,
+    state: State,
     projection: int = Query(..., description="projection set id"),
     column: list[str] | None = Query(
         None,
@@ -47,7 +49,7 @@ async def read_points(
 ) -> Response:
     coding = choose_encoding(request.headers.get("accept-encoding"))
     body, used, rows, raw_bytes = await run_in_threadpool(
-        _points_body, request.app.state.store, projection, column or [], coding
+        _points_body, state.store, projection, column or [], coding
     )
     headers = {
         "x-chroma-points": str(rows),

@@ -8,12 +8,13 @@ from urllib.parse import quote
 
 import orjson
 import pyarrow as pa
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE, END_OF_STREAM
+from chroma.server.state import State
 from chroma.services.tables import datapoints_table
 from chroma.services.vectors import export_vectors, space_info
 
@@ -32,17 +33,15 @@ def stream_batches(
 
 @router.get("/space")
 async def read_space_info(
-    request: Request, project: str = Query(...), space: str = Query(...)
+    state: State, project: str = Query(...), space: str = Query(...)
 ) -> dict[str, Any]:
     """A space's name, dimension and number of live vectors (404 when unknown)."""
-    return await run_in_threadpool(
-        space_info, request.app.state.store, project=project, space=space
-    )
+    return await run_in_threadpool(space_info, state.store, project=project, space=space)
 
 
 @router.get("/vectors")
 async def read_vectors(
-    request: Request,
+    state: State,
     project: str = Query(...),
     space: str = Query(...),
     dataset: list[str] | None = Query(None, description="limit to these datasets"),
@@ -53,10 +52,9 @@ async def read_vectors(
         "ids, then int64 dataset ids (names in x-chroma-datasets), with a Content-Length",
     ),
 ) -> StreamingResponse:
-    store = request.app.state.store
     export = await run_in_threadpool(
         export_vectors,
-        store,
+        state.store,
         project=project,
         space=space,
         datasets=dataset,
@@ -84,12 +82,13 @@ async def read_vectors(
 
 @router.get("/datapoints")
 async def read_datapoints(
-    request: Request,
+    state: State,
     project: str = Query(...),
     dataset: list[str] | None = Query(None, description="limit to these datasets"),
 ) -> StreamingResponse:
-    store = request.app.state.store
-    table = await run_in_threadpool(datapoints_table, store, project=project, datasets=dataset)
+    table = await run_in_threadpool(
+        datapoints_table, state.store, project=project, datasets=dataset
+    )
     return StreamingResponse(
         stream_batches(table.schema, iter(table.to_batches(max_chunksize=65536))),
         media_type=ARROW_STREAM_MEDIA_TYPE,

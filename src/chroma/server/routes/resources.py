@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from chroma.server.state import State
 from chroma.services import resources
 
 router = APIRouter()
@@ -27,16 +28,19 @@ def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Respon
 
 
 @router.get("/datapoints/{datapoint_id}/image", response_class=Response)
-async def datapoint_image(request: Request, datapoint_id: int = DATAPOINT_ID) -> Response:
+async def datapoint_image(
+    request: Request, state: State, datapoint_id: int = DATAPOINT_ID
+) -> Response:
     """The datapoint's image at full size: its inline bytes, else the file or URL in its
     ``uri`` (local files only under ``CHROMA_IMAGE_ROOTS``)."""
-    image = await run_in_threadpool(resources.load_image, request.app.state.store, datapoint_id)
+    image = await run_in_threadpool(resources.load_image, state.store, datapoint_id)
     return _cached(request, image.data, image.media_type, image.digest[:32])
 
 
 @router.get("/datapoints/{datapoint_id}/thumbnail", response_class=Response)
 async def datapoint_thumbnail(
     request: Request,
+    state: State,
     datapoint_id: int = DATAPOINT_ID,
     size: int = Query(128, ge=8, le=1024, description="longest side, in pixels"),
     format: Literal["png", "jpeg", "webp"] | None = Query(
@@ -46,13 +50,13 @@ async def datapoint_thumbnail(
     """A thumbnail whose longest side is at most ``size`` (small images grow by whole
     factors with nearest-neighbour sampling, so they stay crisp); cached on disk."""
     thumbnail = await run_in_threadpool(
-        resources.load_thumbnail, request.app.state.store, datapoint_id, size, format
+        resources.load_thumbnail, state.store, datapoint_id, size, format
     )
     return _cached(request, thumbnail.data, thumbnail.media_type, thumbnail.etag)
 
 
 @router.get("/datapoints/{datapoint_id}/text", response_class=Response)
-async def datapoint_text(request: Request, datapoint_id: int = DATAPOINT_ID) -> Response:
+async def datapoint_text(state: State, datapoint_id: int = DATAPOINT_ID) -> Response:
     """The datapoint's inline text (UTF-8 plain text)."""
-    text = await run_in_threadpool(resources.load_text, request.app.state.store, datapoint_id)
+    text = await run_in_threadpool(resources.load_text, state.store, datapoint_id)
     return Response(text, media_type="text/plain; charset=utf-8")

@@ -30,6 +30,7 @@ from chroma.db.store import Store
 from chroma.services import computed
 from chroma.services.analyses.params import KINDS
 from chroma.services.analyses.requests import ANALYSES
+from chroma.services.columns import dataset_array, read_columns
 from chroma.services.datapoints import DatapointRecord, records_by_id
 
 MAX_PAGE_SIZE = 1000
@@ -192,50 +193,34 @@ def analysis_table(
     with store.read() as session:
         row = computed.get_row(session, ANALYSES, analysis_id)
         results = stored_results(session, row)
-        by_name = _project_datasets(session, row)
-        dataset_ids = row.dataset_ids if row.dataset_ids is not None else list(by_name.values())
-        fields = session.execute(
-            select(
-                Datapoint.id,
-                Datapoint.dataset_id,
-                Datapoint.key,
-                Datapoint.label,
-                Datapoint.prediction,
-                Datapoint.prediction_score,
-            )
-            .where(Datapoint.dataset_id.in_(dataset_ids))
-            .order_by(Datapoint.id)
-        ).all()
+        space = session.get(Space, row.space_id)
+        assert space is not None
+        read = read_columns(
+            session,
+            space.project_id,
+            ("key", "label", "prediction", "score"),
+            dataset_ids=row.dataset_ids,
+        )
         alive = _alive(session, row, results, datasets) if datasets is not None else None
-    ids = np.fromiter((f[0] for f in fields), dtype=np.int64, count=len(fields))
-    pos = np.searchsorted(ids, results.datapoint_ids).clip(0, max(len(ids) - 1, 0))
-    present = ids[pos] == results.datapoint_ids if len(ids) else np.zeros(len(pos), bool)
+    pos, present = read.positions(results.datapoint_ids)
     if alive is not None:
         present &= alive
     ordered = order_rows(results, row.kind, order_by, descending, np.flatnonzero(present))
     take = pos[ordered]
-    names = {i: name for name, i in by_name.items()}
-
-    def field(index: int) -> list[Any]:
-        values = np.empty(len(fields), dtype=object)
-        values[:] = [f[index] for f in fields]
-        return list(values[take])
-
-    keys = np.empty(len(fields), dtype=object)
-    keys[:] = [f[2] for f in fields]
+    keys = read.values["key"]
     out: dict[str, pa.Array] = {
         "datapoint_id": pa.array(results.datapoint_ids[ordered], type=pa.int64()),
-        "key": pa.array(field(2), type=pa.string()),
-        "dataset": pa.array([names.get(i) for i in field(1)], type=pa.string()).dictionary_encode(),
-        "label": pa.array(field(3), type=pa.string()),
-        "prediction": pa.array(field(4), type=pa.string()),
-        "score": pa.array(field(5), type=pa.float64()),
+        "key": pa.array(keys[take], type=pa.string()),
+        "dataset": dataset_array(read.dataset_ids[take], read.dataset_names),
+        "label": pa.array(read.values["label"][take], type=pa.string()),
+        "prediction": pa.array(read.values["prediction"][take], type=pa.string()),
+        "score": pa.array(read.values["score"][take], type=pa.float64()),
     }
     picked = results.table.take(pa.array(ordered, type=pa.int64()))
     for name in picked.column_names:
         column = picked.column(name).combine_chunks()
         if pa.types.is_list(column.type):
-            column = _keys_of(column, ids, keys)
+            column = _keys_of(column, read.ids, keys)
         out[name] = column
     return pa.table(out)
 

@@ -1,0 +1,49 @@
+"""A space's ANN index in its file: write one (fsynced, under a fresh name) and load one,
+cached per process by file name (a million-vector index takes seconds to load and ~3 GiB).
+
+The files' names, durability and removal after commit are ``chroma.db.indexes``; what is
+inside is hnswlib's format, which only this module and ``compute.neighbours`` know.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import hnswlib
+
+from chroma.compute.neighbours import AnnIndex, Metric
+from chroma.db import indexes
+from chroma.db.store import Store
+
+_CACHE_SIZE = 2
+_cache: OrderedDict[str, AnnIndex] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def save_index(store: Store, space_id: int, index: AnnIndex) -> str:
+    """Write the index under a fresh name, durably; the name."""
+    path = indexes.new_index_path(store, space_id)
+    index.hnsw.save_index(str(path))
+    indexes.fsync(path)
+    return path.name
+
+
+def load_index(
+    store: Store, name: str, *, metric: Metric, dim: int, cached: bool = True
+) -> AnnIndex:
+    """The index in file ``name``; shared and cached unless ``cached=False`` (to modify it)."""
+    with _cache_lock:
+        if cached and name in _cache:
+            _cache.move_to_end(name)
+            return _cache[name]
+    raw = hnswlib.Index(space=metric, dim=dim)
+    raw.load_index(str(indexes.index_dir(store) / name), allow_replace_deleted=False)
+    index = AnnIndex(dim, metric, hnsw=raw)
+    if not cached:
+        return index
+    with _cache_lock:
+        _cache[name] = index
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return index

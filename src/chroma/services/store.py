@@ -1,0 +1,24 @@
+"""The unit of work every use case runs in, as the layers above the services see it.
+
+The server, the job runners and the workers hold one :class:`Store` per process (engine,
+sessions, data dir) and hand it, or a session of it, to service functions; they never
+build a query nor touch a model (import-linter contracts in ``pyproject.toml`` keep it
+so). This module is their one door to it: open it, check it, tidy it at start.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from chroma.db.store import Store, open_store
+from chroma.db.vectors import sweep_orphan_segments
+
+
+def check_database(store: Store) -> None:
+    """Raise when the database does not answer (health checks)."""
+    with store.read() as session:
+        session.execute(text("SELECT 1"))
+
+
+__all__ = ["Session", "Store", "check_database", "open_store", "sweep_orphan_segments"]
