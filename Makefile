@@ -7,19 +7,36 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours bench-capture bench-quality bench-ui-load clean ui ui-dev
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours bench-capture bench-quality bench-ui-load clean ui ui-dev
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
 
-setup: ## create or refresh .venv (fast when nothing changed)
+setup: ## create or refresh .venv at the lock's versions (fast when nothing changed)
 	@bash scripts/setup.sh
+
+lock: setup ## update the Python lock (requirements/lock.txt) from pyproject.toml (ARGS go to pip-compile)
+	bash scripts/lock.sh $(ARGS)
 
 run: ## run the server from this checkout (ARGS go to `chroma application run`)
 	bash scripts/run.sh $(ARGS)
 
 test: ## the full check: lint, types, import contracts, every test (ARGS go to pytest)
 	bash scripts/test.sh $(ARGS)
+
+# The inner loop, under 3 minutes here (`make test` stays the check before a push): SQLite
+# only, two pytest processes, and none of the slow groups: the browser (tests/ui), examples,
+# Celery workers and the other job tests (tests/jobs), maps and analyses computed by jobs
+# end to end, the layout fits, CLI runs of a whole server, the schema-drift check (`make
+# schema` fixes what it finds), and tests marked slow.
+FAST_SKIP := tests/ui tests/examples tests/jobs tests/sdk/test_projections.py \
+	tests/sdk/test_sdk_analyses.py tests/graphql/test_jobs_projections.py \
+	tests/graphql/test_graphql_analyses.py tests/server/test_analysis_columns.py \
+	tests/compute/test_projection.py tests/cli/test_cli_application.py \
+	tests/graphql/test_graphql_schema_file.py
+
+test-fast: setup ## the inner loop (<3 min): SQLite only, no browser/Celery/examples/slow tests (ARGS go to pytest)
+	CHROMA_TEST_DIALECTS=sqlite $(VENV)/bin/pytest -q -n 2 -m "not slow" $(addprefix --ignore=,$(FAST_SKIP)) $(ARGS)
 
 lint: setup ## ruff lint and format check
 	$(VENV)/bin/ruff check

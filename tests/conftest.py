@@ -1,4 +1,5 @@
-"""Shared fixtures. Every database test runs on SQLite *and* PostgreSQL (``dialect``).
+"""Shared fixtures. Every database test runs on SQLite *and* PostgreSQL (``dialect``;
+``CHROMA_TEST_DIALECTS=sqlite`` narrows it for the inner loop).
 
 PostgreSQL: one scratch database per test session, created through the admin URL
 (``CHROMA_TEST_POSTGRES_ADMIN_URL``, default: the local server as ``postgres``), migrated
@@ -54,9 +55,49 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+DIALECTS = ("sqlite", "postgresql")
+
+
+def _dialects() -> list[str]:
+    """The dialects to run on: ``CHROMA_TEST_DIALECTS`` (comma-separated), else both.
+
+    ``CHROMA_TEST_DIALECTS=sqlite`` is the fast inner loop's (``make test-fast``); the test
+    command (scripts/test.sh, CI) leaves it unset and runs every database test on both.
+    """
+    given = os.environ.get("CHROMA_TEST_DIALECTS", "")
+    chosen = [name.strip() for name in given.split(",") if name.strip()] or list(DIALECTS)
+    unknown = sorted(set(chosen) - set(DIALECTS))
+    if unknown:
+        raise pytest.UsageError(
+            f"CHROMA_TEST_DIALECTS={given!r}: unknown {', '.join(unknown)}; "
+            f"use {' or '.join(DIALECTS)}, comma-separated"
+        )
+    return chosen
+
+
+@pytest.fixture(params=_dialects())
 def dialect(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect what needs a dialect left out: tests that name one in their own
+    ``parametrize("dialect", ...)`` or ask for ``postgres_url`` directly."""
+    chosen = set(_dialects())
+    if chosen == set(DIALECTS):
+        return
+
+    def left_out(item: pytest.Item) -> bool:
+        callspec = getattr(item, "callspec", None)
+        asked = callspec.params.get("dialect") if callspec is not None else None
+        if asked is not None and asked not in chosen:
+            return True
+        return "postgresql" not in chosen and "postgres_url" in getattr(item, "fixturenames", ())
+
+    dropped = [item for item in items if left_out(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not left_out(item)]
 
 
 @pytest.fixture

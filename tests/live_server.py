@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
@@ -19,18 +20,27 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """Serves ``create_app(store=store)``; disposes the store on exit when it owns it."""
+    """Serves ``create_app(store=store)``; disposes the store on exit when it owns it.
 
-    def __init__(self, store: Store, *, owns_store: bool = False) -> None:
+    With ``tls=(certfile, keyfile)`` (PEM files) it serves HTTPS.
+    """
+
+    def __init__(
+        self, store: Store, *, owns_store: bool = False, tls: tuple[Path, Path] | None = None
+    ) -> None:
         self.store = store
         self.owns_store = owns_store
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
+        # Tests may add test-only routes to ``app`` before the block starts the server.
+        self.app = create_app(store.settings, store=store)
         config = uvicorn.Config(
-            create_app(store.settings, store=store),
+            self.app,
             host="127.0.0.1",
             port=self.port,
             log_level="warning",
+            ssl_certfile=tls[0] if tls else None,
+            ssl_keyfile=tls[1] if tls else None,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -13,8 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from chroma.sdk import ChromaError, export, import_file
-from chroma.sdk._io import FORMATS
+from chroma.sdk import FILE_FORMATS, ChromaError, export, import_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +43,7 @@ def _format_option(func: F) -> F:
     return click.option(
         "--format",
         "format_",
-        type=click.Choice(FORMATS),
+        type=click.Choice(FILE_FORMATS),
         help="File format [default: from the extension: .parquet, .arrow/.feather/.ipc, "
         ".csv, .npy, .tsv; a folder or no extension: tf-projector].",
     )(func)

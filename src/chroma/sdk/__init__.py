@@ -30,6 +30,7 @@ from chroma.sdk._errors import (
 from chroma.sdk._export import Exported, export
 from chroma.sdk._import import import_dataframe, import_file
 from chroma.sdk._init import init
+from chroma.sdk._io import FILE_FORMATS
 from chroma.sdk._jobs import Job, cancel_job, get_job, wait_for_job
 from chroma.sdk._nearest import nearest
 from chroma.sdk._projections import Projection, create_projection, get_projection, projections
@@ -37,6 +38,7 @@ from chroma.sdk._read import Vectors, read_datapoints, read_vectors
 from chroma.sdk._run import Run
 
 __all__ = [
+    "FILE_FORMATS",
     "Analysis",
     "ChromaAutologWarning",
     "ChromaConnectionError",

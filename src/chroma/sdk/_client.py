@@ -1,25 +1,32 @@
 """HTTP to a Chroma server: every call has a timeout, transient failures are retried.
 
 Retried: connection errors, timeouts and HTTP 502/503/504, with exponential backoff. Not
-retried: other answers; a 4xx becomes the matching :class:`~chroma.core.errors.ChromaError`
-with the server's message and ``where``.
+retried: other answers (a 4xx or 500 becomes the matching
+:class:`~chroma.core.errors.ChromaError` with the server's message and ``where``) and a
+server certificate that does not verify.
+
+Both ways to the server (httpx, and the standard library's client for bulk downloads) use
+one TLS context and the same proxy from the environment: docs/adr/0004-bulk-wire.md.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import random
+import ssl
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.client import HTTPConnection, HTTPException, HTTPResponse, HTTPSConnection
-from typing import Any
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
+from typing import Any, Protocol, overload
 
 import httpx
 
 from chroma._version import __version__
 from chroma.sdk._errors import ChromaConnectionError, error_from_response
+from chroma.sdk._proxy import environment_proxy
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -27,6 +34,24 @@ HEALTH_TIMEOUT_S = 2.0
 HEALTH_DEADLINE_S = 2.5
 
 Params = Mapping[str, str | int | float | bool | Sequence[str] | None]
+Verify = ssl.SSLContext | bool
+"""TLS settings, as httpx takes them: True (the CA bundle of ``SSL_CERT_FILE`` or
+``SSL_CERT_DIR``, else certifi's), False (no verification), or a context of your own (a
+private CA, a client certificate with ``load_cert_chain``)."""
+
+
+class Body(Protocol):
+    """What :meth:`Client.download` hands out: a binary file, and the answer's headers."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readinto(self, buffer: memoryview, /) -> int: ...
+
+    @overload
+    def getheader(self, name: str) -> str | None: ...
+
+    @overload
+    def getheader(self, name: str, default: str) -> str: ...
 
 
 def resolve_url(url: str | None) -> str:
@@ -70,12 +95,15 @@ class Client:
         timeout: float = 60.0,
         retry: RetryPolicy | None = None,
         transport: httpx.BaseTransport | None = None,
+        verify: Verify = True,
     ) -> None:
         self.url = url
         self.token = token
         self.timeout = timeout
         self.transport = transport
         self.retry = retry or RetryPolicy()
+        # One context for httpx and for download(): the same CA bundle and client cert.
+        self.ssl_context = httpx.create_ssl_context(verify=verify)
         headers = {"user-agent": f"chroma-sdk/{__version__}"}
         if token:
             headers["authorization"] = f"Bearer {token}"
@@ -84,6 +112,7 @@ class Client:
             headers=headers,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             transport=transport,
+            verify=self.ssl_context,
         )
 
     def close(self) -> None:
@@ -100,6 +129,7 @@ class Client:
                     "/healthz", timeout=max(0.1, min(HEALTH_TIMEOUT_S, remaining))
                 )
             except httpx.TransportError as exc:
+                _raise_if_untrusted(exc, self.url)
                 last = exc
             else:
                 if response.status_code == 200:
@@ -146,6 +176,7 @@ class Client:
             try:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
+                _raise_if_untrusted(exc, self.url)
                 last = exc
                 continue
             try:
@@ -163,19 +194,30 @@ class Client:
         raise self._gave_up(method, path, last)
 
     @contextmanager
-    def download(self, path: str, *, params: Params | None = None) -> Iterator[HTTPResponse]:
+    def download(self, path: str, *, params: Params | None = None) -> Iterator[Body]:
         """A 2xx answer to a GET as a binary file, for bulk bodies of hundreds of MB.
 
         The standard library's client reads each chunk the server writes into one buffer,
         where httpx hands over 64 KiB at a time through a pure-Python parser: ~2x faster
-        for a million vectors. Same retries and errors as :meth:`stream`.
+        for a million vectors. It uses the httpx client's TLS context; when the httpx
+        client would go through a proxy (``HTTPS_PROXY``, ...; ``NO_PROXY``), the download
+        goes through httpx instead. Same retries and errors as :meth:`stream`.
         """
         url = httpx.URL(self.url + path).copy_merge_params(_clean(params) or {})
-        connection_class = HTTPSConnection if url.scheme == "https" else HTTPConnection
+        # httpx takes no proxy from the environment when it has a transport of its own.
+        if self.transport is None and environment_proxy(url) is not None:
+            with self.stream("GET", path, params=params) as streamed:
+                yield _StreamedBody(streamed)
+            return
         target = url.raw_path.decode("ascii")
         last: Exception | None = None
         for _attempt in self._attempts():
-            connection = connection_class(url.host, url.port, timeout=self.timeout)
+            if url.scheme == "https":
+                connection: HTTPConnection = HTTPSConnection(
+                    url.host, url.port, timeout=self.timeout, context=self.ssl_context
+                )
+            else:
+                connection = HTTPConnection(url.host, url.port, timeout=self.timeout)
             try:
                 try:
                     # http.client hands over the body as sent: ask for it uncompressed
@@ -183,6 +225,8 @@ class Client:
                     headers = {**dict(self._http.headers), "accept-encoding": "identity"}
                     connection.request("GET", target, headers=headers)
                     response = connection.getresponse()
+                except ssl.SSLCertVerificationError as exc:
+                    raise _untrusted(exc, self.url) from exc
                 except (OSError, HTTPException) as exc:
                     last = httpx.ConnectError(str(exc)) if _refused(exc) else exc
                     continue
@@ -222,6 +266,67 @@ def _refused(exc: Exception) -> bool:
     return isinstance(exc, ConnectionRefusedError | ConnectionResetError)
 
 
+def _untrusted(exc: ssl.SSLCertVerificationError, url: str) -> ChromaConnectionError:
+    """A certificate that does not verify now will not on a retry: say how to trust it."""
+    return ChromaConnectionError(
+        f"The server at {url} sent a TLS certificate that does not verify "
+        f"({exc.verify_message or exc.reason}). If it is signed by a private CA, point "
+        "SSL_CERT_FILE at that CA's certificate (PEM).",
+        where="url",
+    )
+
+
+def _raise_if_untrusted(exc: BaseException, url: str) -> None:
+    """Raise :func:`_untrusted` when httpx's error comes from certificate verification."""
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            raise _untrusted(cause, url) from exc
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+
+
+class _StreamedRaw(io.RawIOBase):
+    def __init__(self, response: httpx.Response) -> None:
+        self._chunks = response.iter_bytes()
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            try:
+                self._pending = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+            except httpx.TransportError as exc:  # what readers of a download catch
+                raise ConnectionError(f"the download broke off: {exc!r}") from exc
+        count = min(len(buffer), len(self._pending))
+        buffer[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        return count
+
+
+class _StreamedBody(io.BufferedReader):
+    """An httpx response as a :class:`Body` (a buffered read fills what it is asked for)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(_StreamedRaw(response), buffer_size=1 << 20)
+        self._headers = response.headers
+
+    @overload
+    def getheader(self, name: str) -> str | None: ...
+
+    @overload
+    def getheader(self, name: str, default: str) -> str: ...
+
+    def getheader(self, name: str, default: str | None = None) -> str | None:
+        value = self._headers.get(name)
+        return default if value is None else str(value)
+
+
 def _clean(params: Params | None) -> dict[str, Any] | None:
     """Drop ``None`` values; booleans as the ``true``/``false`` FastAPI reads."""
     if params is None:
@@ -247,6 +352,7 @@ class Endpoint:
     timeout: float = 60.0
     retry: RetryPolicy = RetryPolicy(max_attempts=3, backoff=0.25)
     transport: httpx.BaseTransport | None = None
+    verify: Verify = True
 
     @classmethod
     def resolve(cls, url: str | None, token: str | None, timeout: float = 60.0) -> Endpoint:
@@ -255,7 +361,14 @@ class Endpoint:
 
     @classmethod
     def of(cls, client: Client) -> Endpoint:
-        return cls(client.url, client.token, client.timeout, client.retry, client.transport)
+        return cls(
+            client.url,
+            client.token,
+            client.timeout,
+            client.retry,
+            client.transport,
+            client.ssl_context,
+        )
 
     @contextmanager
     def client(self) -> Iterator[Client]:
@@ -265,6 +378,7 @@ class Endpoint:
             timeout=self.timeout,
             retry=self.retry,
             transport=self.transport,
+            verify=self.verify,
         )
         try:
             yield client

@@ -7,7 +7,8 @@ from pathlib import Path
 from chroma.core.columns import METADATA_PREFIX, RESERVED
 from chroma.core.errors import InvalidInput
 
-FORMATS = ("parquet", "arrow", "csv", "numpy", "tf-projector")
+FILE_FORMATS = ("parquet", "arrow", "csv", "numpy", "tf-projector")
+"""The file formats of ``chroma.import_file`` and ``chroma.export`` (their ``format=``)."""
 SUFFIXES = {
     ".parquet": "parquet",
     ".pq": "parquet",
@@ -21,7 +22,7 @@ SUFFIXES = {
 _ALIASES = {"tf": "tf-projector", "tf_projector": "tf-projector", "feather": "arrow"}
 
 # Columns an export writes besides the metadata fields: chroma/core/columns.py.
-__all__ = ["FORMATS", "METADATA_PREFIX", "RESERVED", "SUFFIXES", "TEXT_COLUMNS", "format_of"]
+__all__ = ["FILE_FORMATS", "METADATA_PREFIX", "RESERVED", "SUFFIXES", "TEXT_COLUMNS", "format_of"]
 
 TEXT_COLUMNS = ("key", "id", "dataset", "label", "prediction", "uri", "text", "tags")
 
@@ -30,9 +31,9 @@ def format_of(path: Path, format: str | None) -> str:
     """The format asked for, else the one the path's extension names (a folder: TF)."""
     if format is not None:
         name = _ALIASES.get(format.lower(), format.lower())
-        if name not in FORMATS:
+        if name not in FILE_FORMATS:
             raise InvalidInput(
-                f"unknown format {format!r}; use one of {', '.join(FORMATS)}", where="format"
+                f"unknown format {format!r}; use one of {', '.join(FILE_FORMATS)}", where="format"
             )
         return name
     if path.is_dir() or not path.suffix:
@@ -41,7 +42,7 @@ def format_of(path: Path, format: str | None) -> str:
     if found is None:
         raise InvalidInput(
             f"{path}: cannot tell the format from the extension {path.suffix!r} (known: "
-            f"{', '.join(SUFFIXES)}); pass format= one of {', '.join(FORMATS)}",
+            f"{', '.join(SUFFIXES)}); pass format= one of {', '.join(FILE_FORMATS)}",
             where="format",
         )
     return found

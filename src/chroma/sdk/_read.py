@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from http.client import HTTPException, HTTPResponse
+from http.client import HTTPException
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -14,7 +14,7 @@ import orjson
 import pyarrow as pa
 
 from chroma.core import wire
-from chroma.sdk._client import Client, RetryPolicy, resolve_token, resolve_url
+from chroma.sdk._client import Body, Client, RetryPolicy, resolve_token, resolve_url
 from chroma.sdk._errors import ChromaConnectionError, ChromaError
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def fetch_vectors(
         ) from exc
 
 
-def _fill_raw(response: HTTPResponse, rows: int) -> Vectors:
+def _fill_raw(response: Body, rows: int) -> Vectors:
     """Read the raw body (vectors, datapoint ids, dataset ids) directly into its arrays."""
     dimension = int(response.getheader("x-chroma-dimension", "0"))
     names = orjson.loads(unquote(response.getheader("x-chroma-datasets", "{}")))
@@ -101,7 +101,7 @@ def _fill_raw(response: HTTPResponse, rows: int) -> Vectors:
     )
 
 
-def _read_into(response: HTTPResponse, array: npt.NDArray[Any]) -> None:
+def _read_into(response: Body, array: npt.NDArray[Any]) -> None:
     view = array.data.cast("B")
     while view:
         read = response.readinto(view)

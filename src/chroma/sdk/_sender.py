@@ -49,7 +49,6 @@ class Sender:
         self._error: BaseException | None = None
         self._dropped_batches = 0
         self._dropped_rows = 0
-        self.sent_rows = 0
         self._threads = [
             threading.Thread(target=self._loop, name=f"chroma-sender-{i}", daemon=True)
             for i in range(max(1, max_in_flight))
@@ -99,9 +98,6 @@ class Sender:
                 else:
                     self._dropped_batches += 1
                     self._dropped_rows += batch.rows
-        else:
-            with self._lock:
-                self.sent_rows += batch.rows
         finally:
             with self._lock:
                 del self._in_flight[number]

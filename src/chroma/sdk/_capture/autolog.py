@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PROJECT = "autolog"
 DEFAULT_DATASET = "default"
-ROW_FIELDS = ("ids", "labels", "predictions", "scores", "metadata", "texts", "uris")
 RETRY_CONNECT_AFTER = 30.0
 """Seconds before a space whose server could not be reached is tried again: without the
 pause every patched call would wait for a dead server's connect timeout."""

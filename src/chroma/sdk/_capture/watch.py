@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
     from chroma.sdk._run import Run
 
-# Per-sample fields a batch may carry; each must have one value per sample.
-ROW_FIELDS = ("ids", "labels", "metadata", "images", "texts", "uris", "predictions", "scores")
-
 
 def _to_host(value: Any) -> Any:
     """Tensors (any device) become numpy; everything else is passed on to ``Run.log``."""
