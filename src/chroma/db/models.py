@@ -79,6 +79,8 @@ class Project(Base):
     __tablename__ = "project"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every write to the project's tags or list of datasets (caches key on it)."""
     created_at: Mapped[datetime] = _created()
 
     datasets: Mapped[list[Dataset]] = relationship(back_populates="project", passive_deletes=True)
@@ -91,6 +93,8 @@ class Dataset(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Bumped by every write to the dataset's datapoints (caches key on it)."""
     created_at: Mapped[datetime] = _created()
 
     project: Mapped[Project] = relationship(back_populates="datasets")

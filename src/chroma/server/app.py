@@ -16,7 +16,7 @@ from chroma.server import errors, state, static
 from chroma.server.auth import install_token_auth
 from chroma.server.graphql.router import graphql_router
 from chroma.server.routes import analyses, export, health, ingest, points, read, resources
-from chroma.services.store import Store, open_store, sweep_orphan_segments
+from chroma.services.store import Store, open_store, tidy
 from chroma.settings import Settings
 
 
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     settings = settings or (store.settings if store else Settings())
     owns_store = store is None
     store = store or open_store(settings)
-    sweep_orphan_segments(store)
+    tidy(store)
 
     runner = make_runner(settings, store)
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import ColumnElement, Text, cast, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, Text, cast, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -95,6 +96,22 @@ def _sql_column(session: Session, name: str, *, metadata_as_text: bool) -> Any:
     return _metadata_value(session, nested)
 
 
+def _fetch(session: Session, query: Select[Any]) -> list[tuple[Any, ...]]:
+    """The query's rows as the driver's plain tuples: at a million rows, SQLAlchemy's own
+    Row objects cost more than the database's work (the caller converts what needs it)."""
+    dialect = session.get_bind().dialect
+    compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positiontup is not None:
+        params = [compiled.params[name] for name in compiled.positiontup]
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def read_columns(
     session: Session,
     project_id: int,
@@ -122,24 +139,27 @@ def read_columns(
     query = select(Datapoint.id, Datapoint.dataset_id, *columns).where(
         Datapoint.dataset_id.in_(chosen), *where
     )
-    connection = session.connection()
     if ids is None:
-        rows = connection.execute(query.order_by(Datapoint.id)).all()
+        rows = _fetch(session, query.order_by(Datapoint.id))
     else:
         rows = []
         for part in in_steps(sorted({int(i) for i in ids})):
-            rows += connection.execute(query.where(Datapoint.id.in_(part))).all()
+            rows += _fetch(session, query.where(Datapoint.id.in_(part)))
         rows.sort(key=lambda row: row[0])
-    # Column by column at C speed (a million rows: seconds saved over per-row indexing).
-    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [(), ()]
+
+    def column(index: int, dtype: Any) -> npt.NDArray[Any]:
+        # At C speed: a million rows cost a fifth of what zip(*rows) does.
+        return np.fromiter(map(itemgetter(index), rows), dtype=dtype, count=len(rows))
+
     out = FieldColumns(
-        ids=np.asarray(by_column[0], dtype=np.int64),
-        dataset_ids=np.asarray(by_column[1], dtype=np.int64),
-        dataset_names=names,
+        ids=column(0, np.int64), dataset_ids=column(1, np.int64), dataset_names=names
     )
-    for i, name in enumerate(wanted):
-        values = np.empty(len(rows), dtype=object)
-        values[:] = by_column[2 + i] if rows else ()
+    dialect = session.get_bind().dialect
+    for i, (name, selected) in enumerate(zip(wanted, columns, strict=True)):
+        values = column(2 + i, object)
+        convert = selected.type.result_processor(dialect, None)
+        if convert is not None:  # e.g. SQLite's 0/1 as bool, JSON text as objects
+            values[:] = [None if v is None else convert(v) for v in values]
         out.values[name] = values
     if "tags" in fields:
         out.tags = tags_by_datapoint(session, project_id, dataset_ids=chosen)

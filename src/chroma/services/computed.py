@@ -108,6 +108,8 @@ class ComputedKind(Generic[Row, Record]):
     record: Callable[[Row, Job | None], Record]
     recheck: Callable[[Session, Row, Space], None]
     """Checks run again before a recomputation (the space may have changed since)."""
+    remove_files: Callable[[Store, Session, int], None] | None = None
+    """Removes what a result keeps outside the database (caches), after the delete commits."""
 
     @property
     def job_kinds(self) -> tuple[JobKind, ...]:
@@ -227,6 +229,8 @@ def delete_result(store: Store, kind: ComputedKind[Row, Record], result_id: int)
         record = get(session, kind, result_id)
         job_service.cancel_for_target(session, kind.job_kinds, kind.target_key, result_id)
         session.execute(delete(kind.model).where(kind.model.id == result_id))
+        if kind.remove_files is not None:
+            kind.remove_files(store, session, result_id)
         return record
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from chroma.db import bulk
@@ -56,11 +56,11 @@ def ingest(
         proj, ds, sp = _targets(
             session, batch, project, dataset, space, create, space_model, space_layer
         )
-        if session.get_bind().dialect.name == "postgresql":
-            # Ingests into one dataset take turns (SQLite's write lock does this for every
-            # write): two batches with the same new keys, or re-logging the same vectors,
-            # would otherwise race between the key lookup and the commit.
-            session.execute(select(Dataset.id).where(Dataset.id == ds.id).with_for_update())
+        # The dataset's new revision (caches of its datapoints go stale), and on PostgreSQL
+        # its row lock: ingests into one dataset take turns (SQLite's write lock does this
+        # for every write), else two batches with the same new keys, or re-logging the
+        # same vectors, would race between the key lookup and the commit.
+        catalog.bump_dataset(session, ds.id)
         existing = bulk.lookup_keys(session, ds.id, batch.keys)
         old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
         new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]

@@ -1,25 +1,44 @@
 """The points of a map for the Explorer and the SDK: (id, x, y, placed) plus chosen columns,
-as one Arrow table.
+as one Arrow table, and that table encoded once and cached.
 
 Sized for a million points: categorical columns (label, prediction, dataset, metadata
 strings) are dictionary-encoded with int16 indices where they fit, coordinates are float32,
 and nothing is built one Python object per point except what SQL hands back per row.
+
+Encoding a million points from the database takes seconds; serving the same bytes again
+takes milliseconds. :func:`encoded_points` keeps the Arrow IPC stream and its zstd
+compression as a cache entry (``db/caches.py``) keyed by everything the bytes derive from:
+the map's version (``computed_at``, point and placed counts), the revisions of its project
+and datasets (a re-logged label, a tag, a renamed dataset), each served analysis's
+``computed_at``, and the columns. A change to any of them makes a new key, so nothing
+needs invalidating; old entries are pruned, and deleting a map removes its entries.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+from sqlalchemy.orm import Session
 
-from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.errors import ChromaError, InvalidInput, NotFound
+from chroma.db import caches
 from chroma.db.models import ProjectionSet, Space
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
+from chroma.services import catalog
 from chroma.services import columns as fields
-from chroma.services.analyses.rows import analysis_column, parse_column
+from chroma.services.analyses.rows import analysis_column, analysis_stamp, parse_column
+from chroma.services.content_coding import encode
+
+KEEP_PER_MAP = 4
+"""Encoded column sets kept per map (the Explorer asks for one or two; the SDK for others)."""
+FORMAT_VERSION = "1"
+"""Part of every key: changing how points are encoded must not serve old bytes."""
 
 BASE_COLUMNS = ("label", "prediction", "score", "dataset", "key", "tags")
 
@@ -40,23 +59,34 @@ def check_columns(columns: Sequence[str]) -> list[str]:
 def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) -> pa.Table:
     columns = check_columns(columns)
     with store.read() as session:
-        projection = session.get(ProjectionSet, projection_id)
-        if projection is None:
-            raise NotFound(f"no projection with id {projection_id}", where="projection")
-        space = session.get(Space, projection.space_id)
-        assert space is not None
-        coords = read_coordinates(session, projection_id)
-        scored = {
-            name: analysis_column(session, space.project_id, *found)
-            for name in columns
-            if (found := parse_column(name)) is not None
-        }
-        read = fields.read_columns(
-            session,
-            space.project_id,
-            [c for c in columns if c not in scored],
-            dataset_ids=projection.dataset_ids,
-        )
+        projection, space = _load(session, projection_id)
+        return _table(session, projection, space, columns)
+
+
+def _load(session: Session, projection_id: int) -> tuple[ProjectionSet, Space]:
+    projection = session.get(ProjectionSet, projection_id)
+    if projection is None:
+        raise NotFound(f"no projection with id {projection_id}", where="projection")
+    space = session.get(Space, projection.space_id)
+    assert space is not None
+    return projection, space
+
+
+def _table(
+    session: Session, projection: ProjectionSet, space: Space, columns: list[str]
+) -> pa.Table:
+    coords = read_coordinates(session, projection.id)
+    scored = {
+        name: analysis_column(session, space.project_id, *found)
+        for name in columns
+        if (found := parse_column(name)) is not None
+    }
+    read = fields.read_columns(
+        session,
+        space.project_id,
+        [c for c in columns if c not in scored],
+        dataset_ids=projection.dataset_ids,
+    )
     # Keep the points whose datapoint still exists, in map order.
     pos, alive = read.positions(coords.datapoint_ids)
     take = pos[alive]
@@ -85,6 +115,92 @@ def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) 
             else:
                 out[name] = fields.categorical(values)
     return pa.table(out)
+
+
+@dataclass(frozen=True)
+class EncodedPoints:
+    """A map's points as the bytes to send: Arrow IPC, compressed with ``coding``."""
+
+    body: bytes
+    coding: str | None
+    rows: int
+    raw_bytes: int
+    """The Arrow stream's own size (what a reader sees once the coding is undone)."""
+    key: str
+    """Names these points and columns exactly: an ETag."""
+
+
+def encoded_points(
+    store: Store, projection_id: int, columns: Sequence[str], coding: str | None
+) -> EncodedPoints:
+    """The points as Arrow IPC bytes in ``coding`` (``zstd``, ``gzip`` or None; a small body
+    goes as it is), from the cache when it has them, else encoded now and cached."""
+    columns = check_columns(columns)
+    with store.read() as session:
+        projection, space = _load(session, projection_id)
+        key = _key(session, projection, space, columns)  # before the data: see revisions.py
+        owner = caches.map_owner(projection_id)
+        entry = caches.find(store, caches.POINTS, owner, key)
+        found = _cached(entry, coding) if entry is not None else None
+        if entry is None or found is None:
+            table = _table(session, projection, space, columns)
+            raw = _ipc(table)
+            packed, used = encode(raw, "zstd")
+            parts = {"arrow": raw, **({"arrow.zst": packed} if used else {})}
+            facts = {"rows": table.num_rows, "raw_bytes": len(raw)}
+            entry = caches.write(store, caches.POINTS, owner, key, parts, facts, keep=KEEP_PER_MAP)
+            found = _cached(entry, coding)
+            if found is None:
+                raise ChromaError(f"the points of map {projection_id} could not be cached")
+    body, used = found
+    return EncodedPoints(
+        body=body,
+        coding=used,
+        rows=int(entry.facts["rows"]),
+        raw_bytes=int(entry.facts["raw_bytes"]),
+        key=key,
+    )
+
+
+def _cached(entry: caches.Entry, coding: str | None) -> tuple[bytes, str | None] | None:
+    """The entry's bytes in ``coding`` when it can: zstd as stored, gzip packed now (rare:
+    every browser takes zstd); None when a part is missing or corrupt (rebuild it)."""
+    if coding == "zstd" and "arrow.zst" in entry.files:
+        packed = entry.read("arrow.zst")
+        return None if packed is None else (packed, "zstd")
+    raw = entry.read("arrow")
+    if raw is None:
+        return None
+    body, used = encode(raw, coding if coding == "gzip" else None)
+    return bytes(body), used
+
+
+def _key(session: Session, projection: ProjectionSet, space: Space, columns: list[str]) -> str:
+    parts = [
+        FORMAT_VERSION,
+        str(projection.id),
+        projection.computed_at.isoformat() if projection.computed_at else "-",
+        str(projection.point_count),
+        str(projection.placed_count),
+        catalog.stamp(session, space.project_id, projection.dataset_ids),
+    ]
+    for name in columns:
+        found = parse_column(name)
+        parts.append(
+            name
+            if found is None
+            else f"{name}@{analysis_stamp(session, space.project_id, found[0])}"
+        )
+    return hashlib.blake2b("|".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def _ipc(table: pa.Table) -> bytes:
+    """The whole stream, written by Arrow's own writer: the categorical columns need their
+    dictionary messages ahead of the first batch."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table.combine_chunks())
+    return bytes(sink.getvalue().to_pybytes())
 
 
 def _scores(

@@ -24,6 +24,7 @@ from chroma.compute import projections as compute
 from chroma.compute.neighbours import AnnIndex, Metric, exact_search
 from chroma.compute.progress import Progress
 from chroma.core.errors import InvalidInput
+from chroma.db import caches
 from chroma.db.models import Job, ProjectionSet, Space, utcnow
 from chroma.db.projections import (
     Coordinates,
@@ -65,6 +66,10 @@ def _recheck(session: Session, row: ProjectionSet, space: Space) -> None:
     row.params = compute.validate_params(row.algorithm, dict(row.params), n)
 
 
+def _remove_files(store: Store, session: Session, projection_id: int) -> None:
+    caches.remove_maps_after_commit(store, session, [projection_id])
+
+
 PROJECTIONS: ComputedKind[ProjectionSet, ProjectionRecord] = ComputedKind(
     noun="projection",
     model=ProjectionSet,
@@ -73,6 +78,7 @@ PROJECTIONS: ComputedKind[ProjectionSet, ProjectionRecord] = ComputedKind(
     target_key="projection_id",
     record=ProjectionRecord.of,
     recheck=_recheck,
+    remove_files=_remove_files,
 )
 
 

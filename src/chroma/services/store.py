@@ -8,9 +8,11 @@ so). This module is their one door to it: open it, check it, tidy it at start.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from chroma.db import caches
+from chroma.db.models import ProjectionSet
 from chroma.db.store import Store, open_store
 from chroma.db.vectors import sweep_orphan_segments
 
@@ -21,4 +23,13 @@ def check_database(store: Store) -> None:
         session.execute(text("SELECT 1"))
 
 
-__all__ = ["Session", "Store", "check_database", "open_store", "sweep_orphan_segments"]
+def tidy(store: Store) -> None:
+    """At start: remove files a crash or another process left behind (vector segments no
+    chunk names, cache entries of maps deleted meanwhile)."""
+    sweep_orphan_segments(store)
+    with store.read() as session:
+        maps = {caches.map_owner(i) for i in session.scalars(select(ProjectionSet.id))}
+    caches.sweep(store, caches.POINTS, maps)
+
+
+__all__ = ["Session", "Store", "check_database", "open_store", "tidy"]

@@ -114,6 +114,13 @@ def _drop_unused(session: Session, project: Project, names: list[str]) -> None:
     session.execute(delete(Tag).where(Tag.project_id == project.id, Tag.name.in_(names), ~in_use))
 
 
+def _done(session: Session, project: Project, change: TagChange) -> TagChange:
+    """A change that linked or unlinked something makes the project's caches stale."""
+    if change.changed:
+        catalog.bump_project(session, project.id)
+    return change
+
+
 def add_tags(
     store: Store, project: str, datapoint_ids: Sequence[int], tags: Sequence[str]
 ) -> TagChange:
@@ -128,7 +135,7 @@ def add_tags(
             changed += _link(
                 session, proj, select(Datapoint.id).where(Datapoint.id.in_(part)), names
             )
-        return TagChange(matched=len(ids), changed=changed)
+        return _done(session, proj, TagChange(matched=len(ids), changed=changed))
 
 
 def remove_tags(
@@ -144,7 +151,7 @@ def remove_tags(
             selected = select(Datapoint.id).where(Datapoint.id.in_(part))
             changed += _unlink(session, proj, selected, names)
         _drop_unused(session, proj, names)
-        return TagChange(matched=len(ids), changed=changed)
+        return _done(session, proj, TagChange(matched=len(ids), changed=changed))
 
 
 def _count(session: Session, selected: Select[int]) -> int:
@@ -161,7 +168,9 @@ def add_tags_where(
         # Counted first: a filter on the very tags being changed matches other rows after.
         matched = _count(session, selected)
         _ensure_tags(session, proj, names)
-        return TagChange(matched=matched, changed=_link(session, proj, selected, names))
+        return _done(
+            session, proj, TagChange(matched=matched, changed=_link(session, proj, selected, names))
+        )
 
 
 def remove_tags_where(
@@ -174,7 +183,7 @@ def remove_tags_where(
         matched = _count(session, selected)
         changed = _unlink(session, proj, selected, names)
         _drop_unused(session, proj, names)
-        return TagChange(matched=matched, changed=changed)
+        return _done(session, proj, TagChange(matched=matched, changed=changed))
 
 
 def tags_by_datapoint(

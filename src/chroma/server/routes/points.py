@@ -4,36 +4,22 @@ The body is compressed with HTTP's Content-Encoding (zstd or gzip, by Accept-Enc
 about 9 bytes a point for (id, x, y, placed, label, dataset) instead of 20. It keeps a
 Content-Length (of the compressed bytes); ``x-chroma-uncompressed-bytes`` tells a client
 how many bytes its reader will see, for a progress bar, and ``x-chroma-points`` the rows.
+The bytes come from the points cache (``services/points.py``) and carry an ETag: a client
+that already holds them gets a 304.
 """
 
 from __future__ import annotations
 
-import pyarrow as pa
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
-from chroma.server.compression import choose_encoding, compress
+from chroma.server.compression import choose_encoding
+from chroma.server.etags import client_has, quoted
 from chroma.server.state import State
-from chroma.services.points import points_table
-from chroma.services.store import Store
+from chroma.services.points import encoded_points
 
 router = APIRouter()
-
-
-def _points_body(
-    store: Store, projection: int, columns: list[str], coding: str | None
-) -> tuple[bytes | memoryview, str | None, int, int]:
-    """(body, coding used, rows, uncompressed bytes). The whole stream, written by Arrow's
-    own writer: the categorical columns need their dictionary messages ahead of the first
-    batch, which ``stream_batches`` does not send."""
-    table = points_table(store, projection, columns)
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table.combine_chunks())
-    raw = memoryview(sink.getvalue())
-    body, used = compress(raw, coding)
-    return body, used, table.num_rows, len(raw)
 
 
 @router.get("/points")
@@ -48,15 +34,18 @@ async def read_points(
     ),
 ) -> Response:
     coding = choose_encoding(request.headers.get("accept-encoding"))
-    body, used, rows, raw_bytes = await run_in_threadpool(
-        _points_body, state.store, projection, column or [], coding
-    )
+    points = await run_in_threadpool(encoded_points, state.store, projection, column or [], coding)
+    etag = quoted(f"{points.key}-{points.coding or 'identity'}")
     headers = {
-        "x-chroma-points": str(rows),
-        "x-chroma-uncompressed-bytes": str(raw_bytes),
+        "x-chroma-points": str(points.rows),
+        "x-chroma-uncompressed-bytes": str(points.raw_bytes),
         "vary": "accept-encoding",
-        "cache-control": "no-store",
+        # Revalidated on every use: the same map and columns answer 304 until they change.
+        "cache-control": "no-cache",
+        "etag": etag,
     }
-    if used is not None:
-        headers["content-encoding"] = used
-    return Response(body, media_type=ARROW_STREAM_MEDIA_TYPE, headers=headers)
+    if client_has(request, etag):
+        return Response(status_code=304, headers=headers)
+    if points.coding is not None:
+        headers["content-encoding"] = points.coding
+    return Response(points.body, media_type=ARROW_STREAM_MEDIA_TYPE, headers=headers)

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from chroma.server.etags import client_has, quoted
 from chroma.server.state import State
 from chroma.services import resources
 
@@ -19,10 +20,8 @@ DATAPOINT_ID = Path(..., ge=1, description="the datapoint's id")
 
 
 def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Response:
-    quoted = f'"{etag}"'
-    headers = {"etag": quoted, "cache-control": CACHE_CONTROL}
-    matches = request.headers.get("if-none-match", "")
-    if quoted in [tag.strip() for tag in matches.split(",")] or matches.strip() == "*":
+    headers = {"etag": quoted(etag), "cache-control": CACHE_CONTROL}
+    if client_has(request, quoted(etag)):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type=media_type, headers=headers)
 

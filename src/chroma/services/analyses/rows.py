@@ -252,6 +252,16 @@ def parse_column(name: str) -> tuple[int, str] | None:
     return int(number), column
 
 
+def analysis_stamp(session: Session, project_id: int, analysis_id: int) -> str:
+    """What an analysis's served columns depend on (its latest result), checking that it
+    belongs to the project."""
+    row = session.get(Analysis, analysis_id)
+    space = session.get(Space, row.space_id) if row is not None else None
+    if row is None or space is None or space.project_id != project_id:
+        raise NotFound(f"no analysis {analysis_id} in this map's project", where="columns")
+    return row.computed_at.isoformat() if row.computed_at is not None else "-"
+
+
 def analysis_column(
     session: Session, project_id: int, analysis_id: int, column: str
 ) -> tuple[npt.NDArray[np.int64], pa.Array]:

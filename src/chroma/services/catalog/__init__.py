@@ -32,6 +32,7 @@ from chroma.services.catalog.projects import (
     projects_by_id,
     rename_project,
 )
+from chroma.services.catalog.revisions import bump_dataset, bump_project, stamp
 from chroma.services.catalog.spaces import (
     SpaceRecord,
     check_dimension,
@@ -49,6 +50,8 @@ __all__ = [
     "DatasetRecord",
     "ProjectRecord",
     "SpaceRecord",
+    "bump_dataset",
+    "bump_project",
     "check_dimension",
     "check_name",
     "create_dataset",
@@ -75,5 +78,6 @@ __all__ = [
     "resolve_datasets",
     "spaces_by_id",
     "spaces_of_projects",
+    "stamp",
     "vector_counts",
 ]

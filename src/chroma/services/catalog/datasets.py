@@ -17,6 +17,7 @@ from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
 from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
 from chroma.services.catalog.projects import get_project
+from chroma.services.catalog.revisions import bump_project
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def create_dataset(store: Store, project: str, name: str) -> DatasetRecord:
         dataset = Dataset(project_id=proj.id, name=name)
         session.add(dataset)
         session.flush()
+        bump_project(session, proj.id)
         return DatasetRecord.of(dataset)
 
 
@@ -141,6 +143,7 @@ def rename_dataset(store: Store, project: str, name: str, new_name: str) -> Data
             raise Conflict(message, where="newName")
         dataset.name = new_name
         session.flush()
+        bump_project(session, proj.id)
         return DatasetRecord.of(dataset)
 
 
@@ -151,5 +154,6 @@ def delete_dataset(store: Store, project: str, name: str) -> DatasetRecord:
         record = DatasetRecord.of(dataset)
         files = chunk_files(session, dataset_id=dataset.id)
         session.execute(delete(Dataset).where(Dataset.id == dataset.id))
+        bump_project(session, dataset.project_id)
         remove_segments_after_commit(store, session, files)
         return record

@@ -10,7 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
-from chroma.db.models import Project, Space
+from chroma.db import caches
+from chroma.db.models import Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
 from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
@@ -94,6 +95,12 @@ def delete_project(store: Store, name: str) -> ProjectRecord:
         files: list[str] = []
         for space_id in session.scalars(select(Space.id).where(Space.project_id == project.id)):
             files += chunk_files(session, space_id=space_id)
+        maps = session.scalars(
+            select(ProjectionSet.id)
+            .join(Space, Space.id == ProjectionSet.space_id)
+            .where(Space.project_id == project.id)
+        )
+        caches.remove_maps_after_commit(store, session, list(maps))
         session.execute(delete(Project).where(Project.id == project.id))
         remove_segments_after_commit(store, session, files)
         return record

@@ -12,7 +12,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
-from chroma.db.models import EmbeddingChunk, Project, Space
+from chroma.db import caches
+from chroma.db.models import EmbeddingChunk, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
 from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
@@ -138,6 +139,8 @@ def delete_space(store: Store, project: str, name: str) -> SpaceRecord:
         space = get_space(session, get_project(session, project), name)
         record = SpaceRecord.of(space)
         files = chunk_files(session, space_id=space.id)
+        maps = session.scalars(select(ProjectionSet.id).where(ProjectionSet.space_id == space.id))
+        caches.remove_maps_after_commit(store, session, list(maps))
         session.execute(delete(Space).where(Space.id == space.id))
         remove_segments_after_commit(store, session, files)
         return record
