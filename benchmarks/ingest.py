@@ -23,27 +23,23 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import httpx
 import numpy as np
 import orjson
 import pyarrow as pa
 
 import chroma
+from servers import peak_rss_mb, scratch_postgres, start_server, stop_server
 
 DIM = 384
 CLASSES = 50
-ADMIN_URL = os.environ.get(
-    "CHROMA_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 @dataclass
@@ -90,31 +86,6 @@ def arrow_file_floor(path: Path, vectors, keys, labels, metadata) -> float:
     elapsed = time.perf_counter() - start
     path.unlink()
     return elapsed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [sys.executable, "-m", "chroma", "application", "run", "--port", str(port)]
-    command += ["--data-dir", str(data_dir), "--log-level", "warning"]
-    if database_url:
-        command += ["--database-url", database_url]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 READ_BACK = """
@@ -176,13 +147,6 @@ def read_back_in_fresh_process(url: str, n: int) -> tuple[float, float, np.ndarr
         return read, alloc, np.load(out)
 
 
-def peak_rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def run_one(database: str, url_db: str | None, data_dir: Path, data, floor: float, step: int):
     vectors, keys, labels, metadata = data
     n = len(keys)
@@ -207,8 +171,7 @@ def run_one(database: str, url_db: str | None, data_dir: Path, data, floor: floa
         assert np.array_equal(column, np.sort(vectors[:, 0]))
         rss = peak_rss_mb(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=60)
+        stop_server(process)
     store_read = store_read_in_fresh_process(data_dir, url_db)
     return Result(
         database=database,
@@ -239,14 +202,11 @@ def main() -> None:
         floor = arrow_file_floor(workdir / "floor.arrow", *data)
         print(f"floor: Arrow IPC file on the same disk: {floor:.2f} s", flush=True)
         for database in args.databases.split(","):
-            url_db = None
-            if database == "postgresql":
-                url_db = create_pg_database()
-            try:
+            with ExitStack() as stack:
+                url_db = (
+                    stack.enter_context(scratch_postgres()) if database == "postgresql" else None
+                )
                 result = run_one(database, url_db, workdir / database, data, floor, args.step)
-            finally:
-                if url_db:
-                    drop_pg_database(url_db)
             results.append(result)
             print(json.dumps(asdict(result)), flush=True)
     finally:
@@ -264,26 +224,6 @@ def main() -> None:
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / "ingest.json").write_text(json.dumps([asdict(r) for r in results], indent=2))
-
-
-def create_pg_database() -> str:
-    from sqlalchemy import create_engine, text
-
-    name = f"chroma_bench_{uuid.uuid4().hex[:8]}"
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_pg_database(url: str) -> None:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -43,8 +43,14 @@ class Settings(BaseSettings):
     ``celery``: jobs go to Celery workers (``chroma worker``) through ``broker_url``."""
     broker_url: str | None = None
     """Celery broker, e.g. ``redis://127.0.0.1:6379/0`` or ``amqp://guest@127.0.0.1//``."""
-    job_workers: int = 1
-    """Jobs the in-process runner runs at once (each in its own child process)."""
+    job_workers: int = Field(default=2, ge=1, le=64)
+    """Job slots: jobs the in-process runner runs at once, each in a child process of its
+    own. Two by default, so a space's first map does not wait for its neighbour index (on
+    two cores both go at full speed: each job computes on one)."""
+    job_memory_budget_gib: float | None = Field(default=None, gt=0)
+    """Memory one job may use (GiB; the in-process runner's child, a ``chroma worker``): a
+    job that needs more fails with an error saying so, the server never runs out. Default:
+    80% of this machine's memory shared by the job slots."""
     job_heartbeat_timeout: float = 120.0
     """Seconds without a heartbeat after which a running job's worker is taken for dead."""
     job_resend_after: float = 60.0
@@ -93,6 +99,13 @@ class Settings(BaseSettings):
         if self.vector_storage == "auto":
             return self.is_sqlite
         return self.vector_storage == "files"
+
+    @property
+    def job_memory_budget_bytes(self) -> int:
+        if self.job_memory_budget_gib is not None:
+            return int(self.job_memory_budget_gib * 2**30)
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return int(total * 0.8 / self.job_workers)
 
     @property
     def vector_dir(self) -> Path:

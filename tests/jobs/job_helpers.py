@@ -38,11 +38,15 @@ def queue_wait(
     *,
     fail: str | None = None,
     max_attempts: int = 2,
+    allocate_mib: int = 0,
 ) -> int:
-    """Queue a ``system.wait`` job (it waits, reporting progress; or fails with ``fail``)."""
+    """Queue a ``system.wait`` job (it waits, reporting progress; or fails with ``fail``;
+    holding ``allocate_mib`` of memory meanwhile)."""
     params: dict[str, Any] = {"seconds": seconds}
     if fail is not None:
         params["fail"] = fail
+    if allocate_mib:
+        params["allocate_mib"] = allocate_mib
     with store.write() as session:
         job = job_service.create_job(
             session, "system.wait", project_id=None, params=params, max_attempts=max_attempts

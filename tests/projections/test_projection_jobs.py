@@ -137,8 +137,8 @@ def test_points_logged_later_are_placed_without_moving_the_map(
     result = log(store, more, more_keys, more_labels)
     with store.write() as session:
         queued = queue_follow_ups(session, result.space_id)
-    assert len(queued) == 2  # the index update, then placing into the one map
-    assert [j.kind for j in run_queued(store)] == ["neighbours.update", "projection.place"]
+    assert len(queued) == 2  # placing into the one map first, then the index update
+    assert [j.kind for j in run_queued(store)] == ["projection.place", "neighbours.update"]
 
     after = _points(store, projection.id)
     assert len(after) == 340
@@ -166,8 +166,8 @@ def test_refresh_after_ingest_builds_the_index_and_a_first_map(store) -> None:
     ran = run_queued(store)
     assert [(j.kind, j.state) for j in ran] == [
         ("space.refresh", "succeeded"),
+        ("projection.compute", "succeeded"),  # the map first: it does not wait for the index
         ("neighbours.update", "succeeded"),
-        ("projection.compute", "succeeded"),
     ]
     with store.read() as session:
         index = session.scalar(select(NeighbourIndex))

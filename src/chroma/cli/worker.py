@@ -56,6 +56,9 @@ def worker(
         open_store(settings).dispose()  # reachable and migrated before taking jobs
     # Imported here: Celery and the compute stack take seconds to import.
     from chroma.jobs.celery_app import QUEUE, make_celery
+    from chroma.jobs.limits import apply_memory_budget
+
+    apply_memory_budget(settings)  # the solo pool runs each job in this very process
 
     app = make_celery(settings)
     app.worker_main(

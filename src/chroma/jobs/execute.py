@@ -13,6 +13,7 @@ from collections.abc import Callable
 from chroma.core.errors import ChromaError
 from chroma.jobs.context import JobCancelled, JobContext
 from chroma.jobs.handlers import HANDLERS
+from chroma.jobs.limits import describe
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobKind
 from chroma.services.store import Store
@@ -43,6 +44,7 @@ def execute_job(
     context = JobContext(store, job_id, attempt)
     context.start_heartbeat()
     log.info("job %s (%s) started, attempt %s", job_id, job.kind, attempt)
+    out_of_memory: str | None = None
     try:
         handler = HANDLERS[_kind(job.kind)]
         handler(context, job)
@@ -57,12 +59,19 @@ def execute_job(
         job_service.end(store, job_id, attempt, job_service.FAILED, str(exc))
         log.warning("job %s failed: %s", job_id, exc)
         return job_service.FAILED
+    except MemoryError as exc:
+        # Recorded once the except block has let go of the failed frames and their arrays.
+        out_of_memory = describe(exc)
     except Exception as exc:
         log.exception("job %s crashed", job_id)
         job_service.end(store, job_id, attempt, job_service.FAILED, f"{type(exc).__name__}: {exc}")
         return job_service.FAILED
     finally:
         context.stop_heartbeat()
+    if out_of_memory is not None:
+        log.warning("job %s failed: %s", job_id, out_of_memory)
+        job_service.end(store, job_id, attempt, job_service.FAILED, out_of_memory)
+        return job_service.FAILED
     log.info("job %s succeeded", job_id)
     if dispatch is not None:
         for followup in context.followups:

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 from chroma.jobs.execute import execute_job
+from chroma.jobs.limits import apply_memory_budget
 from chroma.services import jobs as job_service
 from chroma.services.store import Store, open_store
 from chroma.settings import Settings
@@ -32,6 +33,7 @@ _child_store: Store | None = None
 def _run_in_child(settings: Settings, job_id: int) -> str | None:
     global _child_store
     if _child_store is None:
+        apply_memory_budget(settings)
         _child_store = open_store(settings, migrate=False)
     return execute_job(_child_store, job_id)
 

@@ -27,13 +27,17 @@ def schedule_refresh(session: Session, space_id: int, *, delay_seconds: float) -
 
 
 def queue_follow_ups(session: Session, space_id: int) -> list[int]:
-    """Queue the index update and the map updates a space needs now; return their ids."""
+    """Queue the map updates and the index update a space needs now; return their ids.
+
+    Maps first: what the user waits to see must not queue behind the index (runners take
+    jobs oldest first). A first map computes the neighbours it needs itself.
+    """
     space = session.get(Space, space_id)
     if space is None:
         return []
+    maps = queue_map_updates(session, space, min_points=MIN_POINTS_FOR_A_MAP)
     index = job_service.create_job(
         session, JobKind.NEIGHBOURS_UPDATE, project_id=space.project_id, space_id=space_id
     )
-    maps = queue_map_updates(session, space, min_points=MIN_POINTS_FOR_A_MAP)
     session.flush()
-    return [index.id, *maps]
+    return [*maps, index.id]
