@@ -78,6 +78,7 @@ def test_non_loopback_host_without_a_token_is_refused(
     assert not data_dir.exists()  # refused before touching anything
 
 
+@pytest.mark.slow
 def test_port_in_use_fails_without_claiming_to_run(chroma: Chroma, tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -25,6 +25,7 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield live.url
 
 
+@pytest.mark.slow
 def test_import_then_export_tf_projector(chroma: Chroma, url: str, tmp_path: Path) -> None:
     project = f"p-{uuid.uuid4().hex[:8]}"
     vectors = np.random.default_rng(1).standard_normal((12, 4)).astype(np.float32)

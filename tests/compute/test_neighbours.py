@@ -88,7 +88,8 @@ def test_query_pads_when_the_index_is_small_and_rejects_bad_input() -> None:
     assert info.value.where == "metric"
 
 
-@pytest.mark.parametrize("n", [400, 25_000])  # exact path, then the HNSW path
+# The exact path, then the HNSW one (seconds of index building: slow).
+@pytest.mark.parametrize("n", [400, pytest.param(25_000, marks=pytest.mark.slow)])
 def test_knn_graph_excludes_self_and_finds_the_true_neighbours(n: int) -> None:
     data = _clusters(n, dim=16)
     rows, distances = knn_graph(data, 5, metric="l2")

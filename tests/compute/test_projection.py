@@ -24,6 +24,8 @@ from chroma.core.errors import InvalidInput
 CLUSTERS = 8
 FAST_UMAP = {"n_epochs": 120, "random_state": 0}
 FAST_TSNE = {"perplexity": 10, "n_iter": 150, "early_exaggeration_iter": 50, "random_state": 0}
+TSNE = pytest.param("tsne", FAST_TSNE, marks=pytest.mark.slow)
+"""t-SNE takes seconds even on this small mixture (UMAP well under one once compiled)."""
 
 
 def mixture(n: int, *, dim: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -121,9 +123,7 @@ def test_bad_inputs_to_project() -> None:
 # --- layouts -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("algorithm", "params"), [("pca", {}), ("umap", FAST_UMAP), ("tsne", FAST_TSNE)]
-)
+@pytest.mark.parametrize(("algorithm", "params"), [("pca", {}), ("umap", FAST_UMAP), TSNE])
 def test_layout_shape_and_finite(
     algorithm: str, params: dict[str, Any], data: tuple[np.ndarray, np.ndarray]
 ) -> None:
@@ -138,7 +138,7 @@ def test_layout_shape_and_finite(
         assert np.size(value) <= 2 * vectors.shape[1]  # small: never the data
 
 
-@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), ("tsne", FAST_TSNE)])
+@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), TSNE])
 def test_clusters_are_kept(
     algorithm: str, params: dict[str, Any], data: tuple[np.ndarray, np.ndarray]
 ) -> None:
@@ -148,6 +148,7 @@ def test_clusters_are_kept(
     assert neighbour_label_agreement(coords, labels) > 0.95
 
 
+@pytest.mark.slow
 def test_umap_defaults_keep_clusters(data: tuple[np.ndarray, np.ndarray]) -> None:
     vectors, labels = data
     coords = project("umap", vectors).coords
@@ -177,6 +178,7 @@ def test_umap_with_l2_metric_and_wide_vectors() -> None:
     assert neighbour_label_agreement(coords, labels) > 0.9
 
 
+@pytest.mark.slow
 def test_landmarks_fit_a_sample_and_place_the_rest() -> None:
     vectors, labels = mixture(900)
     for algorithm, params in [
@@ -213,7 +215,7 @@ def test_pca_placement_is_the_fitted_transform(data: tuple[np.ndarray, np.ndarra
     assert caught.value.where == "new_vectors"
 
 
-@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), ("tsne", FAST_TSNE)])
+@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), TSNE])
 def test_placement_keeps_the_map_and_lands_in_the_right_cluster(
     algorithm: str, params: dict[str, Any]
 ) -> None:
@@ -276,7 +278,7 @@ def test_umap_placement_copes_with_missing_neighbours(data: tuple[np.ndarray, np
     [
         ("pca", {}),
         ("umap", FAST_UMAP),
-        ("tsne", FAST_TSNE),
+        TSNE,
         ("umap", {**FAST_UMAP, "landmarks": 300}),
     ],
 )
@@ -298,7 +300,7 @@ class Cancelled(Exception):
     pass
 
 
-@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), ("tsne", FAST_TSNE)])
+@pytest.mark.parametrize(("algorithm", "params"), [("umap", FAST_UMAP), TSNE])
 def test_an_exception_from_progress_aborts(
     algorithm: str, params: dict[str, Any], data: tuple[np.ndarray, np.ndarray]
 ) -> None:

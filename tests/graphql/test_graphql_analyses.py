@@ -93,6 +93,7 @@ def counts(store: Store) -> tuple[int, int]:
     return int(jobs), int(analyses)
 
 
+@pytest.mark.slow
 def test_mislabels_run_as_a_job_and_page_their_rows(
     http: httpx.Client, demo: dict[str, Any]
 ) -> None:
@@ -147,6 +148,7 @@ def test_mislabels_run_as_a_job_and_page_their_rows(
     assert (beyond["totalCount"], beyond["items"]) == (90, [])
 
 
+@pytest.mark.slow
 def test_rows_filter_datasets_and_put_missing_scores_last(
     http: httpx.Client, demo: dict[str, Any]
 ) -> None:
@@ -169,6 +171,7 @@ def test_rows_filter_datasets_and_put_missing_scores_last(
     assert (error["code"], error["where"]) == ("not_found", "datasets")
 
 
+@pytest.mark.slow
 def test_outliers_against_a_named_reference(http: httpx.Client, demo: dict[str, Any]) -> None:
     far = np.full((10, DIM), 40.0, dtype=np.float32) + np.random.default_rng(5).normal(
         size=(10, DIM)
@@ -182,6 +185,7 @@ def test_outliers_against_a_named_reference(http: httpx.Client, demo: dict[str, 
     assert all(i["values"]["ood"] is True for i in top)
 
 
+@pytest.mark.slow
 def test_recompute_and_delete(http: httpx.Client, store: Store, demo: dict[str, Any]) -> None:
     analysis = computed(http, "duplicates")
     assert analysis["params"]["threshold"] is None  # derived from the data at run time
@@ -249,6 +253,7 @@ def counting_statements(store: Store) -> Iterator[list[str]]:
         event.remove(store.engine, "before_cursor_execute", record)
 
 
+@pytest.mark.slow
 def test_a_page_of_rows_costs_the_same_statements_at_any_size(
     http: httpx.Client, store: Store, demo: dict[str, Any]
 ) -> None:

@@ -8,7 +8,6 @@ still be answered promptly.
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 from sqlalchemy import insert
@@ -34,12 +33,14 @@ def test_a_blocked_mutation_does_not_block_other_queries(http, server, store) ->
         mutation.start()
         wait_until_blocked(store)
 
-        started = time.monotonic()
+        # A loop held by the waiting mutation could answer only once the mutation is over:
+        # after SQLite's 30 s busy timeout, or never on PostgreSQL (the lock is ours until
+        # this block ends). The query's timeout, well under that, turns such a wait into a
+        # failure; it is a safety net, not a speed target.
         answer = http.post("/graphql", json={"query": "{ projects { name } }"}, timeout=10)
-        elapsed = time.monotonic() - started
 
         assert answer.json() == {"data": {"projects": []}}
-        assert elapsed < 5
+        assert not replies, "the mutation was answered before the query"
         assert mutation.is_alive(), "the mutation should still be waiting on the lock"
     mutation.join(timeout=30)
 

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from chroma.server.graphql.export import REGENERATE, schema_text
 
 COMMITTED = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -18,11 +20,13 @@ def test_committed_schema_matches_the_live_schema() -> None:
     )
 
 
+@pytest.mark.slow
 def test_make_schema_script_checks_the_committed_file() -> None:
     script = COMMITTED.parent / "scripts" / "export_schema.py"
     assert subprocess.run([sys.executable, str(script), "--check"]).returncode == 0
 
 
+@pytest.mark.slow
 def test_export_check_fails_on_a_stale_file(tmp_path: Path) -> None:
     stale = tmp_path / "schema.graphql"
     stale.write_text("type Query { old: Int }\n")

@@ -140,6 +140,7 @@ def test_a_pca_projection_is_queued_computed_and_listed(
     ]
 
 
+@pytest.mark.slow
 def test_a_projection_answers_its_full_parameters(http: httpx.Client, demo: dict[str, int]) -> None:
     created = create(http, algorithm="umap", params={"n_neighbors": 10, "n_epochs": 20})
     params = created["params"]
@@ -150,6 +151,7 @@ def test_a_projection_answers_its_full_parameters(http: httpx.Client, demo: dict
     assert projection(http, created["id"])["pointCount"] == 180
 
 
+@pytest.mark.slow
 def test_a_projection_of_some_datasets_maps_only_them(
     http: httpx.Client, demo: dict[str, int]
 ) -> None:
@@ -162,6 +164,7 @@ def test_a_projection_of_some_datasets_maps_only_them(
     assert ready["datasets"] == [{"name": "test"}]
 
 
+@pytest.mark.slow
 def test_recompute_maps_the_points_logged_since(http: httpx.Client, demo: dict[str, int]) -> None:
     projection_id = computed_projection(http)
     first = projection(http, projection_id)
@@ -182,6 +185,7 @@ def test_recompute_maps_the_points_logged_since(http: httpx.Client, demo: dict[s
     assert when(recomputed["computedAt"]) >= when(first["computedAt"])
 
 
+@pytest.mark.slow
 def test_delete_projection_removes_it(http: httpx.Client, demo: dict[str, int]) -> None:
     projection_id = computed_projection(http)
     deleted = gql(
@@ -274,6 +278,7 @@ def test_unknown_ids_name_what_is_missing(http: httpx.Client) -> None:
 # ---- jobs: listing, progress, cancel ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_jobs_are_listed_newest_first_with_their_project_and_space(
     http: httpx.Client, store: Store, demo: dict[str, int]
 ) -> None:
@@ -320,6 +325,7 @@ def test_cancel_a_queued_job(http: httpx.Client, store: Store) -> None:
     assert (error["code"], error["where"]) == ("conflict", "job")
 
 
+@pytest.mark.slow
 def test_a_projection_queued_behind_a_running_job_is_cancelled_and_the_running_one_stops(
     http: httpx.Client, store: Store, demo: dict[str, int]
 ) -> None:
@@ -363,6 +369,7 @@ def wait_progress(http: httpx.Client, job_id: int) -> dict[str, Any]:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_deleting_a_projection_cancels_its_queued_computation(
     http: httpx.Client, store: Store, demo: dict[str, int]
 ) -> None:
@@ -381,6 +388,7 @@ def test_deleting_a_projection_cancels_its_queued_computation(
 # ---- neighbour index ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_build_neighbour_index_fills_the_space_field(
     http: httpx.Client, demo: dict[str, int]
 ) -> None:
@@ -444,6 +452,7 @@ NESTED = """
 """
 
 
+@pytest.mark.slow
 def test_nested_job_and_projection_fields_cost_the_same_for_one_or_many(
     http: httpx.Client, store: Store, demo: dict[str, int]
 ) -> None:

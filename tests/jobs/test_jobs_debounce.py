@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 import pyarrow as pa
+import pytest
 from job_helpers import StartServer, jobs_of_kind, wait_finished
 
 import chroma
@@ -18,6 +19,7 @@ DELAY = 2.0
 REFRESH = "space.refresh"
 
 
+@pytest.mark.slow
 def test_ingest_batches_make_one_refresh_job_pushed_back_by_each(
     start_server: StartServer,
 ) -> None:

@@ -49,6 +49,7 @@ def counts(store: Store) -> tuple[int, int]:
     return int(jobs), int(analyses)
 
 
+@pytest.mark.slow
 def test_analyze_waits_and_reads_the_scores_as_a_dataframe(
     make_run: MakeRun, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -105,6 +106,7 @@ def test_analyze_waits_and_reads_the_scores_as_a_dataframe(
     )
 
 
+@pytest.mark.slow
 def test_no_wait_then_wait_recompute_and_delete(make_run: MakeRun) -> None:
     run, _, _ = labelled_run(make_run)
     started = run.analyze("duplicates", wait=False)
@@ -126,6 +128,7 @@ def test_no_wait_then_wait_recompute_and_delete(make_run: MakeRun) -> None:
     assert run.analyses() == []
 
 
+@pytest.mark.slow
 def test_label_next_ranks_come_as_nullable_ints(make_run: MakeRun) -> None:
     run, _, _ = labelled_run(make_run)
     picked = run.analyze("label_next", size=10, progress=False)
@@ -137,6 +140,7 @@ def test_label_next_ranks_come_as_nullable_ints(make_run: MakeRun) -> None:
     assert frame["label_next_rank"].iloc[10:].isna().all()
 
 
+@pytest.mark.slow
 def test_outliers_need_a_reference_among_several_datasets(make_run: MakeRun, store: Store) -> None:
     run, _, _ = labelled_run(make_run)
     prod = make_run(project=run.project, dataset="prod", space=run.space)
@@ -180,6 +184,7 @@ def test_bad_requests_raise_before_any_job(
     assert counts(store) == (0, 0)
 
 
+@pytest.mark.slow
 def test_scores_that_compare_labels_need_labels(make_run: MakeRun, store: Store) -> None:
     run = make_run()
     run.log(clustered(40, seed=4)[0])

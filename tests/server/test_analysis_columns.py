@@ -14,6 +14,8 @@ import pytest
 from chroma.core import wire
 from projection_helpers import computed_projection, gql, ingest, wait_succeeded
 
+pytestmark = pytest.mark.slow  # each test computes a map and analyses through the runner
+
 DIM = 8
 CENTRES = np.random.default_rng(4).normal(size=(3, DIM)).astype(np.float32) * 4
 RUN = """

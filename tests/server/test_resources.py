@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,6 +26,9 @@ from chroma.settings import Settings
 from live_server import LiveServer
 
 MAX_BYTES = 200_000
+LATE_SECONDS = 20.0
+"""When ``/late.png`` answers: far beyond the 0.5 s fetch timeout these tests configure and
+the 5 s default, so a fetch that gets the image did not apply the configured timeout."""
 
 
 def png(pixels: np.ndarray) -> bytes:
@@ -48,11 +50,12 @@ def decoded(data: bytes) -> Image.Image:
 class _Images(BaseHTTPRequestHandler):
     routes: dict[str, tuple[int, str, bytes]] = {}
     requests: list[str] = []
+    released = threading.Event()  # set when the test ends: /late.png then never answers
 
     def do_GET(self) -> None:
         type(self).requests.append(self.path)
-        if self.path == "/slow.png":
-            time.sleep(2)
+        if self.path == "/late.png" and type(self).released.wait(LATE_SECONDS):
+            return
         status, content_type, body = self.routes.get(self.path, (404, "text/plain", b"gone"))
         self.send_response(status)
         self.send_header("content-type", content_type)
@@ -71,18 +74,20 @@ def image_host() -> Iterator[str]:
     _Images.routes = {
         "/digit.png": (200, "image/png", png(digit(7))),
         "/photo.jpg": (200, "image/jpeg", _jpeg(np.full((300, 200, 3), 90, np.uint8))),
-        "/slow.png": (200, "image/png", png(digit(1))),
+        "/late.png": (200, "image/png", png(digit(1))),
         "/big.png": (200, "image/png", png(big)),
         "/page.html": (200, "text/html", b"<html>not an image</html>"),
         "/error.png": (500, "text/plain", b"broken"),
     }
     _Images.requests = []
+    _Images.released = threading.Event()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{httpd.server_address[1]}"
     finally:
+        _Images.released.set()
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
@@ -266,7 +271,7 @@ def test_no_image_roots_means_no_local_file(
 def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
     server: LiveServer, http: httpx.Client, image_host: str
 ) -> None:
-    names = ["digit.png", "photo.jpg", "slow.png", "big.png", "page.html", "error.png"]
+    names = ["digit.png", "photo.jpg", "late.png", "big.png", "page.html", "error.png"]
     ids = log(server, uris=[f"{image_host}/{name}" for name in names])
 
     first = http.get(f"/api/v1/datapoints/{ids['k0']}/image")
@@ -279,11 +284,13 @@ def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
     assert decoded(photo.content).size == (40, 60)
     assert _Images.requests.count("/digit.png") == 1  # cached after the first fetch
 
-    started = time.monotonic()
-    body = error(http.get(f"/api/v1/datapoints/{ids['k2']}/image"), 502)
-    assert time.monotonic() - started < 1.9
+    # The host answers only after LATE_SECONDS: just the configured 0.5 s timeout ends the
+    # fetch with a 502 (a fetch without it, or with the 5 s default, would get the image).
+    # This client's timeout, far above both, only keeps a hung server from hanging the test.
+    late = http.get(f"/api/v1/datapoints/{ids['k2']}/image", timeout=LATE_SECONDS * 3)
+    body = error(late, 502)
     assert (body["code"], body["where"]) == ("upstream_failed", "uri")
-    assert "timed out" in body["message"]
+    assert "timed out after 0.5 s" in body["message"]
     assert (
         "CHROMA_IMAGE_MAX_BYTES"
         in error(http.get(f"/api/v1/datapoints/{ids['k3']}/image"), 502)["message"]
