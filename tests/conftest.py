@@ -107,8 +107,11 @@ def settings(dialect: str, tmp_path: Path, request: pytest.FixtureRequest) -> Se
     if dialect == "postgresql":
         url = request.getfixturevalue("postgres_url")
     # Automatic jobs after ingest have their own tests (tests/jobs); elsewhere they would
-    # start child processes that race with what a test checks.
-    return Settings(data_dir=tmp_path / "data", database_url=url, auto_jobs=False)
+    # start child processes that race with what a test checks. Job processes start with
+    # a test's first job, not with every server (tests/jobs checks the warm start).
+    return Settings(
+        data_dir=tmp_path / "data", database_url=url, auto_jobs=False, job_prewarm=False
+    )
 
 
 @pytest.fixture

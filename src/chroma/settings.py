@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     """Memory one job may use (GiB; the in-process runner's child, a ``chroma worker``): a
     job that needs more fails with an error saying so, the server never runs out. Default:
     80% of this machine's memory shared by the job slots."""
+    job_prewarm: bool = True
+    """Start the in-process runner's job processes (and load the job code) when the server
+    starts, so the first job does not wait for them."""
     job_heartbeat_timeout: float = 120.0
     """Seconds without a heartbeat after which a running job's worker is taken for dead."""
     job_resend_after: float = 60.0

@@ -27,6 +27,8 @@ from chroma.services import jobs as job_service
 from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
 from chroma.settings import Settings
 
+pytestmark = pytest.mark.slow  # worker processes and brokers: out of `make test-fast`
+
 START = 30.0
 HEARTBEAT_TIMEOUT = 2.0
 
@@ -143,6 +145,7 @@ def test_debounced_refresh_runs_on_the_worker_and_sends_its_follow_ups(
         worker.wait_ready()
         rng = np.random.default_rng(0)
         not_before = []
+        # Checked while the run is open: closing it asks for the refresh at once.
         with chroma.init(project="p", dataset="train", space="s", url=server.url) as run:
             for batch in range(3):
                 run.log(rng.standard_normal((5, 8)), ids=[f"b{batch}-{i}" for i in range(5)])
@@ -150,8 +153,7 @@ def test_debounced_refresh_runs_on_the_worker_and_sends_its_follow_ups(
                 (refresh,) = jobs_of_kind(server.store, "space.refresh")
                 assert refresh.state == QUEUED
                 not_before.append(refresh.not_before)
-
-        done = wait_finished(server.store, refresh.id, timeout=START)
+            done = wait_finished(server.store, refresh.id, timeout=START)
         assert done.state == SUCCEEDED, done
         assert done.worker == worker.worker_column
         assert done.started_at is not None

@@ -2,11 +2,16 @@
 
 A child process, not a thread, so a long projection (numba, BLAS) never holds the server's
 GIL: the API answers while a map is computed. The job table is the queue: a dispatcher
-thread polls it for due jobs (woken early by :meth:`submit`), so jobs queued by another API
-process or left queued by a previous run are picked up too. Each job slot has a pool of
-its own (one process, reused from job to job): a child that dies (SIGKILL, out of memory)
-breaks only its pool, so only its job is requeued or failed (at once), not the jobs
-running next to it, and a fresh pool takes the slot.
+thread polls it for due jobs (woken early by :meth:`submit`, and when the next waiting job
+falls due), so jobs queued by another API process or left queued by a previous run are
+picked up too. Each job slot has a pool of its own (one process, reused from job to job):
+a child that dies (SIGKILL, out of memory) breaks only its pool, so only its job is
+requeued or failed (at once), not the jobs running next to it, and a fresh pool takes the
+slot.
+
+Job processes are started, and have loaded the job code, before the first job comes
+(``CHROMA_JOB_PREWARM``). Background kinds (the neighbour index) run in processes of lower
+priority, so a map queued beside them gets the processor first.
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
+from chroma.jobs.child import prepare
 from chroma.jobs.execute import execute_job
-from chroma.jobs.limits import apply_memory_budget
 from chroma.services import jobs as job_service
 from chroma.services.store import Store, open_store
 from chroma.settings import Settings
@@ -30,12 +35,20 @@ POLL_SECONDS = 1.0
 _child_store: Store | None = None
 
 
-def _run_in_child(settings: Settings, job_id: int) -> str | None:
+def _child_store_of(settings: Settings) -> Store:
     global _child_store
     if _child_store is None:
-        apply_memory_budget(settings)
         _child_store = open_store(settings, migrate=False)
-    return execute_job(_child_store, job_id)
+    return _child_store
+
+
+def _run_in_child(settings: Settings, job_id: int) -> str | None:
+    return execute_job(_child_store_of(settings), job_id)
+
+
+def _warm_child(settings: Settings) -> None:
+    """Run ahead of any job: this module's import loaded the job code; open the store."""
+    _child_store_of(settings)
 
 
 class InProcessRunner:
@@ -47,10 +60,18 @@ class InProcessRunner:
         self._lock = threading.Lock()
         self._running: dict[int, Future[str | None]] = {}
         self._pools: dict[int, ProcessPoolExecutor] = {}  # job id -> the pool running it
-        self._idle: list[ProcessPoolExecutor] = []  # pools whose process waits for a job
+        # Pools whose process waits for a job, by priority (True: background).
+        self._idle: dict[bool, list[ProcessPoolExecutor]] = {False: [], True: []}
+        self._background: dict[int, bool] = {}  # job id -> whether its pool is background
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if self.settings.job_prewarm:
+            with self._lock:
+                for _ in range(self.settings.job_workers):
+                    pool = self._new_pool(background=False)
+                    pool.submit(_warm_child, self.settings)
+                    self._idle[False].append(pool)
         self._thread = threading.Thread(target=self._loop, name="chroma-jobs", daemon=True)
         self._thread.start()
 
@@ -60,7 +81,7 @@ class InProcessRunner:
     def child_pids(self) -> list[int]:
         """The job processes alive now (for operators and the kill test)."""
         with self._lock:
-            pools = [*self._pools.values(), *self._idle]
+            pools = [*self._pools.values(), *self._idle[False], *self._idle[True]]
         return [p.pid for pool in pools for p in _processes(pool) if p.pid and p.is_alive()]
 
     def stop(self) -> None:
@@ -72,9 +93,9 @@ class InProcessRunner:
         # the jobs from _running, so a later look would miss them and leave them running.
         with self._lock:
             interrupted = list(self._running)
-            pools = [*self._pools.values(), *self._idle]
+            pools = [*self._pools.values(), *self._idle[False], *self._idle[True]]
             self._pools.clear()
-            self._idle.clear()
+            self._idle = {False: [], True: []}
         for pool in pools:
             for process in _processes(pool):
                 process.kill()
@@ -84,15 +105,32 @@ class InProcessRunner:
             job_service.worker_lost(self.store, job_id, None, "server stopped during the job")
         self._running.clear()
 
-    def _start(self, job_id: int) -> tuple[ProcessPoolExecutor, Future[str | None]]:
-        """Hand the job to an idle pool, else a new one (under the lock)."""
-        if self._idle:
-            pool = self._idle.pop()
+    def _new_pool(self, *, background: bool) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=prepare,
+            initargs=(self.settings, background),
+        )
+
+    def _start(
+        self, job_id: int, *, background: bool
+    ) -> tuple[ProcessPoolExecutor, Future[str | None]]:
+        """Hand the job to an idle pool of its priority, else a new one (under the lock).
+
+        A slot's idle pool of the other priority makes way: its process ends, so the
+        slots never hold more processes than ``job_workers``.
+        """
+        idle, other = self._idle[background], self._idle[not background]
+        while idle:
+            pool = idle.pop()
             try:
                 return pool, pool.submit(_run_in_child, self.settings, job_id)
             except BrokenProcessPool:  # its process died while it waited for a job
                 pool.shutdown(wait=False, cancel_futures=True)
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        if other and len(self._running) + len(idle) + len(other) >= self.settings.job_workers:
+            other.pop().shutdown(wait=False, cancel_futures=True)
+        pool = self._new_pool(background=background)
         return pool, pool.submit(_run_in_child, self.settings, job_id)
 
     def _loop(self) -> None:
@@ -102,10 +140,18 @@ class InProcessRunner:
                     self.store, heartbeat_timeout=self.settings.job_heartbeat_timeout
                 )
                 self._dispatch_due()
+                wait = self._until_next_due()
             except Exception:
                 log.exception("job dispatcher")
-            self._wake.wait(POLL_SECONDS)
+                wait = POLL_SECONDS
+            self._wake.wait(wait)
             self._wake.clear()
+
+    def _until_next_due(self) -> float:
+        with self.store.read() as session:
+            due_in = job_service.seconds_until_next_due(session)
+        # A small margin: woken a moment early, the job is not due yet and would wait a poll.
+        return POLL_SECONDS if due_in is None else min(POLL_SECONDS, due_in + 0.01)
 
     def _dispatch_due(self) -> None:
         with self._lock:
@@ -113,17 +159,20 @@ class InProcessRunner:
             if free <= 0:
                 return
             with self.store.read() as session:
-                due = job_service.due_job_ids(session, limit=free + len(self._running))
-            for job_id in [j for j in due if j not in self._running][:free]:
-                pool, future = self._start(job_id)
+                due = job_service.due_jobs(session, limit=free + len(self._running))
+            for job_id, kind in [j for j in due if j[0] not in self._running][:free]:
+                background = kind in job_service.BACKGROUND
+                pool, future = self._start(job_id, background=background)
                 self._running[job_id] = future
                 self._pools[job_id] = pool
+                self._background[job_id] = background
                 future.add_done_callback(partial(self._done, job_id))
 
     def _done(self, job_id: int, future: Future[str | None]) -> None:
         with self._lock:
             self._running.pop(job_id, None)
             pool = self._pools.pop(job_id, None)
+            background = self._background.pop(job_id, False)
         if self._stopping.is_set():
             if pool is not None:  # stop() may have looked before we took it
                 pool.shutdown(wait=False, cancel_futures=True)
@@ -140,7 +189,7 @@ class InProcessRunner:
             job_service.worker_lost(self.store, job_id, None, f"{type(error).__name__}: {error}")
         if pool is not None:
             with self._lock:
-                self._idle.append(pool)
+                self._idle[background].append(pool)
         self._wake.set()
 
 

@@ -83,6 +83,8 @@ class Run(RunMaps):
         self._inserted = 0
         self._updated = 0
         self._closed = False
+        self._unsettled = False
+        """Rows were sent: at close, the server is told to update the space's maps now."""
         self._sender = Sender(self._send, max_queued_batches, max_in_flight)
         _open_runs.add(self)
 
@@ -291,6 +293,7 @@ class Run(RunMaps):
         self._pending, self._pending_rows, self._pending_keys = [], 0, set()
         self._sealed_rows += batch.rows
         self._sender.submit(batch)
+        self._unsettled = True
 
     def _send(self, batch: Batch) -> None:
         """Runs on the sender thread; retries re-send the very same bytes."""
@@ -320,11 +323,20 @@ class Run(RunMaps):
         self._sender.raise_error()
 
     def close(self) -> None:
-        """Flush, then stop the sender thread and close connections. Safe to call twice."""
+        """Flush, then stop the sender thread and close connections. Safe to call twice.
+
+        A run that logged anything then tells the server it is done: the space's neighbour
+        index and maps are updated at once, not after the few quiet seconds the server
+        waits for while data keeps coming.
+        """
         if self._closed:
             return
         try:
             self.flush()
+            if self._unsettled:
+                params = {"project": self.project, "space": self.space}
+                self._client.request("POST", "/api/v1/refresh", params=params)
+                self._unsettled = False
         finally:
             self._closed = True
             self._sender.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from chroma.db.models import Space
+from chroma.services import catalog
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobKind
 from chroma.services.projections import queue_map_updates
@@ -24,6 +25,10 @@ def schedule_refresh(session: Session, space_id: int, *, delay_seconds: float) -
         delay_seconds=delay_seconds,
     )
     return job.id, new
+
+
+def space_id_of(session: Session, project: str, space: str) -> int:
+    return catalog.get_space(session, catalog.get_project(session, project), space).id
 
 
 def queue_follow_ups(session: Session, space_id: int) -> list[int]:

@@ -12,7 +12,7 @@ from chroma.jobs.runner import hand_over
 from chroma.server.state import ServerState, State
 from chroma.services.ingest import ingest
 from chroma.services.ingest_batch import read_arrow_stream, validate
-from chroma.services.refresh import schedule_refresh
+from chroma.services.refresh import schedule_refresh, space_id_of
 
 router = APIRouter()
 
@@ -69,17 +69,39 @@ async def ingest_batch(
             space_layer=space_layer,
         )
         if store.settings.auto_jobs:
-            _schedule_refresh(state, result.space_id)
+            _schedule_refresh(state, result.space_id, state.settings.auto_jobs_delay)
         return asdict(result)
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
     return await run_in_threadpool(_work)
 
 
-def _schedule_refresh(state: ServerState, space_id: int) -> None:
-    """Index and map the new points once ingest into the space pauses (debounced)."""
-    delay = state.settings.auto_jobs_delay
+def _schedule_refresh(state: ServerState, space_id: int, delay: float) -> None:
+    """Index and map the space's new points ``delay`` seconds from now (moving a refresh
+    already waiting: many batches in a row make one)."""
     with state.store.write() as session:
         job_id, new = schedule_refresh(session, space_id, delay_seconds=delay)
-    if new:
+    # A waiting refresh pushed back needs no word (its runner finds it postponed); one
+    # brought forward does, or a Celery message would still wait for the old time.
+    if new or delay == 0:
         hand_over(state.runner, job_id, delay_seconds=delay)
+
+
+@router.post("/refresh")
+async def refresh_now(
+    state: State,
+    project: str = Query(..., description="project name"),
+    space: str = Query(..., description="embedding space name"),
+) -> dict[str, bool]:
+    """The client has logged what it had (the SDK's ``flush``): update the space's index and
+    maps now instead of after the quiet period (``CHROMA_AUTO_JOBS_DELAY``)."""
+
+    def _work() -> bool:
+        if not state.settings.auto_jobs:
+            return False
+        with state.store.read() as session:
+            space_id = space_id_of(session, project, space)
+        _schedule_refresh(state, space_id, 0.0)
+        return True
+
+    return {"scheduled": await run_in_threadpool(_work)}

@@ -4,6 +4,7 @@ that makes one). ADR 0005, ADR 0009."""
 
 from chroma.services.jobs.records import (
     ACTIVE,
+    BACKGROUND,
     CANCELLED,
     FAILED,
     FINISHED,
@@ -15,10 +16,12 @@ from chroma.services.jobs.records import (
     JobKind,
     JobRecord,
     due_job_ids,
+    due_jobs,
     get_job,
     jobs_by_id,
     list_jobs,
     seconds_until_due,
+    seconds_until_next_due,
 )
 from chroma.services.jobs.transitions import (
     cancel_for_target,
@@ -38,6 +41,7 @@ from chroma.services.jobs.transitions import (
 
 __all__ = [
     "ACTIVE",
+    "BACKGROUND",
     "CANCELLED",
     "FAILED",
     "FINISHED",
@@ -54,6 +58,7 @@ __all__ = [
     "claim",
     "create_job",
     "due_job_ids",
+    "due_jobs",
     "end",
     "finish",
     "get_job",
@@ -64,6 +69,7 @@ __all__ = [
     "report_progress",
     "schedule_debounced",
     "seconds_until_due",
+    "seconds_until_next_due",
     "still_owned",
     "worker_lost",
 ]

@@ -43,6 +43,10 @@ class JobKind(StrEnum):
     """Waits and reports progress: diagnostics (``chroma worker --check``) and tests."""
 
 
+BACKGROUND: frozenset[JobKind] = frozenset({JobKind.NEIGHBOURS_BUILD, JobKind.NEIGHBOURS_UPDATE})
+"""Kinds nobody watches as they run: they yield the processor to those somebody waits for
+(a first map) when both run at once."""
+
 Commit = Callable[[dict[str, Any] | None], AbstractContextManager[Session]]
 """A job's ``commit(result)``: the one transaction that writes its result and marks it
 succeeded (``chroma.jobs.context.JobContext.commit``)."""
@@ -141,18 +145,38 @@ def due(moment: datetime) -> Any:
     )
 
 
-def due_job_ids(session: Session, *, overdue_by: float = 0.0, limit: int = 20) -> list[int]:
-    """Queued jobs whose debounce delay has passed, oldest first.
+def due_jobs(
+    session: Session, *, overdue_by: float = 0.0, limit: int = 20
+) -> list[tuple[int, str]]:
+    """Queued jobs whose debounce delay has passed, oldest first, with their kinds.
 
     With ``overdue_by``: only those due (and queued) that long ago already, which a runner
     that was told about them should have started by now (a message lost while a broker
     was down).
     """
     moment = utcnow() - timedelta(seconds=overdue_by)
-    query = select(Job.id).where(due(moment))
+    query = select(Job.id, Job.kind).where(due(moment))
     if overdue_by:
         query = query.where(Job.created_at <= moment)
-    return list(session.scalars(query.order_by(Job.id).limit(limit)))
+    rows = session.execute(query.order_by(Job.id).limit(limit))
+    return [(int(job_id), str(kind)) for job_id, kind in rows]
+
+
+def due_job_ids(session: Session, *, overdue_by: float = 0.0, limit: int = 20) -> list[int]:
+    return [job_id for job_id, _ in due_jobs(session, overdue_by=overdue_by, limit=limit)]
+
+
+def seconds_until_next_due(session: Session) -> float | None:
+    """How long until the next queued job is due (0 when one is); None when none is queued."""
+    waiting = session.execute(
+        select(Job.not_before).where(Job.state == QUEUED).order_by(Job.not_before).limit(1)
+    ).first()
+    if waiting is None:
+        return None
+    if waiting.not_before is None:
+        return 0.0
+    wait: timedelta = waiting.not_before - utcnow()
+    return max(wait.total_seconds(), 0.0)
 
 
 def seconds_until_due(session: Session, job_id: int) -> float | None:
