@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-projection bench-neighbours bench-capture bench-quality bench-ui-load clean ui ui-dev
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-capture bench-quality bench-ui-load clean ui ui-dev
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench-ingest: setup ## run the ingest benchmark (benchmarks/ingest.py)
 
 bench-projection: setup ## UMAP job vs umap-learn, placement, 1M points (benchmarks/projection.py)
 	$(PY) benchmarks/projection.py
+
+bench-first-map: setup ## last logged batch -> first map and index ready, with phases (benchmarks/first_map.py)
+	$(PY) benchmarks/first_map.py $(ARGS)
 
 bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks/neighbours.py)
 	$(PY) benchmarks/neighbours.py

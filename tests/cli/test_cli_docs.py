@@ -49,3 +49,15 @@ def test_every_command_and_option_is_documented_and_has_help() -> None:
             assert param.help, f"`{path} {param.opts[0]}` has no help text"
             for flag in param.opts:
                 assert flag in sections[path], f"`{path} {flag}` is not in docs/cli.md"
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    from chroma.settings import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        f"CHROMA_{name.upper()}"
+        for name in Settings.model_fields
+        if f"CHROMA_{name.upper()}" not in readme
+    ]
+    assert not missing, f"settings missing from the README's Configuration: {missing}"
