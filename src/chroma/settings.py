@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, IPvAnyNetwork, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -36,7 +36,46 @@ class Settings(BaseSettings):
     port: int = 8000
 
     max_request_bytes: int = 1 << 30
-    """Largest ingest request body the server accepts (bytes)."""
+    """Largest ingest request the server accepts (bytes): the body as sent, and its Arrow
+    data once decompressed (Arrow IPC may compress every buffer: a 17 KB body can carry
+    512 MiB of zeros), vectors counted as float32. Checked before anything is read."""
+    max_batch_rows: int = Field(default=1_000_000, ge=1)
+    """Rows in one ingest request (the SDK sends 20,000): a row costs Python objects while
+    it is checked and written, however few bytes it takes in Arrow."""
+    max_dimension: int = Field(default=65_536, ge=1)
+    """Largest vector dimension. The largest language models' hidden states have 16,384
+    (18,432 for a few); 65,536 leaves room for flattened feature maps, while one vector
+    stays at 256 KiB and a space's index and maps stay computable."""
+    max_metadata_bytes: int = Field(default=64 << 10, ge=2)
+    """Largest metadata of one datapoint (its JSON text, bytes): metadata holds fields to
+    filter and colour by; long text belongs in ``text``, files in ``uri`` or ``image``."""
+    max_metadata_fields: int = Field(default=256, ge=1)
+    """Most top-level metadata fields of one datapoint (each can become a column in a
+    facet list, an export and a map's colour menu)."""
+    max_points_columns: int = Field(default=64, ge=1)
+    """Most ``column`` parameters in one ``GET /api/v1/points`` (the Explorer asks for one
+    or two)."""
+
+    graphql_max_body_bytes: int = Field(default=4 << 20, ge=1024)
+    """Largest ``/graphql`` request body (bytes), refused with 413 while it is read: the
+    UI's largest (5,000 datapoint ids to tag) is about 60 KB, a query vector of 65,536
+    floats about 1.4 MB."""
+    graphql_max_tokens: int = Field(default=10_000, ge=100)
+    """Tokens (names, numbers, strings, brackets) a GraphQL document may hold; parsing
+    stops beyond. Send long values (vectors, id lists) as variables: they do not count."""
+    graphql_max_depth: int = Field(default=15, ge=2, le=100)
+    """Fields nested in fields (``{ project { datasets { name } } }`` is 3 deep; the UI goes
+    6 deep, GraphiQL's schema query 15)."""
+    graphql_max_aliases: int = Field(default=30, ge=0)
+    """Aliased fields in one request, fragments counted where they are spread."""
+    graphql_max_aliases_per_field: int = Field(default=10, ge=0)
+    """Aliases of one field (``Query.datapoints``) in one request."""
+    graphql_max_cost: int = Field(default=25_000, ge=100)
+    """What one GraphQL request may cost, estimated before it runs (docs/graphql.md,
+    "Limits"): about 8 pages of 1,000 datapoints with their datasets, or 12 ``facets``."""
+    graphql_request_concurrency: int = Field(default=4, ge=1)
+    """Database sessions one GraphQL request uses at once (its resolvers and dataloader
+    batches wait for a free one), so that one request never holds the connection pool."""
 
     job_backend: Literal["inprocess", "celery"] = "inprocess"
     """``inprocess``: jobs run in a child process of the server (no broker needed).
@@ -66,16 +105,44 @@ class Settings(BaseSettings):
 
     auth_token: str | None = None
     """Bearer token required on every API call when set (set it for non-local binds)."""
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1", "::1"]
+    )
+    """Names the server answers to in the ``Host`` header (any port), besides ``host``
+    itself: others get a 421, so a DNS-rebinding page cannot read the API. ``*.example.org``
+    allows its subdomains; ``*`` allows any (no rebinding protection). When ``host`` is
+    ``0.0.0.0`` or ``::``, any IP address is allowed too (rebinding needs a name). In the
+    environment: comma-separated."""
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Origins (``https://app.example.org``) whose pages may call the API from a browser
+    (CORS headers, and writes with their ``Origin``). Default: none, no CORS headers at all.
+    In the environment: comma-separated."""
 
     image_roots: Annotated[list[Path], NoDecode] = Field(default_factory=list)
     """Folders whose files the server may send as datapoint images (a ``uri`` that is a
     local path must resolve inside one of them, symlinks included). Default: none, so no
     local file is served. In the environment: paths separated by ``:`` (``os.pathsep``)."""
 
-    image_fetch_timeout: float = 5.0
-    """Seconds the server waits for an http(s) image ``uri`` it fetches."""
+    image_fetch_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Hosts whose http(s) image ``uri`` the server fetches (``images.example.org``,
+    ``*.example.org`` for its subdomains, ``*`` for any). Default: none, so remote images are
+    not fetched. Whatever the list, an address that is not public (loopback, private,
+    link-local, ...) is refused, after DNS and on every redirect. Comma-separated."""
+    image_fetch_private_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list
+    )
+    """Dangerous: non-public networks (``10.1.2.0/24``, ``127.0.0.1/32``) the server may
+    fetch images from all the same. Anyone who can log a datapoint can then make the server
+    send GET requests there. Default: none. Comma-separated."""
+    image_fetch_timeout: float = Field(default=5.0, gt=0)
+    """Seconds one remote image fetch may take in all (DNS, connecting, redirects, body)."""
+    image_fetch_workers: int = Field(default=4, ge=1, le=64)
+    """Remote image fetches running at once, in a pool of their own (never the API's)."""
+    image_fetch_queue: int = Field(default=16, ge=0)
+    """Fetches that may wait for a free worker; beyond them an image request gets a 503."""
     image_max_bytes: int = 32 << 20
-    """Largest image (inline, local file or fetched) the server reads."""
+    """Largest image (inline, local file or fetched) the server reads; also the largest
+    inline image an ingest request may carry (checked to be an image, by its header)."""
 
     static_dir: Path | None = None
     """The built UI to serve at ``/``; default: the package's own ``server/static``."""
@@ -85,6 +152,19 @@ class Settings(BaseSettings):
     def _split_roots(cls, value: object) -> object:
         if isinstance(value, str):
             return [part for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @field_validator(
+        "allowed_hosts",
+        "cors_origins",
+        "image_fetch_hosts",
+        "image_fetch_private_networks",
+        mode="before",
+    )
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @property

@@ -7,6 +7,10 @@ import pyarrow as pa
 import pytest
 from ingest_bodies import body, random_vectors, row_counts, to_stream
 
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
+
+ARROW = {"content-type": ARROW_STREAM_MEDIA_TYPE}
+
 
 @pytest.fixture
 def seeded(ingest, store):
@@ -176,6 +180,8 @@ def test_create_false_does_not_create(ingest, store, seeded) -> None:
 
 
 def test_missing_query_parameter_names_it(http) -> None:
-    response = http.post("/api/v1/ingest", params={"project": "p", "dataset": "d"}, content=b"")
+    response = http.post(
+        "/api/v1/ingest", params={"project": "p", "dataset": "d"}, content=b"", headers=ARROW
+    )
     assert response.status_code == 422
     assert response.json()["error"]["where"] == "query.space"

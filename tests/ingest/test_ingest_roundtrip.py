@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 from ingest_bodies import body, random_vectors, read_stream, row_counts, vectors_by_key
+from PIL import Image
 
 
 def test_vectors_and_columns_round_trip_exactly(ingest, http) -> None:
@@ -97,7 +100,9 @@ def test_same_key_in_two_datasets_is_two_datapoints(ingest, http) -> None:
 
 
 def test_images_are_stored_and_flagged(ingest, http) -> None:
-    response = ingest(body(["a", "b"], random_vectors(2), image=[b"\x89PNG fake", None]))
+    png = io.BytesIO()
+    Image.new("L", (8, 8)).save(png, "PNG")
+    response = ingest(body(["a", "b"], random_vectors(2), image=[png.getvalue(), None]))
     assert response.status_code == 200, response.text
     rows = read_stream(http.get("/api/v1/datapoints", params={"project": "p"}).content).to_pylist()
     assert {r["key"]: r["has_image"] for r in rows} == {"a": True, "b": False}

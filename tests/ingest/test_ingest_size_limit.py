@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from ingest_bodies import body, random_vectors, row_counts
 
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.settings import Settings
 
 LIMIT = 10_000
@@ -38,6 +39,7 @@ def test_a_chunked_body_without_length_is_cut_off_too(http, store) -> None:
             yield payload[start : start + 1000]
 
     params = {"project": "p", "dataset": "train", "space": "s"}
-    response = http.post("/api/v1/ingest", params=params, content=chunks())
+    headers = {"content-type": ARROW_STREAM_MEDIA_TYPE}
+    response = http.post("/api/v1/ingest", params=params, content=chunks(), headers=headers)
     assert response.status_code == 413
     assert row_counts(store) == before

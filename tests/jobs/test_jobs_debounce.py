@@ -12,6 +12,7 @@ import pytest
 from job_helpers import StartServer, jobs_of_kind, wait_finished
 
 import chroma
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.services import jobs as job_service
 from chroma.services.jobs import QUEUED, SUCCEEDED
 
@@ -79,7 +80,8 @@ def test_concurrent_batches_still_make_one_refresh_job(start_server: StartServer
     def send(batch: str) -> int:
         vectors = np.random.default_rng(abs(hash(batch))).standard_normal((3, 4))
         body = _arrow_body([f"{batch}-{i}" for i in range(3)], vectors)
-        return http.post("/api/v1/ingest", params=query, content=body).status_code
+        headers = {"content-type": ARROW_STREAM_MEDIA_TYPE}
+        return http.post("/api/v1/ingest", params=query, content=body, headers=headers).status_code
 
     with http, ThreadPoolExecutor(16) as pool:
         assert send("first") == 200  # the space exists before the races

@@ -1,7 +1,9 @@
 """Images, thumbnails and texts of datapoints (``/api/v1/datapoints/{id}/...``).
 
 Everything is logged through the SDK into the real server (SQLite and PostgreSQL); remote
-images come from a small HTTP server of the test's own on 127.0.0.1.
+images come from a small HTTP server of the test's own on 127.0.0.1, which these tests
+allow explicitly (fetching is off by default and loopback refused: tests/server/
+test_remote_images.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import select
 import chroma
 from chroma.db.models import Datapoint
 from chroma.db.store import Store
+from chroma.services import remote_images
 from chroma.settings import Settings
 from live_server import LiveServer
 
@@ -121,6 +124,8 @@ def settings(settings: Settings, roots: dict[str, Path]) -> Settings:
             "image_roots": [roots["root"]],
             "image_fetch_timeout": 0.5,
             "image_max_bytes": MAX_BYTES,
+            "image_fetch_hosts": ["127.0.0.1"],
+            "image_fetch_private_networks": ["127.0.0.1/32"],
         }
     )
 
@@ -250,7 +255,10 @@ def test_local_files_only_inside_the_image_roots(
             assert body["code"] == "forbidden"
             assert body["where"] == "uri"
             assert "outside the image roots" in body["message"]
-    assert error(http.get(f"/api/v1/datapoints/{ids['k7']}/image"), 404)["where"] == "uri"
+            assert str(root) not in body["message"]  # the server's folders are its own
+    body = error(http.get(f"/api/v1/datapoints/{ids['k7']}/image"), 404)
+    assert body["where"] == "uri"
+    assert str(root) not in body["message"]
     body = error(http.get(f"/api/v1/datapoints/{ids['k8']}/image"), 415)
     assert (body["code"], body["where"]) == ("unsupported_media", "uri")
     body = error(http.get(f"/api/v1/datapoints/{ids['k9']}/image"), 415)
@@ -284,13 +292,13 @@ def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
     assert decoded(photo.content).size == (40, 60)
     assert _Images.requests.count("/digit.png") == 1  # cached after the first fetch
 
-    # The host answers only after LATE_SECONDS: just the configured 0.5 s timeout ends the
+    # The host answers only after LATE_SECONDS: just the configured 0.5 s deadline ends the
     # fetch with a 502 (a fetch without it, or with the 5 s default, would get the image).
     # This client's timeout, far above both, only keeps a hung server from hanging the test.
     late = http.get(f"/api/v1/datapoints/{ids['k2']}/image", timeout=LATE_SECONDS * 3)
     body = error(late, 502)
     assert (body["code"], body["where"]) == ("upstream_failed", "uri")
-    assert "timed out after 0.5 s" in body["message"]
+    assert body["message"] == remote_images.COULD_NOT_FETCH
     assert (
         "CHROMA_IMAGE_MAX_BYTES"
         in error(http.get(f"/api/v1/datapoints/{ids['k3']}/image"), 502)["message"]
@@ -318,6 +326,8 @@ def test_texts_and_missing_resources(server: LiveServer, http: httpx.Client) -> 
 
 
 def test_an_inline_blob_that_is_no_image_is_refused(server: LiveServer, http: httpx.Client) -> None:
-    dp = log(server, images=[b"GIF89a but not really"])["k0"]
+    # Ingest reads only an image's header (a blob that is no image at all never gets in:
+    # tests/server/test_hostile_input.py); one whose pixels are cut short fails here.
+    dp = log(server, images=[png(digit())[:60]])["k0"]
     body = error(http.get(f"/api/v1/datapoints/{dp}/thumbnail"), 415)
     assert (body["code"], body["where"]) == ("unsupported_media", "image")

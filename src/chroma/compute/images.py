@@ -25,7 +25,14 @@ MAX_PIXELS = 64_000_000
 
 
 class NotAnImage(ValueError):
-    """The bytes are no image a browser shows, or too big to decode safely."""
+    """The bytes are no image a browser shows, or too big to decode safely.
+
+    Its message is for the client: our own words, never Pillow's (which names Python
+    objects by their address, ``<_io.BytesIO object at 0x7f...>``).
+    """
+
+
+NOT_READABLE = "not an image this server can read (PNG, JPEG, WebP, GIF and BMP are)"
 
 
 @dataclass(frozen=True)
@@ -42,9 +49,11 @@ def _open(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning) as exc:
-        raise NotAnImage(f"not an image this server can read ({exc})") from exc
+        raise NotAnImage(NOT_READABLE) from exc
     except Image.DecompressionBombError as exc:
-        raise NotAnImage(str(exc)) from exc
+        raise NotAnImage(
+            f"the image has more than the {MAX_PIXELS:,} pixels this server decodes"
+        ) from exc
     if image.format not in MEDIA_TYPES:
         raise NotAnImage(f"{image.format} images are not served (PNG, JPEG, WebP, GIF, BMP are)")
     if image.width * image.height > MAX_PIXELS:
@@ -72,8 +81,8 @@ def thumbnail(data: bytes, size: int, format: str | None = None) -> Thumbnail:
     source_format = str(image.format)
     try:
         image.load()
-    except OSError as exc:
-        raise NotAnImage(f"the image is damaged ({exc})") from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise NotAnImage("the image is damaged: its data is cut short or corrupt") from exc
     if format is None:
         target = source_format if source_format in THUMBNAIL_FORMATS.values() else "PNG"
     else:

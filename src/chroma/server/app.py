@@ -15,6 +15,7 @@ from chroma.jobs.runner import make_runner
 from chroma.server import errors, state, static
 from chroma.server.auth import install_token_auth
 from chroma.server.graphql.router import graphql_router
+from chroma.server.request_guard import install_request_guard
 from chroma.server.routes import analyses, export, health, ingest, points, read, resources
 from chroma.services.store import Store, open_store, tidy
 from chroma.settings import Settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     state.install(app, state.ServerState(store=store, settings=settings, runner=runner))
     errors.install(app)
     install_token_auth(app, settings.auth_token)
+    install_request_guard(app, settings)  # outermost: Host, Origin, media types, CORS
     app.include_router(health.router)
     app.include_router(ingest.router, prefix="/api/v1")
     app.include_router(read.router, prefix="/api/v1")

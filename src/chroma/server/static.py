@@ -67,6 +67,9 @@ def mount(app: FastAPI, static_dir: Path | None = None) -> None:
     async def _ui(path: str) -> Response:
         if _is_api(path):
             return _not_found(path)
+        if "\x00" in path:
+            # No file is named so (the OS refuses the name), and the app has no such page.
+            return _not_found(path.replace("\x00", "%00"))
         if path:
             candidate = (root / path).resolve()
             if candidate.is_relative_to(root) and candidate.is_file():

@@ -45,7 +45,20 @@ class MetadataEquals:
                 f"metadata field {field!r}: equals must be a string, number or boolean",
                 where="filter.metadata",
             )
+        if isinstance(equals, int) and not -(2**63) <= equals < 2**63:
+            raise InvalidInput(
+                f"metadata field {field!r}: equals is an integer beyond 64 bits",
+                where="filter.metadata",
+            )
+        _refuse_nul([field, equals] if isinstance(equals, str) else [field], "filter.metadata")
         return cls(field=field, equals=equals)
+
+
+def _refuse_nul(values: Sequence[str], where: str) -> None:
+    """No stored text holds a NUL character (ingest refuses it), and PostgreSQL refuses one
+    even in a query."""
+    if any("\x00" in value for value in values):
+        raise InvalidInput("a NUL character can match nothing", where=where)
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,8 @@ def conditions(
     clauses: list[ColumnElement[bool]] = [
         Datapoint.dataset_id.in_(_dataset_ids(session, project, where.datasets))
     ]
+    for name in ("labels", "predictions", "tags"):
+        _refuse_nul(getattr(where, name) or (), f"filter.{name}")
     if where.labels is not None:
         clauses.append(Datapoint.label.in_(list(where.labels)))
     if where.predictions is not None:
@@ -221,6 +236,7 @@ def find_datapoint(session: Session, project: str, datapoint_id: int) -> Datapoi
 
 def datapoint_id_by_key(session: Session, project: str, dataset: str, key: str) -> int:
     """The id of the datapoint logged with client key ``key`` into ``dataset``."""
+    _refuse_nul([key], "key")
     found = catalog.get_dataset(session, catalog.get_project(session, project), dataset)
     datapoint_id = session.scalar(
         select(Datapoint.id).where(Datapoint.dataset_id == found.id, Datapoint.key == key)

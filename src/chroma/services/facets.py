@@ -5,9 +5,10 @@ metadata fields (scalars; numbers also get their min and max). Counts are over t
 project's datapoints in some datasets, and with ``space`` over those with a vector in
 that space (what its maps show).
 
-One query fetches the id, dataset and every wanted field of those datapoints; counting is
-columnar (pandas) in this process. A million datapoints cost about what ``points_table``
-costs for the same columns.
+One query fetches the id, dataset and every wanted field of those datapoints (the metadata
+fields as one value a row: ``columns.metadata_column``, any field name, bounded memory);
+counting is columnar (pandas) in this process. A million datapoints cost about what
+``points_table`` costs for the same columns.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 import pandas as pd
-from sqlalchemy import ColumnElement, func, select, type_coerce
+from sqlalchemy import func, select, type_coerce
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
 from chroma.db.vectors import snapshot_space
 from chroma.services import catalog
+from chroma.services.columns import metadata_column, split_metadata
 from chroma.services.tags import tags_by_datapoint
 
 BASE_FIELDS = ("label", "prediction", "dataset", "tags")
@@ -121,17 +123,25 @@ def metadata_fields(session: Session, dataset_ids: list[int]) -> list[str]:
     return sorted(str(name) for name in session.scalars(query))
 
 
-def _metadata_columns(session: Session, field: str) -> tuple[ColumnElement[Any], ...]:
-    """(JSON type, value) of one metadata field; types named as on SQLite."""
-    if _is_postgres(session):
-        element = type_coerce(Datapoint.metadata_, JSONB)[field]
-        return func.jsonb_typeof(element), element.astext
-    if '"' in field:
-        raise InvalidInput(
-            f"metadata field {field!r}: names with a double quote cannot be read", where="fields"
-        )
-    path = f'$."{field}"'
-    return func.json_type(Datapoint.metadata_, path), func.json_extract(Datapoint.metadata_, path)
+def _json_types(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The JSON type of each (parsed) value, named as SQLite's ``json_type`` names them."""
+    types = np.empty(len(values), dtype=object)
+    types[:] = [_json_type(value) for value in values]
+    return types
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "real"
+    if isinstance(value, str):
+        return "text"
+    return "object" if isinstance(value, dict) else "array"
 
 
 def _as_text(value: Any) -> str:
@@ -235,8 +245,9 @@ def facets(
         for name in wanted:
             if name in ("label", "prediction"):
                 columns.append(getattr(Datapoint, name))
-            elif name.startswith(METADATA_PREFIX):
-                columns.extend(_metadata_columns(session, name[len(METADATA_PREFIX) :]))
+        nested = [n[len(METADATA_PREFIX) :] for n in wanted if n.startswith(METADATA_PREFIX)]
+        if nested:
+            columns.append(metadata_column(session, nested))
         rows = session.execute(select(*columns).where(Datapoint.dataset_id.in_(dataset_ids)))
         table = pd.DataFrame(rows.all(), columns=[f"c{i}" for i in range(len(columns))])
         tags = _tag_pairs(session, proj.id, dataset_ids) if "tags" in wanted else np.empty((0, 2))
@@ -244,6 +255,11 @@ def facets(
     ids = table["c0"].to_numpy(dtype=np.int64)
     keep = np.isin(ids, in_space) if in_space is not None else np.ones(len(ids), bool)
     table = table[keep]
+    metadata = (
+        split_metadata(nested, table[f"c{len(columns) - 1}"].to_numpy(dtype=object))
+        if nested
+        else {}
+    )
     total = len(table)
     out: list[Facet] = []
     position = 2
@@ -257,10 +273,8 @@ def facets(
         elif name == "tags":
             out.append(_tags_facet(tags, table["c0"].to_numpy(dtype=np.int64), total, limit))
         else:
-            types = table[f"c{position}"].to_numpy(dtype=object)
-            raw = table[f"c{position + 1}"].to_numpy(dtype=object)
-            out.append(_metadata_facet(name, types, raw, total, limit))
-            position += 2
+            raw = metadata[name[len(METADATA_PREFIX) :]]
+            out.append(_metadata_facet(name, _json_types(raw), raw, total, limit))
     if fields is None:
         # Fields found in the datasets but with no value here (other spaces' datapoints,
         # only nested values) would be empty lists in the overview.

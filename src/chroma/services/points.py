@@ -43,8 +43,17 @@ FORMAT_VERSION = "1"
 BASE_COLUMNS = ("label", "prediction", "score", "dataset", "key", "tags")
 
 
-def check_columns(columns: Sequence[str]) -> list[str]:
-    for name in columns:
+def check_columns(columns: Sequence[str], limit: int | None = None) -> list[str]:
+    """The distinct columns asked for, each one known; at most ``limit`` of them (each
+    costs the database a value per point)."""
+    distinct = list(dict.fromkeys(columns))
+    if limit is not None and len(distinct) > limit:
+        raise InvalidInput(
+            f"{len(distinct)} columns asked for, over the limit of {limit} "
+            "(CHROMA_MAX_POINTS_COLUMNS)",
+            where="columns",
+        )
+    for name in distinct:
         if name in BASE_COLUMNS or parse_column(name) is not None:
             continue
         if fields.metadata_field(name) is None:
@@ -53,11 +62,11 @@ def check_columns(columns: Sequence[str]) -> list[str]:
                 "or analysis.<id>.<column>",
                 where="columns",
             )
-    return list(dict.fromkeys(columns))
+    return distinct
 
 
 def points_table(store: Store, projection_id: int, columns: Sequence[str] = ()) -> pa.Table:
-    columns = check_columns(columns)
+    columns = check_columns(columns, store.settings.max_points_columns)
     with store.read() as session:
         projection, space = _load(session, projection_id)
         return _table(session, projection, space, columns)
@@ -135,7 +144,7 @@ def encoded_points(
 ) -> EncodedPoints:
     """The points as Arrow IPC bytes in ``coding`` (``zstd``, ``gzip`` or None; a small body
     goes as it is), from the cache when it has them, else encoded now and cached."""
-    columns = check_columns(columns)
+    columns = check_columns(columns, store.settings.max_points_columns)
     with store.read() as session:
         projection, space = _load(session, projection_id)
         key = _key(session, projection, space, columns)  # before the data: see revisions.py

@@ -3,10 +3,14 @@ and its inline text.
 
 Where an image comes from, in order: the bytes logged with it (``datapoint_image``);
 else its ``uri``: a local file, served only when it resolves (symlinks followed) inside
-one of ``Settings.image_roots``; or an http(s) URL, fetched once with a timeout and a size
-cap and kept under ``<data_dir>/thumbnails/remote``. Thumbnails are cached on disk under
+one of ``Settings.image_roots``; or an http(s) URL, fetched once (only from the hosts in
+``Settings.image_fetch_hosts`` and public addresses: ``remote_images``) and kept under
+``<data_dir>/thumbnails/remote``. Thumbnails are cached on disk under
 ``<data_dir>/thumbnails``, named by datapoint id, the image's SHA-256 and the size, so a
 datapoint logged again with another image never shows the old one.
+
+Messages name what is wrong and where (``where``), never the server's folders, an errno
+or a library's text.
 """
 
 from __future__ import annotations
@@ -18,16 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from sqlalchemy import select
 
 from chroma.compute import images
-from chroma.core.errors import Forbidden, NotFound, UnsupportedMedia, UpstreamFailed
+from chroma.core.errors import Forbidden, NotFound, UnsupportedMedia
 from chroma.db.models import Datapoint, DatapointImage
 from chroma.db.store import Store
+from chroma.services import remote_images
 from chroma.settings import Settings
-
-MAX_REDIRECTS = 3
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,14 @@ class ImageBytes:
     media_type: str
     digest: str
     """SHA-256 of ``data`` (hex): the image's identity in cache names and ETags."""
+
+
+@dataclass(frozen=True)
+class RemoteImage:
+    """An http(s) image not fetched yet (``fetch_remote`` fetches and caches it)."""
+
+    url: str
+    cache_path: Path
 
 
 def _digest(data: bytes) -> str:
@@ -67,8 +77,9 @@ def _source(store: Store, datapoint_id: int) -> tuple[bytes | None, str | None]:
     return inline, uri
 
 
-def load_image(store: Store, datapoint_id: int) -> ImageBytes:
-    """The datapoint's image at full size (see the module docstring for the sources)."""
+def locate_image(store: Store, datapoint_id: int) -> ImageBytes | RemoteImage:
+    """The datapoint's image at full size (see the module docstring for the sources), or
+    the remote one still to fetch (blocking: disk and database reads)."""
     inline, uri = _source(store, datapoint_id)
     settings = store.settings
     if inline is not None:
@@ -80,15 +91,14 @@ def load_image(store: Store, datapoint_id: int) -> ImageBytes:
         )
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
-        return _checked(_fetch_cached(settings, uri), "uri")
+        remote_images.check_allowed(settings, uri)
+        cached = settings.thumbnail_dir / "remote" / hashlib.sha256(uri.encode()).hexdigest()
+        try:
+            return _checked(cached.read_bytes(), "uri")
+        except FileNotFoundError:
+            return RemoteImage(uri, cached)
     if scheme in ("", "file"):
-        path = local_image_path(settings, uri)
-        if path.stat().st_size > settings.image_max_bytes:
-            raise UnsupportedMedia(
-                f"{uri} is larger than CHROMA_IMAGE_MAX_BYTES ({settings.image_max_bytes:,})",
-                where="uri",
-            )
-        return _checked(path.read_bytes(), "uri")
+        return _checked(_read_local(settings, uri), "uri")
     raise UnsupportedMedia(
         f"the uri {uri!r} uses {scheme}://, which this server does not fetch "
         "(http, https and local files under CHROMA_IMAGE_ROOTS are served)",
@@ -96,74 +106,60 @@ def load_image(store: Store, datapoint_id: int) -> ImageBytes:
     )
 
 
+async def fetch_remote(settings: Settings, remote: RemoteImage) -> ImageBytes:
+    """Fetch a remote image in the fetch pool (``remote_images``; the caller waits without
+    holding a thread) and cache it when it is an image."""
+
+    def keep(data: bytes) -> ImageBytes:
+        image = _checked(data, "uri")  # keep nothing that is not an image
+        _write_atomically(remote.cache_path, data)
+        return image
+
+    return await remote_images.fetch(settings, remote.url, keep)
+
+
+def _read_local(settings: Settings, uri: str) -> bytes:
+    path = local_image_path(settings, uri)
+    try:
+        if path.stat().st_size > settings.image_max_bytes:
+            raise UnsupportedMedia(
+                f"the file is larger than CHROMA_IMAGE_MAX_BYTES ({settings.image_max_bytes:,} "
+                "bytes)",
+                where="uri",
+            )
+        return path.read_bytes()
+    except OSError:
+        raise Forbidden(
+            "the file the uri names cannot be read by the server", where="uri"
+        ) from None
+
+
 def local_image_path(settings: Settings, uri: str) -> Path:
     """The file a local ``uri`` (a path or a file:// URL) names, if it lies inside an image
-    root once resolved (``..`` and symlinks followed): Forbidden when it does not."""
+    root once resolved (``..`` and symlinks followed): Forbidden when it does not. The
+    messages never name the roots (the server's folders are not the client's business)."""
     raw = unquote(urlsplit(uri).path) if uri.lower().startswith("file:") else uri
-    roots = [root.resolve() for root in settings.image_roots]
-    if not roots:
+    if not settings.image_roots:
         raise Forbidden(
-            f"{uri} is a local file, and this server serves none: set CHROMA_IMAGE_ROOTS "
+            "the uri is a local file, and this server serves none: set CHROMA_IMAGE_ROOTS "
             "(or --image-root) to the folders it may read images from",
             where="uri",
         )
-    path = Path(raw).expanduser()
-    candidates = [path] if path.is_absolute() else [root / path for root in roots]
-    for candidate in candidates:
-        resolved = candidate.resolve()
-        if not any(resolved.is_relative_to(root) for root in roots):
-            raise Forbidden(
-                f"{uri} resolves to a file outside the image roots "
-                f"({', '.join(str(r) for r in roots)}): refused",
-                where="uri",
-            )
-        if resolved.is_file():
-            return resolved
-    raise NotFound(f"no file at {uri} (looked in {', '.join(map(str, roots))})", where="uri")
-
-
-def _fetch_cached(settings: Settings, url: str) -> bytes:
-    cached = settings.thumbnail_dir / "remote" / hashlib.sha256(url.encode()).hexdigest()
     try:
-        return cached.read_bytes()
-    except FileNotFoundError:
-        pass
-    data = fetch_url(url, timeout=settings.image_fetch_timeout, max_bytes=settings.image_max_bytes)
-    _checked(data, "uri")  # keep nothing that is not an image
-    _write_atomically(cached, data)
-    return data
-
-
-def fetch_url(url: str, *, timeout: float, max_bytes: int) -> bytes:
-    """GET ``url``: the body, or UpstreamFailed (timeout, error status, body over the cap)."""
-    try:
-        with (
-            httpx.Client(
-                timeout=timeout, follow_redirects=True, max_redirects=MAX_REDIRECTS
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code != 200:
-                raise UpstreamFailed(
-                    f"fetching {url} answered HTTP {response.status_code}", where="uri"
+        roots = [root.resolve() for root in settings.image_roots]
+        path = Path(raw).expanduser()
+        candidates = [path] if path.is_absolute() else [root / path for root in roots]
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if not any(resolved.is_relative_to(root) for root in roots):
+                raise Forbidden(
+                    "the uri resolves to a file outside the image roots: refused", where="uri"
                 )
-            declared = response.headers.get("content-length")
-            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-                raise UpstreamFailed(_too_big(url, max_bytes), where="uri")
-            body = bytearray()
-            for part in response.iter_bytes():
-                body += part
-                if len(body) > max_bytes:
-                    raise UpstreamFailed(_too_big(url, max_bytes), where="uri")
-            return bytes(body)
-    except httpx.TimeoutException as exc:
-        raise UpstreamFailed(f"fetching {url} timed out after {timeout:g} s", where="uri") from exc
-    except httpx.HTTPError as exc:
-        raise UpstreamFailed(f"fetching {url} failed: {exc}", where="uri") from exc
-
-
-def _too_big(url: str, max_bytes: int) -> str:
-    return f"{url} is larger than CHROMA_IMAGE_MAX_BYTES ({max_bytes:,} bytes)"
+            if resolved.is_file():
+                return resolved
+    except (OSError, RuntimeError, ValueError):  # a loop of symlinks, a NUL in the name
+        pass
+    raise NotFound("no file at the uri's path under the image roots", where="uri")
 
 
 @dataclass(frozen=True)
@@ -174,12 +170,11 @@ class CachedThumbnail:
 
 
 def load_thumbnail(
-    store: Store, datapoint_id: int, size: int, format: str | None = None
+    settings: Settings, datapoint_id: int, image: ImageBytes, size: int, format: str | None = None
 ) -> CachedThumbnail:
-    """The image's thumbnail (longest side at most ``size``), from the disk cache or made
-    and cached now."""
-    image = load_image(store, datapoint_id)
-    folder = store.settings.thumbnail_dir
+    """The datapoint's ``image``'s thumbnail (longest side at most ``size``), from the disk
+    cache or made and cached now."""
+    folder = settings.thumbnail_dir
     stem = f"{datapoint_id}-{image.digest[:24]}-{size}-{format or 'auto'}"
     etag = hashlib.sha256(stem.encode()).hexdigest()[:32]
     for found in folder.glob(f"{stem}.*"):

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE, MAX_ROW_ID
 from chroma.server.state import State
 from chroma.services.analyses.rows import analysis_table
 from chroma.services.store import Store
@@ -34,7 +34,7 @@ def _rows_stream(
 @router.get("/analysis-rows")
 async def read_analysis_rows(
     state: State,
-    analysis: int = Query(..., description="analysis id"),
+    analysis: int = Query(..., ge=1, le=MAX_ROW_ID, description="analysis id"),
     order_by: str | None = Query(None, description="a column; default: the kind's main score"),
     descending: bool | None = Query(None, description="default: the column's natural order"),
     dataset: list[str] | None = Query(None, description="only these datasets (repeat)"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter
@@ -11,11 +11,14 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from chroma.core.wire import MAX_ROW_ID
 from chroma.server.state import State
 from chroma.services import export
 from chroma.services.datapoints import DatapointFilter, MetadataEquals
 
 router = APIRouter()
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class MetadataTest(BaseModel):
@@ -48,12 +51,12 @@ class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     project: str
     space: str
-    datapoint_ids: list[int] | None = Field(
+    datapoint_ids: list[RowId] | None = Field(
         None, description="the selection; with `filter` too, those of them passing it"
     )
     filter: ExportFilter | None = None
     format: Literal["csv", "parquet", "json"] = "csv"
-    projection: int | None = Field(None, description="add this map's x and y")
+    projection: RowId | None = Field(None, description="add this map's x and y")
 
 
 def _disposition(project: str, space: str, extension: str) -> str:

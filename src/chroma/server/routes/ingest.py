@@ -7,18 +7,31 @@ from dataclasses import asdict
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from chroma.core.errors import InvalidInput, PayloadTooLarge
+from chroma.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 from chroma.jobs.runner import hand_over
 from chroma.server.state import ServerState, State
+from chroma.services import catalog
 from chroma.services.ingest import ingest
-from chroma.services.ingest_batch import read_arrow_stream, validate
+from chroma.services.ingest_batch import IngestLimits, read_arrow_stream, validate
 from chroma.services.refresh import schedule_refresh, space_id_of
 
 router = APIRouter()
 
 
 async def read_body_limited(request: Request, limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes."""
+    """The body, refused with 413 as soon as it is known to exceed ``limit`` bytes.
+
+    A body compressed with HTTP's Content-Encoding is refused (the server would have to
+    inflate it, past any limit on the bytes sent): compress inside the Arrow stream, whose
+    buffers are bounded by the limit once decompressed (``services/arrow_size.py``).
+    """
+    coding = request.headers.get("content-encoding", "identity").strip().lower()
+    if coding not in ("", "identity"):
+        raise UnsupportedMedia(
+            f"Content-Encoding {coding!r} is not accepted: send the Arrow stream as it is "
+            "(its buffers may be compressed: Arrow IPC's own zstd or lz4)",
+            where="content-encoding",
+        )
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.isdigit():
@@ -54,10 +67,12 @@ async def ingest_batch(
     space_layer: str | None = Query(None, description="layer that made the vectors (new space)"),
 ) -> dict[str, int]:
     store = state.store
+    catalog.check_space_source(space_model, space_layer)
     body = await read_body_limited(request, store.settings.max_request_bytes)
+    limits = IngestLimits.of(store.settings)
 
     def _work() -> dict[str, int]:
-        batch = validate(read_arrow_stream(body))
+        batch = validate(read_arrow_stream(body, limits), limits)
         result = ingest(
             store,
             batch,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE, MAX_ROW_ID
 from chroma.server.compression import choose_encoding
 from chroma.server.etags import client_has, quoted
 from chroma.server.state import State
@@ -26,7 +26,7 @@ router = APIRouter()
 async def read_points(
     request: Request,
     state: State,
-    projection: int = Query(..., description="projection set id"),
+    projection: int = Query(..., ge=1, le=MAX_ROW_ID, description="projection set id"),
     column: list[str] | None = Query(
         None,
         description="extra columns: label, prediction, score, dataset, key, tags, "

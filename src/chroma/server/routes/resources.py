@@ -1,4 +1,8 @@
-"""A datapoint's image, thumbnail and text for the browser, with HTTP caching (ETag)."""
+"""A datapoint's image, thumbnail and text for the browser, with HTTP caching (ETag).
+
+A remote image is awaited on the event loop while the fetch pool fetches it: waiting
+requests hold no thread of the API's pool, so hanging image hosts cannot starve it.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ from typing import Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from chroma.core.wire import MAX_ROW_ID
 from chroma.server.etags import client_has, quoted
-from chroma.server.state import State
+from chroma.server.state import ServerState, State
 from chroma.services import resources
 
 router = APIRouter()
@@ -16,7 +21,7 @@ router = APIRouter()
 # The image behind a datapoint rarely changes; when it does, its ETag does too. Browsers
 # reuse what they have for a while, then ask again with If-None-Match (a 304 is cheap).
 CACHE_CONTROL = "private, max-age=3600"
-DATAPOINT_ID = Path(..., ge=1, description="the datapoint's id")
+DATAPOINT_ID = Path(..., ge=1, le=MAX_ROW_ID, description="the datapoint's id")
 
 
 def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Response:
@@ -26,13 +31,21 @@ def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Respon
     return Response(body, media_type=media_type, headers=headers)
 
 
+async def _image(state: ServerState, datapoint_id: int) -> resources.ImageBytes:
+    found = await run_in_threadpool(resources.locate_image, state.store, datapoint_id)
+    if isinstance(found, resources.RemoteImage):
+        return await resources.fetch_remote(state.store.settings, found)
+    return found
+
+
 @router.get("/datapoints/{datapoint_id}/image", response_class=Response)
 async def datapoint_image(
     request: Request, state: State, datapoint_id: int = DATAPOINT_ID
 ) -> Response:
     """The datapoint's image at full size: its inline bytes, else the file or URL in its
-    ``uri`` (local files only under ``CHROMA_IMAGE_ROOTS``)."""
-    image = await run_in_threadpool(resources.load_image, state.store, datapoint_id)
+    ``uri`` (local files only under ``CHROMA_IMAGE_ROOTS``, remote ones only from
+    ``CHROMA_IMAGE_FETCH_HOSTS``)."""
+    image = await _image(state, datapoint_id)
     return _cached(request, image.data, image.media_type, image.digest[:32])
 
 
@@ -48,8 +61,9 @@ async def datapoint_thumbnail(
 ) -> Response:
     """A thumbnail whose longest side is at most ``size`` (small images grow by whole
     factors with nearest-neighbour sampling, so they stay crisp); cached on disk."""
+    image = await _image(state, datapoint_id)
     thumbnail = await run_in_threadpool(
-        resources.load_thumbnail, state.store, datapoint_id, size, format
+        resources.load_thumbnail, state.store.settings, datapoint_id, image, size, format
     )
     return _cached(request, thumbnail.data, thumbnail.media_type, thumbnail.etag)
 

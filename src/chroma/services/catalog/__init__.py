@@ -7,7 +7,13 @@ per row. They return plain frozen records, not ORM objects, so nothing lazy-load
 the session closes. Use cases that write open their own transaction.
 """
 
-from chroma.services.catalog._common import MAX_NAME_LENGTH, check_name
+from chroma.services.catalog._common import (
+    MAX_NAME_LENGTH,
+    MAX_SOURCE_LENGTH,
+    check_lookup,
+    check_name,
+    check_space_source,
+)
 from chroma.services.catalog.datasets import (
     DatasetRecord,
     create_dataset,
@@ -47,13 +53,16 @@ from chroma.services.catalog.spaces import (
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "MAX_SOURCE_LENGTH",
     "DatasetRecord",
     "ProjectRecord",
     "SpaceRecord",
     "bump_dataset",
     "bump_project",
     "check_dimension",
+    "check_lookup",
     "check_name",
+    "check_space_source",
     "create_dataset",
     "create_project",
     "datapoint_counts",

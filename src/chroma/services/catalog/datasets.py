@@ -15,7 +15,12 @@ from chroma.core.errors import Conflict, InvalidInput, NotFound
 from chroma.db.models import Datapoint, Dataset, Project
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
-from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
+from chroma.services.catalog._common import (
+    check_lookup,
+    check_name,
+    insert_ignoring_conflict,
+    name_is_free,
+)
 from chroma.services.catalog.projects import get_project
 from chroma.services.catalog.revisions import bump_project
 
@@ -38,6 +43,7 @@ class DatasetRecord:
 
 
 def _find_dataset(session: Session, project: Project, name: str) -> Dataset | None:
+    check_lookup("dataset", name)
     return session.scalar(
         select(Dataset).where(Dataset.project_id == project.id, Dataset.name == name)
     )

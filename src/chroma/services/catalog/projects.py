@@ -14,7 +14,12 @@ from chroma.db import caches
 from chroma.db.models import Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
-from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
+from chroma.services.catalog._common import (
+    check_lookup,
+    check_name,
+    insert_ignoring_conflict,
+    name_is_free,
+)
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,7 @@ class ProjectRecord:
 
 
 def _find_project(session: Session, name: str) -> Project | None:
+    check_lookup("project", name)
     return session.scalar(select(Project).where(Project.name == name))
 
 

@@ -16,7 +16,12 @@ from chroma.db import caches
 from chroma.db.models import EmbeddingChunk, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
-from chroma.services.catalog._common import check_name, insert_ignoring_conflict, name_is_free
+from chroma.services.catalog._common import (
+    check_lookup,
+    check_name,
+    insert_ignoring_conflict,
+    name_is_free,
+)
 from chroma.services.catalog.projects import get_project
 
 
@@ -44,6 +49,7 @@ class SpaceRecord:
 
 
 def _find_space(session: Session, project: Project, name: str) -> Space | None:
+    check_lookup("space", name)
     return session.scalar(select(Space).where(Space.project_id == project.id, Space.name == name))
 
 
