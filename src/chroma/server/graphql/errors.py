@@ -9,10 +9,16 @@ A :class:`ChromaError` raised by a service keeps its message, code and ``where``
 exception is a bug: the client gets ``code: internal`` and no internals, the log gets the
 traceback. Errors GraphQL itself finds (syntax, unknown field, wrong argument type) keep
 their message and get ``code: invalid_query``.
+
+No message quotes much of the request: graphql-core quotes what it could not read (a
+name, a literal, a variable's value) and our messages name the value at fault, so long
+quoted values are cut and every message is kept short (:func:`without_echo`); a request
+of megabytes is never sent back.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -21,6 +27,21 @@ from strawberry.extensions import SchemaExtension
 from chroma.core.errors import ChromaError
 
 INTERNAL_MESSAGE = "internal server error (the server log has the details)"
+MAX_QUOTED = 80
+MAX_MESSAGE = 1000
+_LONG_QUOTED = re.compile(rf"'[^'\n]{{{MAX_QUOTED},}}'|\"[^\"\n]{{{MAX_QUOTED},}}\"")
+
+
+def without_echo(message: str) -> str:
+    """``message`` with quoted values longer than :data:`MAX_QUOTED` cut, at most
+    :data:`MAX_MESSAGE` characters in all."""
+
+    def cut(quoted: re.Match[str]) -> str:
+        text = quoted.group()
+        return f"{text[: MAX_QUOTED // 2]}…{text[-1]} ({len(text) - 2:,} characters)"
+
+    short = _LONG_QUOTED.sub(cut, message)
+    return short if len(short) <= MAX_MESSAGE else f"{short[:MAX_MESSAGE]}… (cut)"
 
 
 def is_server_fault(error: GraphQLError) -> bool:
@@ -48,7 +69,7 @@ def describe(error: GraphQLError) -> GraphQLError:
         message = error.message
         extensions = {"code": "invalid_query", "where": None, **(error.extensions or {})}
     return GraphQLError(
-        message,
+        without_echo(message),
         nodes=error.nodes,
         source=error.source,
         positions=error.positions,

@@ -7,6 +7,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from chroma.server.graphql.errors import DescribeErrors, is_server_fault
+from chroma.server.graphql.limits import RequestLimits
 from chroma.server.graphql.mutation import Mutation
 from chroma.server.graphql.query import Query
 
@@ -19,4 +20,5 @@ class ChromaSchema(strawberry.Schema):
         super().process_errors([e for e in errors if is_server_fault(e)], execution_context)
 
 
-schema = ChromaSchema(query=Query, mutation=Mutation, extensions=[DescribeErrors])
+# RequestLimits after DescribeErrors: its answers are written before they are described.
+schema = ChromaSchema(query=Query, mutation=Mutation, extensions=[DescribeErrors, RequestLimits])
