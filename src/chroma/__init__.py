@@ -41,6 +41,7 @@ from chroma.sdk import (
     projections,
     read_datapoints,
     read_vectors,
+    resend_spool,
     wait_for_job,
     watch,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "projections",
     "read_datapoints",
     "read_vectors",
+    "resend_spool",
     "wait_for_job",
     "watch",
 ]

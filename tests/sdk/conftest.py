@@ -22,6 +22,14 @@ from live_server import LiveServer
 MakeRun = Callable[..., chroma.Run]
 
 
+@pytest.fixture(autouse=True)
+def spool_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Runs spool under the test's tmp_path, never in the user's cache folder."""
+    folder = tmp_path / "spool"
+    monkeypatch.setenv("CHROMA_SPOOL_DIR", str(folder))
+    return folder
+
+
 @pytest.fixture(scope="session")
 def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One SQLite server for tests that never get past local checks."""

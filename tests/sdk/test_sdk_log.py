@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 import chroma
@@ -59,7 +61,9 @@ def test_dataframe_of_vectors_or_numeric_columns(make_run: MakeRun) -> None:
 
 def test_every_field_round_trips_through_datapoints(make_run: MakeRun, store: Store) -> None:
     run = make_run()
-    png = b"\x89PNG\r\n\x1a\n not really, the server stores bytes as given"
+    png = io.BytesIO()  # a real image: the server reads each image's header at ingest
+    Image.new("RGB", (2, 2)).save(png, "PNG")
+    png = png.getvalue()
     gray = np.arange(12, dtype=np.uint8).reshape(3, 4)
     run.log(
         _matrix(3, 4),

@@ -36,6 +36,7 @@ from chroma.sdk._nearest import nearest
 from chroma.sdk._projections import Projection, create_projection, get_projection, projections
 from chroma.sdk._read import Vectors, read_datapoints, read_vectors
 from chroma.sdk._run import Run
+from chroma.sdk._spool import resend_spool
 
 __all__ = [
     "FILE_FORMATS",
@@ -75,6 +76,7 @@ __all__ = [
     "projections",
     "read_datapoints",
     "read_vectors",
+    "resend_spool",
     "wait_for_job",
     "watch",
 ]

@@ -1,9 +1,10 @@
 """HTTP to a Chroma server: every call has a timeout, transient failures are retried.
 
-Retried: connection errors, timeouts and HTTP 502/503/504, with exponential backoff. Not
-retried: other answers (a 4xx or 500 becomes the matching
-:class:`~chroma.core.errors.ChromaError` with the server's message and ``where``) and a
-server certificate that does not verify.
+Retried: connection errors, timeouts and HTTP 502/503/504, with exponential backoff, until
+a :class:`RetryPolicy` runs out of tries or of patience (seconds since the first failure:
+a run's sender waits out a server restart this way). Not retried: other answers (a 4xx or
+500 becomes the matching :class:`~chroma.core.errors.ChromaError` with the server's message
+and ``where``) and a server certificate that does not verify.
 
 Both ways to the server (httpx, and the standard library's client for bulk downloads) use
 one TLS context and the same proxy from the environment: docs/adr/0004-bulk-wire.md.
@@ -16,7 +17,7 @@ import os
 import random
 import ssl
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.client import HTTPConnection, HTTPException, HTTPSConnection
@@ -73,15 +74,61 @@ def not_running_message(url: str) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """``max_attempts`` tries in all; waits ``backoff * 2**n`` seconds (capped) in between."""
+    """When to try a request again after a connection error, a timeout or HTTP 502/503/504.
 
-    max_attempts: int = 5
+    Gives up after ``max_attempts`` tries in all (None: no limit on the count) or once
+    ``patience`` seconds have passed since the first failure (None: no deadline); in between
+    it waits ``backoff * 2**n`` seconds, capped at ``max_backoff``, with jitter.
+    """
+
+    max_attempts: int | None = 5
     backoff: float = 0.5
     max_backoff: float = 10.0
+    patience: float | None = None
 
     def delay(self, attempt: int) -> float:
-        base = min(self.max_backoff, self.backoff * (2**attempt))
+        base = min(self.max_backoff, self.backoff * (2 ** min(attempt, 60)))
         return float(base * (0.5 + random.random() / 2))  # jitter spreads out herds of clients
+
+
+OnRetry = Callable[[Exception], None]
+"""Called with each transient failure before the wait that precedes the next try."""
+
+
+class _Tries:
+    """One request's tries under a :class:`RetryPolicy`: waits, and knows when to give up."""
+
+    def __init__(self, policy: RetryPolicy, on_retry: OnRetry | None) -> None:
+        self.policy = policy
+        self.on_retry = on_retry
+        self.count = 0
+        self.first_failure: float | None = None
+        self.last: Exception | None = None
+
+    def again(self, failure: Exception) -> bool:
+        """After a transient failure: wait and say True, or say False (time to give up)."""
+        self.count += 1
+        self.last = failure
+        now = time.monotonic()
+        if self.first_failure is None:
+            self.first_failure = now
+        policy = self.policy
+        if policy.max_attempts is not None and self.count >= policy.max_attempts:
+            return False
+        delay = policy.delay(self.count - 1)
+        if policy.patience is not None:
+            left = policy.patience - (now - self.first_failure)
+            if left <= 0:
+                return False
+            delay = min(delay, left)
+        if self.on_retry is not None:
+            self.on_retry(failure)
+        time.sleep(delay)
+        return True
+
+    @property
+    def waited(self) -> float:
+        return 0.0 if self.first_failure is None else time.monotonic() - self.first_failure
 
 
 class Client:
@@ -151,11 +198,25 @@ class Client:
         params: Params | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        on_retry: OnRetry | None = None,
     ) -> httpx.Response:
-        """A complete answer (body read), retried on transient failures; 4xx/5xx raise."""
-        with self.stream(method, path, params=params, content=content, headers=headers) as r:
-            r.read()
-            return r
+        """A complete answer (body read), retried on transient failures; 4xx/5xx raise.
+
+        ``retry`` replaces the client's policy for this request; ``on_retry`` hears of each
+        transient failure (the run's sender tells the user it is waiting).
+        """
+        with self.stream(
+            method,
+            path,
+            params=params,
+            content=content,
+            headers=headers,
+            retry=retry,
+            on_retry=on_retry,
+        ) as answer:
+            answer.read()
+            return answer
 
     @contextmanager
     def stream(
@@ -166,10 +227,12 @@ class Client:
         params: Params | None = None,
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
+        on_retry: OnRetry | None = None,
     ) -> Iterator[httpx.Response]:
         """A 2xx answer whose body is not read yet; retries happen before the first byte."""
-        last: Exception | None = None
-        for _attempt in self._attempts():
+        tries = _Tries(retry or self.retry, on_retry)
+        while True:
             request = self._http.build_request(
                 method, path, params=_clean(params), content=content, headers=headers
             )
@@ -177,21 +240,24 @@ class Client:
                 response = self._http.send(request, stream=True)
             except httpx.TransportError as exc:
                 _raise_if_untrusted(exc, self.url)
-                last = exc
-                continue
+                if tries.again(exc):
+                    continue
+                break
             try:
                 if response.status_code in RETRY_STATUSES:
                     response.read()
-                    last = error_from_response(response)
-                    continue
-                if response.status_code >= 400:
-                    response.read()
-                    raise error_from_response(response)
-                yield response
-                return
+                    failure = error_from_response(response)
+                else:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise error_from_response(response)
+                    yield response
+                    return
             finally:
                 response.close()
-        raise self._gave_up(method, path, last)
+            if not tries.again(failure):
+                break
+        raise self._gave_up(method, path, tries)
 
     @contextmanager
     def download(self, path: str, *, params: Params | None = None) -> Iterator[Body]:
@@ -210,8 +276,9 @@ class Client:
                 yield _StreamedBody(streamed)
             return
         target = url.raw_path.decode("ascii")
-        last: Exception | None = None
-        for _attempt in self._attempts():
+        tries = _Tries(self.retry, None)
+        while True:
+            failure: Exception
             if url.scheme == "https":
                 connection: HTTPConnection = HTTPSConnection(
                     url.host, url.port, timeout=self.timeout, context=self.ssl_context
@@ -228,35 +295,31 @@ class Client:
                 except ssl.SSLCertVerificationError as exc:
                     raise _untrusted(exc, self.url) from exc
                 except (OSError, HTTPException) as exc:
-                    last = httpx.ConnectError(str(exc)) if _refused(exc) else exc
-                    continue
-                if response.status >= 400:
-                    answer = httpx.Response(
-                        response.status, headers=response.getheaders(), content=response.read()
-                    )
-                    if response.status in RETRY_STATUSES:
-                        last = error_from_response(answer)
-                        continue
-                    raise error_from_response(answer)
-                yield response
-                return
+                    failure = httpx.ConnectError(str(exc)) if _refused(exc) else exc
+                else:
+                    if response.status >= 400:
+                        answer = httpx.Response(
+                            response.status, headers=response.getheaders(), content=response.read()
+                        )
+                        if response.status not in RETRY_STATUSES:
+                            raise error_from_response(answer)
+                        failure = error_from_response(answer)
+                    else:
+                        yield response
+                        return
             finally:
                 connection.close()
-        raise self._gave_up("GET", path, last)
+            if not tries.again(failure):
+                break
+        raise self._gave_up("GET", path, tries)
 
-    def _attempts(self) -> Iterator[int]:
-        """Attempt numbers, sleeping the policy's backoff before each retry."""
-        for attempt in range(self.retry.max_attempts):
-            if attempt:
-                time.sleep(self.retry.delay(attempt - 1))
-            yield attempt
-
-    def _gave_up(self, method: str, path: str, last: Exception | None) -> ChromaConnectionError:
-        attempts = self.retry.max_attempts
+    def _gave_up(self, method: str, path: str, tries: _Tries) -> ChromaConnectionError:
+        last = tries.last
+        spent = f"{tries.count} attempts over {tries.waited:.0f} s"
         if isinstance(last, httpx.ConnectError):
-            message = f"{not_running_message(self.url)} ({method} {path}: {attempts} attempts)"
+            message = f"{not_running_message(self.url)} ({method} {path}: {spent})"
         else:
-            message = f"{method} {self.url}{path} failed {attempts} times; the last: {last!r}"
+            message = f"{method} {self.url}{path} failed ({spent}); the last failure: {last!r}"
         error = ChromaConnectionError(message, where="url")
         error.__cause__ = last
         return error

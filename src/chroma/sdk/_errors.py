@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -47,14 +49,42 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "Unauthorized",
+    "UnsentBatch",
     "error_from_response",
 ]
 
 
+@dataclass(frozen=True)
+class UnsentBatch:
+    """A batch of a run that the server never acknowledged.
+
+    Attributes:
+        first_row: Index of its first row in the run's logging order (from 0).
+        rows: How many rows it holds.
+        keys: Its rows' keys.
+        file: Where it is saved (the exact request body, an Arrow IPC stream), or None when
+            it was not saved; :func:`chroma.resend_spool` sends such files.
+    """
+
+    first_row: int
+    rows: int
+    keys: frozenset[str]
+    file: Path | None = None
+
+
 class ChromaConnectionError(ChromaError):
-    """No Chroma server answered, or it kept failing until the retries ran out."""
+    """No Chroma server answered, or it kept failing until the retries ran out.
+
+    Raised by a run whose sender gave up, it says what was not stored:
+
+    Attributes:
+        unsent: The batches the server never acknowledged, in logging order.
+        spool: The folder that holds them, or None when they were not saved.
+    """
 
     code = "connection"
+    unsent: tuple[UnsentBatch, ...] = ()
+    spool: Path | None = None
 
 
 class Unauthorized(ChromaError):

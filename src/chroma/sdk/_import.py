@@ -290,8 +290,12 @@ def _tags_of(loaded: _Loaded) -> list[list[str]] | None:
     return out if any(out) else None
 
 
+TAG_BATCH = 5_000
+"""Datapoint ids per addTags request: well inside the server's GraphQL body limit."""
+
+
 def _restore_tags(run: Run, keys: Sequence[str], tags: list[list[str]]) -> None:
-    """Tag the imported datapoints, one addTags request per tag."""
+    """Tag the imported datapoints: addTags per tag, at most ``TAG_BATCH`` ids a request."""
     stored = run.datapoints()
     ids = dict(zip(stored["key"], stored["datapoint_id"], strict=True))
     by_tag: dict[str, list[int]] = {}
@@ -299,14 +303,15 @@ def _restore_tags(run: Run, keys: Sequence[str], tags: list[list[str]]) -> None:
         for tag in row_tags:
             by_tag.setdefault(tag, []).append(int(ids[key]))
     for tag, datapoint_ids in by_tag.items():
-        graphql(
-            run._client,
-            "mutation($p: String!, $ids: [ID!]!, $t: [String!]!) "
-            "{ addTags(project: $p, datapointIds: $ids, tags: $t) { changed } }",
-            p=run.project,
-            ids=[str(i) for i in datapoint_ids],
-            t=[tag],
-        )
+        for start in range(0, len(datapoint_ids), TAG_BATCH):
+            graphql(
+                run._client,
+                "mutation($p: String!, $ids: [ID!]!, $t: [String!]!) "
+                "{ addTags(project: $p, datapointIds: $ids, tags: $t) { changed } }",
+                p=run.project,
+                ids=[str(i) for i in datapoint_ids[start : start + TAG_BATCH]],
+                t=[tag],
+            )
 
 
 def import_dataframe(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import httpx
 import numpy as np
 
@@ -9,6 +12,13 @@ from chroma.core.errors import InvalidInput, NotFound
 from chroma.sdk._client import Client, RetryPolicy, resolve_token, resolve_url
 from chroma.sdk._convert import Rows, encode_batch
 from chroma.sdk._run import Run
+from chroma.sdk._spool import default_spool_root
+
+PATIENCE_S = 300.0
+"""How long a run retries a batch while the server does not answer: a restart (seconds on
+SQLite, a minute or more on a busy PostgreSQL) fits with room to spare."""
+INGEST_MAX_BACKOFF_S = 5.0
+"""The longest wait between tries of a batch: a server that is back is used within it."""
 
 
 def _check_name(kind: str, value: object) -> str:
@@ -28,10 +38,13 @@ def init(
     batch_size: int = 20_000,
     token: str | None = None,
     timeout: float = 60.0,
-    max_attempts: int = 5,
+    max_attempts: int | None = None,
     backoff: float = 0.5,
+    patience: float = PATIENCE_S,
     max_queued_batches: int = 4,
     max_in_flight: int = 2,
+    spool: str | os.PathLike[str] | bool = True,
+    max_spool_bytes: int = 4 << 30,
     transport: httpx.BaseTransport | None = None,
 ) -> Run:
     """Connect to a Chroma server and start logging into one dataset of one space.
@@ -54,11 +67,25 @@ def init(
         timeout: Seconds any single network operation may stall before it fails (and is
             retried).
         max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.
-        backoff: Seconds before the first retry; doubles on each further one.
-        max_queued_batches: Encoded batches waiting for the sender threads; when full,
-            ``log`` blocks, which keeps memory bounded.
+            Default: as many as ``patience`` allows (reads and other calls: 5).
+        backoff: Seconds before the first retry; doubles on each further one (batches: up
+            to 5 s apart).
+        patience: Seconds a batch is retried while the server does not answer (counted
+            from its first failure), so a server restart loses nothing. Then the run gives
+            up: your next call raises :class:`ChromaConnectionError` naming every row not
+            stored and the spool folder that keeps them.
+        max_queued_batches: Encoded batches waiting in memory for the sender threads; when
+            full, ``log`` blocks, which keeps memory bounded (while the server is away,
+            further batches go to the spool instead).
         max_in_flight: Batches sent at once (threads). Two keep the server busy while the
             next batch travels; batches sharing a key are still sent in logging order.
+        spool: Folder for batches waiting on disk while the server is away, and for those
+            not stored when the run gives up (removed once stored). ``True``:
+            ``$CHROMA_SPOOL_DIR``, else the user's cache folder (``~/.cache/chroma/spool``
+            on Linux); ``False``: no spool (``log`` blocks while the server is away, and
+            what is not stored when the run gives up is lost).
+        max_spool_bytes: Bytes a run may spool while the server is away; beyond them
+            ``log`` blocks.
         transport: An ``httpx`` transport to send through (proxies, tests).
 
     Returns:
@@ -86,12 +113,21 @@ def init(
     for name, value in (("batch_size", batch_size), ("max_in_flight", max_in_flight)):
         if not isinstance(value, int) or value < 1:
             raise InvalidInput(f"{name} must be a positive int, got {value!r}", where=name)
+    if not isinstance(patience, int | float) or not patience >= 0:
+        raise InvalidInput(f"patience must be seconds >= 0, got {patience!r}", where="patience")
+    attempts = None if max_attempts is None else max(1, max_attempts)
     client = Client(
         resolve_url(url),
         token=resolve_token(token),
         timeout=timeout,
-        retry=RetryPolicy(max_attempts=max(1, max_attempts), backoff=backoff),
+        retry=RetryPolicy(max_attempts=attempts or 5, backoff=backoff),
         transport=transport,
+    )
+    ingest_retry = RetryPolicy(
+        max_attempts=attempts,
+        backoff=backoff,
+        max_backoff=INGEST_MAX_BACKOFF_S,
+        patience=float(patience),
     )
     try:
         client.check_health()
@@ -113,7 +149,18 @@ def init(
         max_queued_batches=max_queued_batches,
         max_in_flight=max_in_flight,
         dimension=dimension,
+        ingest_retry=ingest_retry,
+        spool=_spool_root(spool),
+        max_spool_bytes=max_spool_bytes,
     )
+
+
+def _spool_root(spool: str | os.PathLike[str] | bool) -> Path | None:
+    if spool is True:
+        return default_spool_root()
+    if spool is False:
+        return None
+    return Path(spool).expanduser()
 
 
 def _space_dimension(client: Client, project: str, space: str) -> int | None:

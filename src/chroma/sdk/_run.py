@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import logging
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -14,11 +16,15 @@ import numpy as np
 import pyarrow as pa
 
 from chroma.core import wire
-from chroma.sdk._client import Client, Params
+from chroma.core.errors import ChromaError
+from chroma.sdk._client import Client, OnRetry, Params, RetryPolicy
 from chroma.sdk._convert import Rows, encode_batch, frame_arguments, prepare
 from chroma.sdk._read import Vectors, datapoints_frame, fetch_datapoints_table, fetch_vectors
 from chroma.sdk._run_maps import RunMaps
 from chroma.sdk._sender import Batch, Sender
+from chroma.sdk._spool import Spool, run_manifest
+
+log = logging.getLogger("chroma.sdk")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,8 +40,10 @@ class Run(RunMaps):
     """Rows logged into one dataset and space of a project; made by :func:`chroma.init`.
 
     ``log`` checks and buffers rows; full batches go to the server on background
-    threads, so your code and the network overlap. A failure of a background send is
-    raised by your next call to ``log``, ``flush`` or ``close``.
+    threads, so your code and the network overlap. When the server does not answer (a
+    restart), batches are retried for ``patience`` seconds and wait in memory, then in the
+    spool on disk. A failure of a background send is raised by your next call to ``log``,
+    ``flush`` or ``close``.
 
     Attributes:
         project: Project name.
@@ -57,6 +65,9 @@ class Run(RunMaps):
         max_queued_batches: int,
         max_in_flight: int,
         dimension: int | None,
+        ingest_retry: RetryPolicy | None = None,
+        spool: Path | None = None,
+        max_spool_bytes: int = 4 << 30,
     ) -> None:
         self.project = project
         self.dataset = dataset
@@ -85,7 +96,17 @@ class Run(RunMaps):
         self._closed = False
         self._unsettled = False
         """Rows were sent: at close, the server is told to update the space's maps now."""
-        self._sender = Sender(self._send, max_queued_batches, max_in_flight)
+        self._ingest_retry = ingest_retry or client.retry
+        self._sender = Sender(
+            self._send,
+            max_queued=max_queued_batches,
+            max_in_flight=max_in_flight,
+            spool=None
+            if spool is None
+            else Spool(spool, run_manifest(client.url, self._ingest_params), max_spool_bytes),
+            url=client.url,
+            patience=self._ingest_retry.patience,
+        )
         _open_runs.add(self)
 
     def __repr__(self) -> str:
@@ -295,14 +316,16 @@ class Run(RunMaps):
         self._sender.submit(batch)
         self._unsettled = True
 
-    def _send(self, batch: Batch) -> None:
-        """Runs on the sender thread; retries re-send the very same bytes."""
+    def _send(self, body: bytes, on_retry: OnRetry) -> None:
+        """Runs on a sender thread; retries re-send the very same bytes."""
         response = self._client.request(
             "POST",
             "/api/v1/ingest",
             params=self._ingest_params,
-            content=batch.body,
+            content=body,
             headers={"content-type": wire.ARROW_STREAM_MEDIA_TYPE},
+            retry=self._ingest_retry,
+            on_retry=on_retry,
         )
         result = response.json()
         with self._counts_lock:
@@ -314,7 +337,9 @@ class Run(RunMaps):
 
         Raises:
             ChromaError: A batch failed (the server's error class, message and ``where``).
-            ChromaConnectionError: The server stayed unreachable through every retry.
+            ChromaConnectionError: The server did not answer for ``patience`` seconds; its
+                ``unsent`` lists the batches not stored and ``spool`` the folder that
+                keeps them (send them later with :func:`chroma.resend_spool`).
         """
         with self._lock:
             self._check_open()
@@ -328,20 +353,37 @@ class Run(RunMaps):
         A run that logged anything then tells the server it is done: the space's neighbour
         index and maps are updated at once, not after the few quiet seconds the server
         waits for while data keeps coming.
+
+        While the server does not answer, this waits up to ``patience`` seconds. Interrupted
+        (Ctrl-C), it stops waiting: what was not stored is kept in the spool, and notes on
+        the ``KeyboardInterrupt`` say which rows and where.
         """
         if self._closed:
             return
         try:
-            self.flush()
+            try:
+                self.flush()
+            except KeyboardInterrupt as interrupt:
+                self._sender.abandon(interrupt)
+                raise
             if self._unsettled:
-                params = {"project": self.project, "space": self.space}
-                self._client.request("POST", "/api/v1/refresh", params=params)
-                self._unsettled = False
+                self._ask_for_maps()
         finally:
             self._closed = True
             self._sender.stop()
             self._client.close()
             _open_runs.discard(self)
+
+    def _ask_for_maps(self) -> None:
+        """Tell the server this run is done, so it maps the space now. A hint, not data:
+        everything logged is already stored, so a server that does not take it (gone
+        again, older) costs only the usual quiet period, never an error."""
+        params = {"project": self.project, "space": self.space}
+        try:
+            self._client.request("POST", "/api/v1/refresh", params=params)
+        except ChromaError as exc:
+            log.info("the server will map %r after its quiet period (%s)", self.space, exc)
+        self._unsettled = False
 
     def __enter__(self) -> Run:
         return self
