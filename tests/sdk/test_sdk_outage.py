@@ -25,6 +25,7 @@ import pyarrow as pa
 import pytest
 
 import chroma
+from waiting import sdk_messages, wait_until
 
 MakeRun = Callable[..., chroma.Run]
 GUARD_S = 120  # waits below fail after this long: hang guards, not timings
@@ -75,22 +76,6 @@ def _keys(rows: int, prefix: str = "k") -> list[str]:
     return [f"{prefix}{i}" for i in range(rows)]
 
 
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + GUARD_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still waiting, after {GUARD_S} s, for {what}")
-        time.sleep(0.01)
-
-
-def _messages(caplog: pytest.LogCaptureFixture, pattern: str) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == "chroma.sdk" and re.search(pattern, record.getMessage())
-    ]
-
-
 def _assert_stored_once(
     project: str, url: str, keys: list[str], vectors: np.ndarray, space: str = "emb"
 ) -> None:
@@ -122,7 +107,7 @@ def test_batches_beyond_memory_wait_in_the_spool_and_go_out_as_the_same_bytes(
     assert table.column("key").to_pylist() == keys[20:30]
     assert chroma.resend_spool(spool_dir) == 0  # a live run's folder is left alone
     assert all(file.exists() for file in files)
-    away = _messages(caplog, "does not answer")
+    away = sdk_messages(caplog, "does not answer")
     assert len(away) == 1, away
     assert re.search(r"\(ConnectError: injected: connection refused\); \d+ rows wait", away[0])
 
@@ -132,7 +117,7 @@ def test_batches_beyond_memory_wait_in_the_spool_and_go_out_as_the_same_bytes(
     for body in saved:
         assert body in transport.delivered  # the very bytes that were spooled
     assert not list(spool_dir.glob("*/*.arrows"))  # removed once acknowledged
-    back = _messages(caplog, "answers again")
+    back = sdk_messages(caplog, "answers again")
     assert len(back) == 1, back
     assert "sending the 40 rows that wait" in back[0]
     _assert_stored_once(run.project, run.url, keys, vectors)
@@ -204,7 +189,7 @@ def test_without_a_spool_log_waits_for_the_server_instead_of_dropping(
 
     thread = threading.Thread(target=log)
     thread.start()
-    _wait_until(lambda: transport.refused >= 3, "the first batch to be refused")
+    wait_until(lambda: transport.refused >= 3, "the first batch to be refused", timeout=GUARD_S)
     # One batch in flight, one in memory, the third cannot be queued: log() waits.
     assert not logged.is_set()
     transport.down = False

@@ -9,7 +9,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -17,27 +16,12 @@ import pytest
 from restartable_server import RestartableServer
 
 import chroma
+from waiting import sdk_messages, wait_until
 
 ROWS = 60_000
 CHUNK = 1_000
 DIM = 8
 GUARD_S = 240  # waits below fail after this long: hang guards, not timings
-
-
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + GUARD_S
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still waiting, after {GUARD_S} s, for {what}")
-        time.sleep(0.05)
-
-
-def _messages(caplog: pytest.LogCaptureFixture, pattern: str) -> list[str]:
-    return [
-        record.getMessage()
-        for record in caplog.records
-        if record.name == "chroma.sdk" and re.search(pattern, record.getMessage())
-    ]
 
 
 @pytest.mark.slow
@@ -73,12 +57,12 @@ def test_a_server_killed_mid_run_and_restarted_loses_no_row(
 
         logger = threading.Thread(target=log_everything)
         logger.start()
-        _wait_until(lambda: run.inserted >= 10_000, "the first rows to be stored")
+        wait_until(lambda: run.inserted >= 10_000, "the first rows to be stored", timeout=GUARD_S)
         server.kill()  # with batches in flight and queued behind them
         logger.join()
         # Every log() call returned while the server was down: nothing raised, nothing lost.
         assert failures == [], f"log() failed while the server was away: {failures[0]!r}"
-        away = _messages(caplog, "does not answer")
+        away = sdk_messages(caplog, "does not answer")
         assert len(away) == 1, away
         assert re.search(r"\d+ rows wait", away[0])
         assert str(spool_dir) in away[0]
@@ -91,7 +75,7 @@ def test_a_server_killed_mid_run_and_restarted_loses_no_row(
         read = chroma.read_vectors(project, "emb", url=server.url)
         frame = chroma.read_datapoints(project, url=server.url)
 
-    back = _messages(caplog, "answers again")
+    back = sdk_messages(caplog, "answers again")
     assert len(back) >= 1
     assert re.search(r"sending the \d+ rows that wait", back[0])
     assert not list(spool_dir.glob("*/*.arrows")), "acknowledged batches stay in the spool"

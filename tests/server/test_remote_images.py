@@ -15,8 +15,7 @@ from __future__ import annotations
 import io
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from chroma.db.store import Store
 from chroma.services import remote_images
 from chroma.settings import Settings
 from live_server import LiveServer
+from waiting import wait_until
 
 SAFETY = 120.0
 """A client timeout far above any deadline these tests configure: it only keeps a broken
@@ -296,15 +296,6 @@ def test_a_slow_drip_is_cut_off_by_the_one_deadline_of_the_fetch(
     assert upstream.paths() == ["/drip"]
 
 
-def wait_until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for something the test set in motion (safety net only: fails, never times)."""
-    give_up = time.monotonic() + SAFETY
-    while not condition():
-        if time.monotonic() > give_up:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.05)
-
-
 def test_fifty_hanging_fetches_leave_the_api_answering(store: Store, upstream: Upstream) -> None:
     settings = {
         "image_fetch_hosts": ["127.0.0.1"],
@@ -326,8 +317,16 @@ def test_fifty_hanging_fetches_leave_the_api_answering(store: Store, upstream: U
         for thread in threads:
             thread.start()
         # The pool runs `workers` fetches, queues the next ones and refuses the rest (503).
-        wait_until(lambda: upstream.hanging == workers, f"{workers} fetches at the upstream")
-        wait_until(lambda: len(answers) == 50 - accepted, "the fetches over the queue refused")
+        wait_until(
+            lambda: upstream.hanging == workers,
+            f"{workers} fetches at the upstream",
+            timeout=SAFETY,
+        )
+        wait_until(
+            lambda: len(answers) == 50 - accepted,
+            "the fetches over the queue refused",
+            timeout=SAFETY,
+        )
         assert answers == [503] * (50 - accepted)
 
         assert http.get("/healthz", timeout=SAFETY).status_code == 200
