@@ -15,6 +15,8 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import pytest
+import strawberry.schema.schema as strawberry_schema
 from graphql_client import GraphQLClient
 from sqlalchemy import event
 
@@ -179,3 +181,32 @@ def test_the_limits_are_settings(gql, demo, store) -> None:
         )
         assert "2 aliases" in refused(strict, store, "{ a: projects { name } b: jobs { id } }")
         assert strict.data('{ project(name: "demo") { name } }') == {"project": {"name": "demo"}}
+
+
+def test_a_document_kept_from_a_roomier_server_is_still_refused_here(gql, demo, store) -> None:
+    """Parsed documents are kept between requests in one cache per process
+    (document_cache.py): one that fitted another server's larger token limit must still be
+    refused under this server's limit, not served from the cache."""
+    labels = ", ".join(['"no such label"'] * DEFAULTS.graphql_max_tokens)
+    many = f'{{ datapoints(project: "demo", filter: {{labels: [{labels}]}}) {{ nodes {{ id }} }} }}'
+    with served_with(store, max_tokens=DEFAULTS.graphql_max_tokens * 2) as roomy:
+        for _ in range(2):  # parsed, then from the cache
+            assert roomy.data(many)["datapoints"]["nodes"] == []
+    assert "more than 10,000 tokens" in refused(gql, store, many)
+
+
+def test_a_document_sent_again_is_not_parsed_again(
+    gql, demo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    parse = strawberry_schema.parse
+
+    def counting(query: str, **options: Any) -> Any:
+        parsed.append(query)
+        return parse(query, **options)
+
+    monkeypatch.setattr(strawberry_schema, "parse", counting)
+    query = '{ project(name: "demo") { datasets { name } } }'
+    for _ in range(3):
+        assert gql.data(query)["project"]["datasets"]
+    assert parsed == [query]

@@ -252,6 +252,22 @@ def records_by_id(session: Session, ids: Sequence[int]) -> dict[int, DatapointRe
     return {row[0]: DatapointRecord.of(tuple(row)) for row in rows}
 
 
+def records_with_datasets(
+    session: Session, ids: Sequence[int]
+) -> dict[int, tuple[DatapointRecord, catalog.DatasetRecord]]:
+    """The datapoints with these ids (those that still exist) and their datasets, by id, in
+    one statement (a neighbour query answers with both)."""
+    query = (
+        select(*_RECORD_COLUMNS, Dataset)
+        .join(Dataset, Dataset.id == Datapoint.dataset_id)
+        .where(Datapoint.id.in_(list(ids)))
+    )
+    return {
+        row[0]: (DatapointRecord.of(tuple(row)), catalog.DatasetRecord.of(row[-1]))
+        for row in session.execute(query).all()
+    }
+
+
 __all__ = [
     "MAX_PAGE_SIZE",
     "DatapointFilter",
@@ -264,4 +280,5 @@ __all__ = [
     "matching_ids",
     "page_datapoints",
     "records_by_id",
+    "records_with_datasets",
 ]

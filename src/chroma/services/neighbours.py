@@ -28,8 +28,9 @@ from chroma.services import catalog, index_files
 from chroma.services.datapoints import (
     DatapointFilter,
     DatapointRecord,
+    datapoint_id_by_key,
     matching_ids,
-    records_by_id,
+    records_with_datasets,
 )
 from chroma.services.jobs import Commit, JobKind, JobRecord, create_job
 
@@ -45,6 +46,7 @@ REBUILD_GROWTH = 0.5  # an update that grows the index by half rebuilds it (a fr
 class Neighbour:
     record: DatapointRecord
     distance: float
+    dataset: catalog.DatasetRecord
 
 
 def space_by_id(session: Session, space_id: int) -> Space:
@@ -208,34 +210,47 @@ def nearest(
     space: str,
     k: int = 10,
     datapoint_id: int | None = None,
+    key: tuple[str, str] | None = None,
     vector: npt.NDArray[np.float32] | None = None,
     where: DatapointFilter | None = None,
 ) -> list[Neighbour]:
-    """The ``k`` datapoints of ``where`` nearest to a datapoint or a vector, nearest first."""
+    """The ``k`` datapoints of ``where`` nearest to a datapoint (by id, or by ``key``: its
+    dataset and key) or a vector, nearest first.
+
+    One read session answers it all (names, the index row, the filter, the records and
+    their datasets in one statement); the index stays loaded between calls
+    (``index_files.load_index``): a query costs little more than the index lookup.
+    """
     if not 1 <= k <= MAX_K:
         raise InvalidInput(f"k must be between 1 and {MAX_K}", where="k")
-    if (datapoint_id is None) == (vector is None):
-        raise InvalidInput("give either a datapoint or a vector", where="datapoint")
+    if sum(given is not None for given in (datapoint_id, key, vector)) != 1:
+        raise InvalidInput("give exactly one of a datapoint, a key or a vector", where="datapoint")
     where = where or DatapointFilter()
     with store.read() as session:
         proj = catalog.get_project(session, project)
         spc = catalog.get_space(session, proj, space)
+        if key is not None:
+            datapoint_id = datapoint_id_by_key(session, project, *key)
         row = index_row(session, spc.id)
-        filtered = where != DatapointFilter()
         allowed = (
             np.fromiter(session.scalars(matching_ids(session, proj, where)), dtype=np.int64)
-            if filtered
+            if where != DatapointFilter()
             else None
         )
-    metric: Metric = spc.metric  # type: ignore[assignment]
-    index = (
-        index_files.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
-        if row is not None and row.index_file
-        else None
-    )
-    query = _query_vector(store, spc, index, datapoint_id, vector)
-    ids, distances = _search(store, spc, index, query, k, allowed, exclude=datapoint_id)
-    return _records(store, ids, distances)
+        metric: Metric = spc.metric  # type: ignore[assignment]
+        index = (
+            index_files.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
+            if row is not None and row.index_file
+            else None
+        )
+        query = _query_vector(store, spc, index, datapoint_id, vector)
+        ids, distances = _search(store, spc, index, query, k, allowed, exclude=datapoint_id)
+        found = records_with_datasets(session, ids.tolist())
+    return [
+        Neighbour(record=found[i][0], distance=float(d), dataset=found[i][1])
+        for i, d in zip(ids.tolist(), distances, strict=True)
+        if i in found  # a datapoint deleted since the index was built
+    ]
 
 
 def _query_vector(
@@ -305,18 +320,6 @@ def _search(
     rows, dist = exact_search(data.vectors[mask], query, k, metric=space.metric)  # type: ignore[arg-type]
     found = rows[0] >= 0
     return candidates[rows[0][found]], dist[0][found]
-
-
-def _records(
-    store: Store, ids: npt.NDArray[np.int64], distances: npt.NDArray[np.float32]
-) -> list[Neighbour]:
-    with store.read() as session:
-        by_id = records_by_id(session, ids.tolist())
-    return [
-        Neighbour(record=by_id[int(i)], distance=float(d))
-        for i, d in zip(ids, distances, strict=True)
-        if int(i) in by_id  # a datapoint deleted since the index was built
-    ]
 
 
 def graph_for_rows(

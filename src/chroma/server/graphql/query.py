@@ -54,19 +54,16 @@ def _nearest(
             + (f"; got {' and '.join(given)}" if given else ""),
             where="datapointId",
         )
-    if key is not None:
-        if dataset is None:
-            raise InvalidInput("a key is unique within a dataset: name it", where="dataset")
-        with store.read() as session:
-            datapoint_id = datapoints.datapoint_id_by_key(session, project, dataset, key)
-    array = np.asarray(vector, dtype=np.float32) if vector is not None else None
+    if key is not None and dataset is None:
+        raise InvalidInput("a key is unique within a dataset: name it", where="dataset")
     return neighbours.nearest(
         store,
         project=project,
         space=space,
         k=k,
         datapoint_id=datapoint_id,
-        vector=array,
+        key=(dataset, key) if key is not None and dataset is not None else None,
+        vector=np.asarray(vector, dtype=np.float32) if vector is not None else None,
         where=where,
     )
 
@@ -216,4 +213,7 @@ class Query:
             vector=vector,
             where=service_filter(filter),
         )
+        datasets = info.context.loaders.dataset
+        for neighbour in found:  # read with the records: `dataset { name }` costs no query
+            datasets.prime(neighbour.dataset.id, neighbour.dataset)
         return [Neighbor.of(n) for n in found]

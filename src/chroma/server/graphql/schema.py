@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import ValidationCache
 from strawberry.types import ExecutionContext
 
+from chroma.server.graphql.document_cache import DocumentCache
 from chroma.server.graphql.errors import DescribeErrors, is_server_fault
 from chroma.server.graphql.limits import RequestLimits
 from chroma.server.graphql.mutation import Mutation
@@ -21,4 +23,10 @@ class ChromaSchema(strawberry.Schema):
 
 
 # RequestLimits after DescribeErrors: its answers are written before they are described.
-schema = ChromaSchema(query=Query, mutation=Mutation, extensions=[DescribeErrors, RequestLimits])
+# Documents parsed and validated once are reused (document_cache.py); RequestLimits sets
+# the parse options DocumentCache keys by, so it comes first.
+schema = ChromaSchema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[DescribeErrors, RequestLimits, DocumentCache, ValidationCache],
+)
