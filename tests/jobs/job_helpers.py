@@ -18,6 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+import psutil
 from sqlalchemy import select
 
 from chroma.db.models import Job, utcnow
@@ -26,7 +28,7 @@ from chroma.jobs.runner import JobRunner
 from chroma.server.state import state_of
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobRecord
-from live_server import LiveServer
+from live_server import LiveServer, free_port
 
 POLL_SECONDS = 0.05
 HOST = socket.gethostname()
@@ -242,3 +244,95 @@ class Worker:
         self.kill()
         if exc_type is not None:  # shown by pytest with the failure
             print(f"--- log of worker {self.name} (pid {self.pid}) ---\n{self.log()}")
+
+
+class ServerProcess:
+    """A real ``chroma application run`` subprocess on the test's database, to SIGKILL (a
+    crash, the OOM killer) and start again; killed when the block ends.
+
+    The environment is clean (no inherited ``CHROMA_*``) plus ``env``; automatic jobs are
+    off, so only the test's jobs run.
+    """
+
+    START_TIMEOUT = 120.0  # a guard against a server that never comes up, not a timing
+
+    def __init__(
+        self, *, data_dir: Path, database_url: str, log_dir: Path, env: dict[str, str]
+    ) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.command = [
+            sys.executable,
+            "-m",
+            "chroma",
+            "application",
+            "run",
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data_dir),
+            "--database-url",
+            database_url,
+            "--log-level",
+            "warning",
+        ]
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("CHROMA_")}
+        self.env = {**clean, "CHROMA_AUTO_JOBS": "false", **env}
+        self.log_dir = log_dir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def log(self) -> str:
+        return "\n".join(
+            f"--- server start {n} ---\n{(self.log_dir / f'server-{n}.log').read_text()}"
+            for n in range(1, self.starts + 1)
+        )
+
+    def start(self) -> None:
+        assert self.process is None or self.process.poll() is not None, "already running"
+        self.starts += 1
+        with (self.log_dir / f"server-{self.starts}.log").open("wb") as sink:
+            self.process = subprocess.Popen(
+                self.command, env=self.env, stdout=sink, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + self.START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the server exited:\n{self.log()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server not up in {self.START_TIMEOUT} s:\n{self.log()}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no cleanup, like a crash or the OOM killer."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.kill()
+        if exc_type is not None:  # shown by pytest with the failure
+            print(self.log())
+
+
+def process_gone(pid: int) -> bool:
+    """The process has ended: no such pid, or a zombie (an orphan's parent is init, which
+    in a container may never reap it)."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True

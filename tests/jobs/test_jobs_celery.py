@@ -15,6 +15,7 @@ from job_helpers import (
     StartServer,
     Worker,
     jobs_of_kind,
+    queue_wait,
     read_job,
     wait_finished,
     wait_for,
@@ -23,6 +24,8 @@ from job_helpers import (
 
 import chroma
 from chroma.db.models import utcnow
+from chroma.db.store import Store
+from chroma.jobs.celery_runner import CeleryRunner
 from chroma.services import jobs as job_service
 from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
 from chroma.settings import Settings
@@ -126,6 +129,74 @@ def test_a_killed_worker_s_job_is_requeued_or_failed(
                 assert done.attempts == 2
                 assert done.worker == second.worker_column
             assert done.finished_at is not None
+
+
+NOTICED_WITHIN = 30.0
+"""What the default settings promise: a killed worker's job leaves "running" this soon."""
+POLL_MARGIN = 2.0  # this test's own polling and a loaded machine, not the promise
+
+
+def test_a_killed_worker_is_noticed_within_30_s_by_default(
+    start_server: StartServer, settings: Settings, redis_broker: str, tmp_path: Path
+) -> None:
+    """Default heartbeat settings on both sides (the issue saw two minutes of frozen
+    progress); the worker runs on this machine but only its silence gives it away."""
+    worker = Worker(
+        name="w1",
+        broker_url=redis_broker,
+        data_dir=settings.data_dir,
+        database_url=settings.resolved_database_url,
+        log_path=tmp_path / "w1.log",
+    )
+    with worker:
+        server = start_server(job_backend="celery", broker_url=redis_broker)
+        default = Settings.model_fields["job_heartbeat_timeout"].default
+        assert server.store.settings.job_heartbeat_timeout == default
+        worker.wait_ready()
+        job_id = server.queue_wait(600, max_attempts=2)
+        assert wait_progressing(server.store, job_id, timeout=START).worker == worker.worker_column
+        worker.kill()  # mid-job: its heartbeat stops
+        left = wait_for(
+            server.store,
+            job_id,
+            lambda j: j.state != RUNNING,
+            timeout=NOTICED_WITHIN + POLL_MARGIN,
+            what="taken for lost",
+        )
+    assert left.state == QUEUED, left  # requeued (and sent again) for its second attempt
+    assert left.attempts == 1
+    assert left.message is not None
+    assert "worker lost: no heartbeat" in left.message
+
+
+def test_with_no_server_running_a_live_worker_recovers_a_killed_one_s_job(
+    store: Store, settings: Settings, redis_broker: str, tmp_path: Path
+) -> None:
+    """Workers reap too: with the API servers down (restarting, or none running), the
+    job of a worker that died is requeued, sent and run by a worker that lives."""
+    sender = CeleryRunner(settings.model_copy(update={"broker_url": redis_broker}), store)
+
+    def worker(name: str) -> Worker:  # default heartbeat settings
+        return Worker(
+            name=name,
+            broker_url=redis_broker,
+            data_dir=settings.data_dir,
+            database_url=settings.resolved_database_url,
+            log_path=tmp_path / f"{name}.log",
+        )
+
+    with worker("w1") as first:
+        first.wait_ready()
+        job_id = queue_wait(store, 1.5, max_attempts=2)
+        sender.submit(job_id)  # as a server would, but none runs (no watcher started)
+        assert wait_progressing(store, job_id, timeout=START).worker == first.worker_column
+        with worker("w2") as second:  # ready only once the queue is empty again
+            first.kill()
+            second.wait_ready()
+            done = wait_finished(store, job_id, timeout=NOTICED_WITHIN + POLL_MARGIN + START)
+            assert done.state == SUCCEEDED, done
+            assert done.attempts == 2
+            assert done.worker == second.worker_column
 
 
 @pytest.mark.parametrize("dialect", ["sqlite"])

@@ -1,10 +1,10 @@
 """The Celery backend, seen from the API server: send job ids, watch for lost workers.
 
 A worker process that dies (SIGKILL, a lost machine) stops its job's heartbeat; the
-server's watcher thread requeues such jobs (or fails them after ``max_attempts``) and sends
-them again. Queued jobs past due by ``job_resend_after`` (a send lost while the broker was
-down) are sent again too: a duplicate message is harmless, since only one claim of a job
-can succeed.
+server's watcher thread (and every live worker's, ``celery_app``) requeues such jobs (or
+fails them after ``max_attempts``) and sends them again. Queued jobs past due by
+``job_resend_after`` (a send lost while the broker was down) are sent again too: a
+duplicate message is harmless, since only one claim of a job can succeed.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from chroma.jobs.celery_app import TASK_NAME, make_celery
+from chroma.jobs.celery_app import TASK_NAME, make_celery, reap_and_resend
 from chroma.services import jobs as job_service
 from chroma.services.store import Store
 from chroma.settings import Settings
@@ -47,13 +47,7 @@ class CeleryRunner:
     def _watch(self) -> None:
         while not self._stopping.wait(WATCH_SECONDS):
             try:
-                lost = job_service.reap_lost_jobs(
-                    self.store, heartbeat_timeout=self.settings.job_heartbeat_timeout
-                )
-                for job_id, state in lost:
-                    log.warning("job %s lost its worker: now %s", job_id, state)
-                    if state == job_service.QUEUED:
-                        self.submit(job_id)
+                reap_and_resend(self.store, self.settings, self.submit)
                 self._resend_overdue()
             except Exception:
                 log.exception("job watcher")

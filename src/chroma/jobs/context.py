@@ -16,7 +16,13 @@ from chroma.services.store import Session, Store
 HEARTBEAT_SECONDS = 5.0
 """Beat at least this often; more often when the heartbeat timeout is short (a quarter of
 it), so that a live job that reports no progress is never taken for lost."""
+
 PROGRESS_EVERY_SECONDS = 0.5  # progress writes are transactions: at most two a second
+
+
+def heartbeat_seconds(heartbeat_timeout: float) -> float:
+    """How often a running job beats, for a given ``job_heartbeat_timeout``."""
+    return min(HEARTBEAT_SECONDS, heartbeat_timeout / 4)
 
 
 class JobCancelled(Exception):
@@ -70,7 +76,7 @@ class JobContext:
         return _Part(self, start, stop)
 
     def start_heartbeat(self) -> None:
-        every = min(HEARTBEAT_SECONDS, self.store.settings.job_heartbeat_timeout / 4)
+        every = heartbeat_seconds(self.store.settings.job_heartbeat_timeout)
 
         def beat() -> None:
             while not self._stop.wait(every):

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 from collections.abc import Callable
+from pathlib import Path
 
 from chroma.core.errors import ChromaError
 from chroma.jobs.context import JobCancelled, JobContext
@@ -22,7 +23,39 @@ log = logging.getLogger("chroma.jobs")
 
 
 def worker_name() -> str:
+    """What the job table's ``worker`` column says while this process runs a job."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_gone(worker: str) -> bool:
+    """Whether ``worker`` (a :func:`worker_name`) names a process of this machine that has
+    ended (or is a zombie nobody reaped). False when unsure: another machine, or a pid that
+    a live process has taken since (the heartbeat timeout then decides).
+
+    A host name is taken to name one machine: processes that share a host name but not a
+    pid namespace (containers with ``--uts=host``) look gone to each other, which is why
+    the reaper also asks for a missed heartbeat (``reap_lost_jobs``' ``quiet_for``).
+    """
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) <= 1:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    """Linux: a killed job process whose parent died waits as a zombie until init reaps it
+    (which a container's init may never do)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 def _kind(name: str) -> JobKind:

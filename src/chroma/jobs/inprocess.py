@@ -12,19 +12,25 @@ slot.
 Job processes are started, and have loaded the job code, before the first job comes
 (``CHROMA_JOB_PREWARM``). Background kinds (the neighbour index) run in processes of lower
 priority, so a map queued beside them gets the processor first.
+
+Job processes die with the server, even a SIGKILLed one (``lifeline.py``); the job such a
+server left "running" is found by the next server on the machine, once its process is seen
+gone and two heartbeats are missed, and requeued or failed like any lost job.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 from chroma.jobs.child import prepare
-from chroma.jobs.execute import execute_job
+from chroma.jobs.context import heartbeat_seconds
+from chroma.jobs.execute import execute_job, worker_gone
 from chroma.services import jobs as job_service
 from chroma.services.store import Store, open_store
 from chroma.settings import Settings
@@ -66,13 +72,7 @@ class InProcessRunner:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        if self.settings.job_prewarm:
-            with self._lock:
-                for _ in range(self.settings.job_workers):
-                    pool = self._new_pool(background=False)
-                    pool.submit(_warm_child, self.settings)
-                    self._idle[False].append(pool)
-        self._thread = threading.Thread(target=self._loop, name="chroma-jobs", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="chroma-jobs", daemon=True)
         self._thread.start()
 
     def submit(self, job_id: int, *, delay_seconds: float = 0.0) -> None:
@@ -89,6 +89,28 @@ class InProcessRunner:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        """The dispatcher thread, which starts every job process and ends them all before
+        it returns: a job process dies with the thread that started it (``lifeline.py``)."""
+        try:
+            if self.settings.job_prewarm:
+                try:
+                    self._prewarm()
+                except Exception:  # jobs still get processes, started as they come
+                    log.exception("could not start the job processes ahead of the first job")
+            self._loop()
+        finally:
+            self._end_processes()
+
+    def _prewarm(self) -> None:
+        with self._lock:
+            for _ in range(self.settings.job_workers):
+                pool = self._new_pool(background=False)
+                pool.submit(_warm_child, self.settings)
+                self._idle[False].append(pool)
+
+    def _end_processes(self) -> None:
         # Taken before the kill: the dying pool fails the futures, whose callbacks drop
         # the jobs from _running, so a later look would miss them and leave them running.
         with self._lock:
@@ -110,7 +132,7 @@ class InProcessRunner:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=prepare,
-            initargs=(self.settings, background),
+            initargs=(self.settings, background, os.getpid()),
         )
 
     def _start(
@@ -136,9 +158,7 @@ class InProcessRunner:
     def _loop(self) -> None:
         while not self._stopping.is_set():
             try:
-                job_service.reap_lost_jobs(
-                    self.store, heartbeat_timeout=self.settings.job_heartbeat_timeout
-                )
+                self._reap_lost_jobs()
                 self._dispatch_due()
                 wait = self._until_next_due()
             except Exception:
@@ -146,6 +166,19 @@ class InProcessRunner:
                 wait = POLL_SECONDS
             self._wake.wait(wait)
             self._wake.clear()
+
+    def _reap_lost_jobs(self) -> None:
+        """Requeue or fail jobs whose worker was lost: after the heartbeat timeout, or as
+        soon as two beats are missed when the worker was a process of this machine that
+        has ended (one that died with a server killed before this one started)."""
+        timeout = self.settings.job_heartbeat_timeout
+        for job_id, state in job_service.reap_lost_jobs(
+            self.store,
+            heartbeat_timeout=timeout,
+            worker_gone=worker_gone,
+            quiet_for=2 * heartbeat_seconds(timeout),
+        ):
+            log.warning("job %s lost its worker: now %s", job_id, state)
 
     def _until_next_due(self) -> float:
         with self.store.read() as session:

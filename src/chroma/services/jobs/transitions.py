@@ -18,7 +18,7 @@ changes a job's state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -264,19 +264,38 @@ def worker_lost(store: Store, job_id: int, attempt: int | None, reason: str) -> 
         return None if changed is None else str(changed.state)
 
 
-def reap_lost_jobs(store: Store, *, heartbeat_timeout: float) -> list[tuple[int, str]]:
-    """Requeue or fail running jobs whose heartbeat stopped ``heartbeat_timeout`` ago."""
-    limit = utcnow() - timedelta(seconds=heartbeat_timeout)
+def reap_lost_jobs(
+    store: Store,
+    *,
+    heartbeat_timeout: float,
+    worker_gone: Callable[[str], bool] | None = None,
+    quiet_for: float = 0.0,
+) -> list[tuple[int, str]]:
+    """Requeue or fail running jobs whose heartbeat stopped ``heartbeat_timeout`` ago.
+
+    With ``worker_gone`` (``chroma.jobs.execute.worker_gone``), also those quiet for
+    ``quiet_for`` whose worker it says has ended: a job process of this machine that died
+    with its server is found in seconds, not after the timeout. The missed beats it also
+    asks for keep a live worker that only looks gone (see ``worker_gone``) beating.
+    """
+    now = utcnow()
+    limit = now - timedelta(seconds=heartbeat_timeout)
+    quiet = now - timedelta(seconds=quiet_for) if worker_gone is not None else limit
     with store.read() as session:
         stale = session.execute(
-            select(Job.id, Job.attempts, Job.heartbeat_at).where(
-                Job.state == RUNNING, Job.heartbeat_at < limit
+            select(Job.id, Job.attempts, Job.worker, Job.heartbeat_at).where(
+                Job.state == RUNNING, Job.heartbeat_at < max(limit, quiet)
             )
         ).all()
     changed = []
-    for job_id, attempt, beat in stale:
+    for job_id, attempt, worker, beat in stale:
         since = beat.isoformat(timespec="seconds") if beat else "the start"
-        reason = f"worker lost: no heartbeat since {since}"
+        if beat is not None and beat < limit:
+            reason = f"worker lost: no heartbeat since {since}"
+        elif worker and worker_gone is not None and worker_gone(worker):
+            reason = f"worker lost: its process {worker} has ended (last heartbeat {since})"
+        else:
+            continue
         state = worker_lost(store, job_id, attempt, reason)
         if state is not None:
             changed.append((job_id, state))
