@@ -7,6 +7,7 @@ at on disk (``<data_dir>/cache/points``), where a test also damages them.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +162,8 @@ def test_entries_of_maps_deleted_elsewhere_are_swept_at_start(
     left.write_bytes(b"from a map another process deleted")
     crashed = store.settings.data_dir / "cache" / "points" / ".tmp-crashed.arrow"
     crashed.write_bytes(b"half")
+    # Older than the grace period (a younger one may be a write in flight elsewhere).
+    os.utime(crashed, (1_000_000_000, 1_000_000_000))
     tidy(store)
     names = {p.name for p in cache_files(store)}
     assert left.name not in names

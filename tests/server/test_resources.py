@@ -148,6 +148,11 @@ def ids_by_key(store: Store, keys: list[str]) -> dict[str, int]:
     return {key: found[key] for key in keys}
 
 
+def image_cache(store: Store) -> Path:
+    """Where thumbnails and fetched images are cached (``db/caches.py``, kind ``images``)."""
+    return store.settings.data_dir / "cache" / "images"
+
+
 def error(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()["error"]
@@ -179,8 +184,8 @@ def test_inline_image_full_size_and_a_crisp_cached_thumbnail(
     np.testing.assert_array_equal(grown[::16, ::16], pixels)
     np.testing.assert_array_equal(grown, np.kron(pixels, np.ones((16, 16), np.uint8)))
 
-    cached = list((store.settings.thumbnail_dir).glob(f"{dp}-*-128-auto.png"))
-    assert len(cached) == 1
+    [cached] = image_cache(store).glob(f"d*-{dp}_t_*_128_png.png")
+    [manifest] = image_cache(store).glob(f"d*-{dp}_t_*_128_png.json")
     # The browser's copy is still good: 304 without a body.
     again = http.get(
         f"/api/v1/datapoints/{dp}/thumbnail",
@@ -189,10 +194,13 @@ def test_inline_image_full_size_and_a_crisp_cached_thumbnail(
     )
     assert again.status_code == 304
     assert again.content == b""
-    # A second request is served from the disk cache (the file is what comes back).
-    marker = png(np.zeros((2, 2), np.uint8))
-    cached[0].write_bytes(marker)
-    assert http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 128}).content == marker
+    # A second request is served from the disk cache: the file is not made again, and the
+    # entry is marked used (its manifest's time, the cache's least-recently-used order).
+    made, used = cached.stat(), manifest.stat().st_mtime_ns
+    served = http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 128})
+    assert served.content == thumb.content
+    assert (cached.stat().st_ino, cached.stat().st_mtime_ns) == (made.st_ino, made.st_mtime_ns)
+    assert manifest.stat().st_mtime_ns > used
 
 
 def test_logging_another_image_changes_the_thumbnail_and_its_etag(
@@ -210,7 +218,7 @@ def test_logging_another_image_changes_the_thumbnail_and_its_etag(
     assert second.headers["etag"] != first.headers["etag"]
     np.testing.assert_array_equal(np.asarray(decoded(second.content))[::8, ::8], digit(2))
     # The old image's thumbnail is gone from the cache.
-    assert len(list(store.settings.thumbnail_dir.glob(f"{dp}-*"))) == 1
+    assert len(list(image_cache(store).glob(f"d*-{dp}_t_*.json"))) == 1
 
 
 def test_large_images_shrink_within_the_size_in_the_format_asked(
@@ -222,7 +230,8 @@ def test_large_images_shrink_within_the_size_in_the_format_asked(
         thumb = http.get(f"/api/v1/datapoints/{dp}/thumbnail", params={"size": 100, "format": fmt})
         assert thumb.status_code == 200, thumb.text
         assert thumb.headers["content-type"] == media_type
-        assert decoded(thumb.content).size == (100, 30)
+        # 100 is served by the fixed size 128 (tests/server/test_image_cache.py).
+        assert decoded(thumb.content).size == (128, 38)
 
 
 def test_local_files_only_inside_the_image_roots(
@@ -286,10 +295,10 @@ def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
     assert first.status_code == 200
     assert first.content == png(digit(7))
     thumb = http.get(f"/api/v1/datapoints/{ids['k0']}/thumbnail", params={"size": 32})
-    assert decoded(thumb.content).size == (32, 32)
+    assert decoded(thumb.content).size == (64, 64)  # 32 and 60 are served by the size 64
     photo = http.get(f"/api/v1/datapoints/{ids['k1']}/thumbnail", params={"size": 60})
     assert photo.headers["content-type"] == "image/jpeg"
-    assert decoded(photo.content).size == (40, 60)
+    assert decoded(photo.content).size == (43, 64)
     assert _Images.requests.count("/digit.png") == 1  # cached after the first fetch
 
     # The host answers only after LATE_SECONDS: just the configured 0.5 s deadline ends the

@@ -20,6 +20,10 @@ MEDIA_TYPES = {
     "BMP": "image/bmp",
 }
 THUMBNAIL_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+THUMBNAIL_SIZES = (64, 128, 256, 512, 1024)
+"""The sizes thumbnails are made in: a request is served the first at least as large as it
+asked (the browser scales it down), so an image has at most ``len(THUMBNAIL_SIZES) *
+len(THUMBNAIL_FORMATS)`` thumbnails, whatever sizes are asked for."""
 MAX_PIXELS = 64_000_000
 """Larger images are refused before they are decoded (a decompression bomb costs memory)."""
 
@@ -69,6 +73,26 @@ def media_type(data: bytes) -> str:
     return MEDIA_TYPES[str(_open(data).format)]
 
 
+def snap_size(size: int) -> int:
+    """The thumbnail size that serves a request for ``size`` (see THUMBNAIL_SIZES)."""
+    for fixed in THUMBNAIL_SIZES:
+        if size <= fixed:
+            return fixed
+    return THUMBNAIL_SIZES[-1]
+
+
+def thumbnail_format(source_media_type: str, format: str | None) -> str:
+    """The thumbnail format (a THUMBNAIL_FORMATS key) for ``format`` or, when None, for a
+    source of this media type: its own when a thumbnail format (a lossless source stays
+    lossless), else PNG."""
+    if format is not None:
+        return format
+    for key, name in THUMBNAIL_FORMATS.items():
+        if MEDIA_TYPES[name] == source_media_type:
+            return key
+    return "png"
+
+
 def thumbnail(data: bytes, size: int, format: str | None = None) -> Thumbnail:
     """The image scaled so that its longest side is ``size``, at most.
 
@@ -83,10 +107,7 @@ def thumbnail(data: bytes, size: int, format: str | None = None) -> Thumbnail:
         image.load()
     except (OSError, SyntaxError, ValueError) as exc:
         raise NotAnImage("the image is damaged: its data is cut short or corrupt") from exc
-    if format is None:
-        target = source_format if source_format in THUMBNAIL_FORMATS.values() else "PNG"
-    else:
-        target = THUMBNAIL_FORMATS[format]
+    target = THUMBNAIL_FORMATS[thumbnail_format(MEDIA_TYPES[source_format], format)]
     longest = max(image.width, image.height)
     if longest > size:
         image.thumbnail((size, size), Image.Resampling.LANCZOS)

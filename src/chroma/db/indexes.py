@@ -1,10 +1,12 @@
 """Neighbour index and kNN graph files under ``<data_dir>/indexes``.
 
 Each save writes fresh file names (fsynced before the transaction that points the
-``neighbour_index`` row at them commits) and the replaced files are removed after that
-commit, so a reader holding the old names keeps working and a failed job leaves the old
-index in place. What an index file holds is the ANN library's business
-(``chroma.services.index_files``); this module only names, syncs and removes the files.
+``neighbour_index`` row at them commits, and claimed until it ends: ``chroma.db.files``)
+and the replaced files are removed after that commit, so a reader holding the old names
+keeps working and a failed job leaves the old index in place. Deleting a space removes its
+files after the delete commits; files no row names are swept at start. What an index file
+holds is the ANN library's business (``chroma.services.index_files``); this module only
+names, syncs and removes the files.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chroma.db import files
+from chroma.db.models import NeighbourIndex
 from chroma.db.store import Store
 from chroma.db.vectors import remove_files_after_commit
 
@@ -50,19 +55,31 @@ def fsync(path: Path) -> None:
         os.close(fd)
 
 
-def new_index_path(store: Store, space_id: int) -> Path:
-    """A fresh file name for a space's ANN index (never one a reader may hold)."""
-    return index_dir(store) / f"space-{space_id}-{uuid.uuid4().hex[:12]}.hnsw"
+def _fresh(store: Store, space_id: int, suffix: str) -> files.Claim:
+    """A new, empty file for a space under a fresh name (never one a reader may hold),
+    claimed until its transaction ends (``chroma.db.files``): release it after the commit."""
+    directory = index_dir(store)
+    return files.claim_new(lambda: directory / f"space-{space_id}-{uuid.uuid4().hex[:12]}{suffix}")
 
 
-def save_graph(store: Store, space_id: int, graph: KnnGraph) -> str:
-    name = f"space-{space_id}-{uuid.uuid4().hex[:12]}.knn.npz"
-    path = index_dir(store) / name
-    with open(path, "wb") as f:
-        np.savez(f, ids=graph.ids, neighbour_ids=graph.neighbour_ids, distances=graph.distances)
-        f.flush()
-        os.fsync(f.fileno())
-    return name
+def new_index_file(store: Store, space_id: int) -> files.Claim:
+    """A claimed file for a space's ANN index (the ANN library writes it by name)."""
+    return _fresh(store, space_id, ".hnsw")
+
+
+def save_graph(store: Store, space_id: int, graph: KnnGraph) -> files.Claim:
+    """Write the kNN graph durably into a claimed file of its own."""
+    claim = _fresh(store, space_id, ".knn.npz")
+    try:
+        with open(claim.path, "wb") as f:
+            np.savez(f, ids=graph.ids, neighbour_ids=graph.neighbour_ids, distances=graph.distances)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        claim.path.unlink(missing_ok=True)
+        claim.release()
+        raise
+    return claim
 
 
 def discard(store: Store, *names: str | None) -> None:
@@ -75,6 +92,37 @@ def discard(store: Store, *names: str | None) -> None:
 def remove_after_commit(store: Store, session: Session, *names: str | None) -> None:
     directory = index_dir(store)
     remove_files_after_commit(session, [directory / n for n in names if n])
+
+
+def referenced_files(session: Session) -> set[str]:
+    """Every index and graph file a ``neighbour_index`` row names."""
+    rows = session.execute(select(NeighbourIndex.index_file, NeighbourIndex.graph_file))
+    return {name for row in rows for name in row if name}
+
+
+def files_of_spaces(session: Session, space_ids: list[int]) -> list[str]:
+    """The index and graph files of these spaces (for their delete)."""
+    if not space_ids:
+        return []
+    rows = session.execute(
+        select(NeighbourIndex.index_file, NeighbourIndex.graph_file).where(
+            NeighbourIndex.space_id.in_(space_ids)
+        )
+    )
+    return [name for row in rows for name in row if name]
+
+
+def sweep_orphans(store: Store, *, grace_seconds: float) -> int:
+    """Remove index files no row names (a job killed between writing and committing them),
+    except those a live job still claims; the number removed."""
+
+    def referenced() -> set[str]:
+        with store.read() as session:
+            return referenced_files(session)
+
+    return files.sweep_unreferenced(
+        index_dir(store).iterdir(), referenced, grace_seconds=grace_seconds
+    )
 
 
 def load_graph(store: Store, name: str) -> KnnGraph:

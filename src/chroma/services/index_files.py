@@ -13,7 +13,7 @@ from collections import OrderedDict
 import hnswlib
 
 from chroma.compute.neighbours import AnnIndex, Metric
-from chroma.db import indexes
+from chroma.db import files, indexes
 from chroma.db.store import Store
 
 _CACHE_SIZE = 2
@@ -21,12 +21,18 @@ _cache: OrderedDict[str, AnnIndex] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def save_index(store: Store, space_id: int, index: AnnIndex) -> str:
-    """Write the index under a fresh name, durably; the name."""
-    path = indexes.new_index_path(store, space_id)
-    index.hnsw.save_index(str(path))
-    indexes.fsync(path)
-    return path.name
+def save_index(store: Store, space_id: int, index: AnnIndex) -> files.Claim:
+    """Write the index under a fresh name, durably; its claim (release it once the
+    transaction that names the file has ended)."""
+    claim = indexes.new_index_file(store, space_id)
+    try:
+        index.hnsw.save_index(str(claim.path))
+        indexes.fsync(claim.path)
+    except BaseException:
+        claim.path.unlink(missing_ok=True)
+        claim.release()
+        raise
+    return claim
 
 
 def load_index(

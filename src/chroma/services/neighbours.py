@@ -115,23 +115,27 @@ def _save(
     commit: Commit,
     result: dict[str, Any],
 ) -> None:
-    index_file = index_files.save_index(store, space.id, index)
-    graph_file = indexes.save_graph(store, space.id, graph)
-    try:
-        with commit(result) as session:
-            row = index_row(session, space.id)
-            if row is None:
-                row = NeighbourIndex(space_id=space.id, metric=space.metric)
-                session.add(row)
-            else:
-                indexes.remove_after_commit(store, session, row.index_file, row.graph_file)
-            row.index_file, row.graph_file = index_file, graph_file
-            row.metric, row.graph_k = space.metric, graph.k
-            row.indexed_count, row.graph_count = len(index), len(graph.ids)
-            row.updated_at = utcnow()
-    except BaseException:
-        indexes.discard(store, index_file, graph_file)
-        raise
+    # The files stay claimed until the commit has ended, so no start-up sweep takes them.
+    with (
+        index_files.save_index(store, space.id, index) as index_claim,
+        indexes.save_graph(store, space.id, graph) as graph_claim,
+    ):
+        index_file, graph_file = index_claim.name, graph_claim.name
+        try:
+            with commit(result) as session:
+                row = index_row(session, space.id)
+                if row is None:
+                    row = NeighbourIndex(space_id=space.id, metric=space.metric)
+                    session.add(row)
+                else:
+                    indexes.remove_after_commit(store, session, row.index_file, row.graph_file)
+                row.index_file, row.graph_file = index_file, graph_file
+                row.metric, row.graph_k = space.metric, graph.k
+                row.indexed_count, row.graph_count = len(index), len(graph.ids)
+                row.updated_at = utcnow()
+        except BaseException:
+            indexes.discard(store, index_file, graph_file)
+            raise
 
 
 def update_index(

@@ -4,10 +4,17 @@ and its inline text.
 Where an image comes from, in order: the bytes logged with it (``datapoint_image``);
 else its ``uri``: a local file, served only when it resolves (symlinks followed) inside
 one of ``Settings.image_roots``; or an http(s) URL, fetched once (only from the hosts in
-``Settings.image_fetch_hosts`` and public addresses: ``remote_images``) and kept under
-``<data_dir>/thumbnails/remote``. Thumbnails are cached on disk under
-``<data_dir>/thumbnails``, named by datapoint id, the image's SHA-256 and the size, so a
-datapoint logged again with another image never shows the old one.
+``Settings.image_fetch_hosts`` and public addresses: ``remote_images``) and cached.
+
+Fetched images and thumbnails are entries of one bounded cache (``db/caches.py``, kind
+``images``, under ``<data_dir>/cache/images``): owned by the datapoint's dataset, so
+deleting a dataset, or the project, removes them after the delete commits, and the start
+sweep removes those of datasets deleted meanwhile; at most ``Settings.image_cache_bytes``
+on disk, the least recently used dropped first. A thumbnail is made in one of a few fixed
+sizes (``images.THUMBNAIL_SIZES``, the first at least the size asked) and three formats,
+and named by the datapoint, the image's SHA-256, the size and the format: an image has at
+most 15 thumbnails whatever sizes are asked for, and a datapoint logged again with another
+image never shows the old one (its old thumbnails are removed).
 
 Messages name what is wrong and where (``where``), never the server's folders, an errno
 or a library's text.
@@ -16,8 +23,6 @@ or a library's text.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -26,10 +31,29 @@ from sqlalchemy import select
 
 from chroma.compute import images
 from chroma.core.errors import Forbidden, NotFound, UnsupportedMedia
+from chroma.db import caches
 from chroma.db.models import Datapoint, DatapointImage
 from chroma.db.store import Store
 from chroma.services import remote_images
 from chroma.settings import Settings
+
+FETCHED = "image"
+"""The part name of a fetched image's cache entry (a thumbnail's is its format)."""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The datapoint an image belongs to, and its dataset (the owner of its cache entries)."""
+
+    datapoint_id: int
+    dataset_id: int
+    relogged: bool = False
+    """Logged again since it was created: the cache may hold what it had before (looked
+    for only then: that lists the cache's folder)."""
+
+    @property
+    def cache_owner(self) -> str:
+        return caches.dataset_owner(self.dataset_id)
 
 
 @dataclass(frozen=True)
@@ -38,6 +62,7 @@ class ImageBytes:
     media_type: str
     digest: str
     """SHA-256 of ``data`` (hex): the image's identity in cache names and ETags."""
+    owner: Owner
 
 
 @dataclass(frozen=True)
@@ -45,45 +70,60 @@ class RemoteImage:
     """An http(s) image not fetched yet (``fetch_remote`` fetches and caches it)."""
 
     url: str
-    cache_path: Path
+    owner: Owner
+
+    @property
+    def cache_key(self) -> str:
+        return _fetched_key(self.owner.datapoint_id, self.url)
+
+
+def _fetched_key(datapoint_id: int, url: str) -> str:
+    # Per datapoint, not per URL: a datapoint logged again with another uri drops its old one.
+    return f"{datapoint_id}_u_{hashlib.sha256(url.encode()).hexdigest()[:32]}"
 
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _checked(data: bytes, where: str) -> ImageBytes:
+def _checked(data: bytes, where: str, owner: Owner) -> ImageBytes:
     try:
         media_type = images.media_type(data)
     except images.NotAnImage as exc:
         raise UnsupportedMedia(str(exc), where=where) from exc
-    return ImageBytes(data=data, media_type=media_type, digest=_digest(data))
+    return ImageBytes(data=data, media_type=media_type, digest=_digest(data), owner=owner)
 
 
-def _source(store: Store, datapoint_id: int) -> tuple[bytes | None, str | None]:
-    """(inline image bytes, uri) of the datapoint; NotFound when it does not exist."""
+def _source(store: Store, datapoint_id: int) -> tuple[bytes | None, str | None, Owner]:
+    """(inline image bytes, uri, owner) of the datapoint; NotFound when it does not exist."""
     with store.read() as session:
         row = session.execute(
-            select(Datapoint.uri, Datapoint.has_image).where(Datapoint.id == datapoint_id)
+            select(
+                Datapoint.uri,
+                Datapoint.has_image,
+                Datapoint.dataset_id,
+                Datapoint.created_at,
+                Datapoint.updated_at,
+            ).where(Datapoint.id == datapoint_id)
         ).one_or_none()
         if row is None:
             raise NotFound(f"no datapoint with id {datapoint_id}", where="id")
-        uri, has_image = row
+        uri, has_image, dataset_id, created_at, updated_at = row
         inline = None
         if has_image:
             inline = session.scalar(
                 select(DatapointImage.data).where(DatapointImage.datapoint_id == datapoint_id)
             )
-    return inline, uri
+    return inline, uri, Owner(datapoint_id, int(dataset_id), updated_at != created_at)
 
 
 def locate_image(store: Store, datapoint_id: int) -> ImageBytes | RemoteImage:
     """The datapoint's image at full size (see the module docstring for the sources), or
     the remote one still to fetch (blocking: disk and database reads)."""
-    inline, uri = _source(store, datapoint_id)
+    inline, uri, owner = _source(store, datapoint_id)
     settings = store.settings
     if inline is not None:
-        return _checked(inline, "image")
+        return _checked(inline, "image", owner)
     if not uri:
         raise NotFound(
             f"datapoint {datapoint_id} has no image: log it with images= or a uri",
@@ -92,13 +132,12 @@ def locate_image(store: Store, datapoint_id: int) -> ImageBytes | RemoteImage:
     scheme = urlsplit(uri).scheme.lower()
     if scheme in ("http", "https"):
         remote_images.check_allowed(settings, uri)
-        cached = settings.thumbnail_dir / "remote" / hashlib.sha256(uri.encode()).hexdigest()
-        try:
-            return _checked(cached.read_bytes(), "uri")
-        except FileNotFoundError:
-            return RemoteImage(uri, cached)
+        remote = RemoteImage(uri, owner)
+        entry = caches.find(store, caches.IMAGES, owner.cache_owner, remote.cache_key)
+        fetched = entry.read(FETCHED) if entry is not None else None
+        return remote if fetched is None else _checked(fetched, "uri", owner)
     if scheme in ("", "file"):
-        return _checked(_read_local(settings, uri), "uri")
+        return _checked(_read_local(settings, uri), "uri", owner)
     raise UnsupportedMedia(
         f"the uri {uri!r} uses {scheme}://, which this server does not fetch "
         "(http, https and local files under CHROMA_IMAGE_ROOTS are served)",
@@ -106,16 +145,34 @@ def locate_image(store: Store, datapoint_id: int) -> ImageBytes | RemoteImage:
     )
 
 
-async def fetch_remote(settings: Settings, remote: RemoteImage) -> ImageBytes:
+async def fetch_remote(store: Store, remote: RemoteImage) -> ImageBytes:
     """Fetch a remote image in the fetch pool (``remote_images``; the caller waits without
     holding a thread) and cache it when it is an image."""
+    owner = remote.owner
 
     def keep(data: bytes) -> ImageBytes:
-        image = _checked(data, "uri")  # keep nothing that is not an image
-        _write_atomically(remote.cache_path, data)
+        image = _checked(data, "uri", owner)  # keep nothing that is not an image
+        if owner.relogged:  # what it fetched from another uri before is of no further use
+            prefix = f"{owner.datapoint_id}_u_"
+            caches.remove_entries(
+                store, caches.IMAGES, owner.cache_owner, prefix, unless=remote.cache_key
+            )
+        _cache(store, owner, remote.cache_key, FETCHED, data)
         return image
 
-    return await remote_images.fetch(settings, remote.url, keep)
+    return await remote_images.fetch(store.settings, remote.url, keep)
+
+
+def _cache(store: Store, owner: Owner, key: str, part: str, data: bytes) -> None:
+    caches.write(
+        store,
+        caches.IMAGES,
+        owner.cache_owner,
+        key,
+        {part: data},
+        {},
+        max_bytes=store.settings.image_cache_bytes,
+    )
 
 
 def _read_local(settings: Settings, uri: str) -> bytes:
@@ -170,44 +227,30 @@ class CachedThumbnail:
 
 
 def load_thumbnail(
-    settings: Settings, datapoint_id: int, image: ImageBytes, size: int, format: str | None = None
+    store: Store, image: ImageBytes, size: int, format: str | None = None
 ) -> CachedThumbnail:
-    """The datapoint's ``image``'s thumbnail (longest side at most ``size``), from the disk
-    cache or made and cached now."""
-    folder = settings.thumbnail_dir
-    stem = f"{datapoint_id}-{image.digest[:24]}-{size}-{format or 'auto'}"
-    etag = hashlib.sha256(stem.encode()).hexdigest()[:32]
-    for found in folder.glob(f"{stem}.*"):
-        media_type = images.MEDIA_TYPES.get(found.suffix[1:].upper())
-        if media_type is not None:
-            try:
-                return CachedThumbnail(found.read_bytes(), media_type, etag)
-            except FileNotFoundError:
-                break  # removed meanwhile: make it again
+    """The ``image``'s thumbnail for a request of ``size`` (longest side at most the fixed
+    size that serves it: ``images.snap_size``), from the cache or made and cached now."""
+    owner = image.owner
+    size = images.snap_size(size)
+    fmt = images.thumbnail_format(image.media_type, format)
+    media_type = images.MEDIA_TYPES[images.THUMBNAIL_FORMATS[fmt]]
+    same_image = f"{owner.datapoint_id}_t_{image.digest[:24]}_"
+    key = f"{same_image}{size}_{fmt}"
+    etag = hashlib.sha256(f"{owner.cache_owner}-{key}".encode()).hexdigest()[:32]
+    entry = caches.find(store, caches.IMAGES, owner.cache_owner, key)
+    cached = entry.read(fmt) if entry is not None else None
+    if cached is not None:
+        return CachedThumbnail(cached, media_type, etag)
     try:
-        made = images.thumbnail(image.data, size, format)
+        made = images.thumbnail(image.data, size, fmt)
     except images.NotAnImage as exc:
         raise UnsupportedMedia(str(exc), where="image") from exc
-    # Thumbnails of an image this datapoint no longer has are of no further use.
-    for stale in folder.glob(f"{datapoint_id}-*"):
-        if not stale.name.startswith(f"{datapoint_id}-{image.digest[:24]}-"):
-            stale.unlink(missing_ok=True)
-    suffix = next(k for k, v in images.MEDIA_TYPES.items() if v == made.media_type).lower()
-    _write_atomically(folder / f"{stem}.{suffix}", made.data)
+    if owner.relogged:  # thumbnails of an image it no longer has are of no further use
+        prefix = f"{owner.datapoint_id}_t_"
+        caches.remove_entries(store, caches.IMAGES, owner.cache_owner, prefix, unless=same_image)
+    _cache(store, owner, key, fmt, made.data)
     return CachedThumbnail(made.data, made.media_type, etag)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Readers see the whole file or none: written aside, then renamed into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def load_text(store: Store, datapoint_id: int) -> str:

@@ -34,7 +34,7 @@ def _cached(request: Request, body: bytes, media_type: str, etag: str) -> Respon
 async def _image(state: ServerState, datapoint_id: int) -> resources.ImageBytes:
     found = await run_in_threadpool(resources.locate_image, state.store, datapoint_id)
     if isinstance(found, resources.RemoteImage):
-        return await resources.fetch_remote(state.store.settings, found)
+        return await resources.fetch_remote(state.store, found)
     return found
 
 
@@ -54,17 +54,22 @@ async def datapoint_thumbnail(
     request: Request,
     state: State,
     datapoint_id: int = DATAPOINT_ID,
-    size: int = Query(128, ge=8, le=1024, description="longest side, in pixels"),
+    size: int = Query(
+        128,
+        ge=8,
+        le=1024,
+        description="longest side, in pixels; served as the first of 64, 128, 256, 512 "
+        "and 1024 at least this large (the browser scales it down)",
+    ),
     format: Literal["png", "jpeg", "webp"] | None = Query(
         None, description="default: the source's own format when PNG/JPEG/WebP, else PNG"
     ),
 ) -> Response:
-    """A thumbnail whose longest side is at most ``size`` (small images grow by whole
-    factors with nearest-neighbour sampling, so they stay crisp); cached on disk."""
+    """A thumbnail whose longest side is at most the fixed size serving ``size`` (small
+    images grow by whole factors with nearest-neighbour sampling, so they stay crisp);
+    cached on disk, a few sizes and formats per image, within ``CHROMA_IMAGE_CACHE_BYTES``."""
     image = await _image(state, datapoint_id)
-    thumbnail = await run_in_threadpool(
-        resources.load_thumbnail, state.store.settings, datapoint_id, image, size, format
-    )
+    thumbnail = await run_in_threadpool(resources.load_thumbnail, state.store, image, size, format)
     return _cached(request, thumbnail.data, thumbnail.media_type, thumbnail.etag)
 
 

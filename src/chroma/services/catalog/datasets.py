@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
+from chroma.db import caches
 from chroma.db.models import Datapoint, Dataset, Project
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
@@ -154,11 +155,13 @@ def rename_dataset(store: Store, project: str, name: str, new_name: str) -> Data
 
 
 def delete_dataset(store: Store, project: str, name: str) -> DatasetRecord:
-    """Delete a dataset with its datapoints and their vectors (files after the commit)."""
+    """Delete a dataset with its datapoints and their vectors (their files: vector
+    segments, thumbnails and fetched images, after the commit)."""
     with store.write() as session:
         dataset = get_dataset(session, get_project(session, project), name)
         record = DatasetRecord.of(dataset)
         files = chunk_files(session, dataset_id=dataset.id)
+        caches.remove_datasets_after_commit(store, session, [dataset.id])
         session.execute(delete(Dataset).where(Dataset.id == dataset.id))
         bump_project(session, dataset.project_id)
         remove_segments_after_commit(store, session, files)

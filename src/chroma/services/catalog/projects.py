@@ -10,8 +10,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
-from chroma.db import caches
-from chroma.db.models import Project, ProjectionSet, Space
+from chroma.db import caches, indexes
+from chroma.db.models import Dataset, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
 from chroma.services.catalog._common import (
@@ -93,13 +93,15 @@ def rename_project(store: Store, name: str, new_name: str) -> ProjectRecord:
 
 
 def delete_project(store: Store, name: str) -> ProjectRecord:
-    """Delete a project with everything in it (rows cascade; vector segment files are
-    removed once the delete has committed, so a rolled-back delete loses none)."""
+    """Delete a project with everything in it (rows cascade; its files: vector segments,
+    index files, cached points, thumbnails and fetched images, are removed once the delete
+    has committed, so a rolled-back delete loses none)."""
     with store.write() as session:
         project = get_project(session, name)
         record = ProjectRecord.of(project)
         files: list[str] = []
-        for space_id in session.scalars(select(Space.id).where(Space.project_id == project.id)):
+        space_ids = list(session.scalars(select(Space.id).where(Space.project_id == project.id)))
+        for space_id in space_ids:
             files += chunk_files(session, space_id=space_id)
         maps = session.scalars(
             select(ProjectionSet.id)
@@ -107,6 +109,9 @@ def delete_project(store: Store, name: str) -> ProjectRecord:
             .where(Space.project_id == project.id)
         )
         caches.remove_maps_after_commit(store, session, list(maps))
+        datasets = session.scalars(select(Dataset.id).where(Dataset.project_id == project.id))
+        caches.remove_datasets_after_commit(store, session, list(datasets))
+        indexes.remove_after_commit(store, session, *indexes.files_of_spaces(session, space_ids))
         session.execute(delete(Project).where(Project.id == project.id))
         remove_segments_after_commit(store, session, files)
         return record

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
-from chroma.db import caches
+from chroma.db import caches, indexes
 from chroma.db.models import EmbeddingChunk, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
@@ -140,13 +140,15 @@ def rename_space(store: Store, project: str, name: str, new_name: str) -> SpaceR
 
 
 def delete_space(store: Store, project: str, name: str) -> SpaceRecord:
-    """Delete a space and its vectors (datapoints stay; files go after the commit)."""
+    """Delete a space and its vectors (datapoints stay; its files: vector segments, index
+    files, cached points, go after the commit)."""
     with store.write() as session:
         space = get_space(session, get_project(session, project), name)
         record = SpaceRecord.of(space)
         files = chunk_files(session, space_id=space.id)
         maps = session.scalars(select(ProjectionSet.id).where(ProjectionSet.space_id == space.id))
         caches.remove_maps_after_commit(store, session, list(maps))
+        indexes.remove_after_commit(store, session, *indexes.files_of_spaces(session, [space.id]))
         session.execute(delete(Space).where(Space.id == space.id))
         remove_segments_after_commit(store, session, files)
         return record
