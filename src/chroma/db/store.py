@@ -3,13 +3,17 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` (an acknowledged batch survives a crash),
 a busy timeout, foreign keys on, and 64 KiB pages. Write transactions on SQLite start with
 ``BEGIN IMMEDIATE`` so two writers queue on the busy timeout instead of failing on a lock
-upgrade; read transactions stay deferred and never wait for a writer.
+upgrade; read transactions stay deferred and never wait for a writer. Within one process,
+writers first take turns in arrival order (:mod:`chroma.db.write_queue`): SQLite's busy
+handler lets newcomers overtake a writer that has waited long.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,22 +21,46 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from chroma.db.wal import WalCheckpointer
+from chroma.db.write_queue import WriteQueue
 from chroma.settings import Settings
 
 _BEGIN_IMMEDIATE = "chroma_begin_immediate"
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _nothing() -> None:
+    pass
+
+
+_log = logging.getLogger(__name__)
+
+
+_FREE_PAGES_WORTH_RECLAIMING = 16 << 20
+"""Bytes of free pages below which they are left for the next inserts to reuse."""
+_RECLAIM_STEP = 64 << 20
+"""Bytes given back per transaction: ``incremental_vacuum`` moves pages, under the lock."""
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float, deleted: threading.local) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN; pysqlite's own handling is off.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA page_size=65536")  # effective only on a new, empty file
+        # Free pages can go back to the file system (Store.reclaim_free_pages). Like the
+        # page size, only a new, empty file takes it; an older file keeps reusing its free
+        # pages without shrinking until a one-off VACUUM (docs/adr/0002-vector-storage.md).
+        # Only asked of an empty file: on one with tables the pragma changes nothing, and
+        # it would wait for (and fail behind) another process's write transaction.
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # Checkpoints run on their own thread (db/wal.py), not in a writer's COMMIT.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={max(1, round(busy_timeout * 1000))}")
         cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB
         cursor.execute("PRAGMA mmap_size=1073741824")
         cursor.close()
@@ -42,6 +70,12 @@ def _configure_sqlite(engine: Engine) -> None:
         immediate = conn.get_execution_options().get(_BEGIN_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # A write that deletes rows may leave pages to give back after its commit.
+        if statement.lstrip()[:6].upper() == "DELETE":
+            deleted.flag = True
+
 
 @dataclass
 class Store:
@@ -49,6 +83,12 @@ class Store:
     engine: Engine
     _reader: sessionmaker[Session]
     _writer: sessionmaker[Session]
+    write_queue: WriteQueue | None = None
+    """SQLite: this process's writers in arrival order; None on PostgreSQL (row locks)."""
+    _deleted: threading.local | None = None
+    """SQLite: whether this thread's write deleted rows (set by a statement hook)."""
+    _checkpointer: WalCheckpointer | None = None
+    """SQLite: folds the WAL into the database file after writes, off the writers' turns."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -64,13 +104,66 @@ class Store:
         with self._reader() as session:
             yield session
 
+    def _turn(self) -> AbstractContextManager[Callable[[], None]]:
+        return self.write_queue.turn() if self.write_queue is not None else nullcontext(_nothing)
+
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose transaction commits on success and rolls back on any error."""
-        with self._writer() as session, session.begin():
-            yield session
+        """A session whose transaction commits on success and rolls back on any error.
+
+        On SQLite it waits for this process's earlier writers first.
+        """
+        nested = self.write_queue is not None and self.write_queue.held_here
+        if self._deleted is not None and not nested:
+            self._deleted.flag = False
+        with self._turn() as release, self._writer() as session:
+            # The turn ends with the transaction, also when the block commits early.
+            event.listen(session, "after_commit", lambda _session: release())
+            event.listen(session, "after_rollback", lambda _session: release())
+            with session.begin():
+                yield session
+        if nested:
+            return  # the outer write of this thread does what follows, once it is done
+        if self._deleted is not None and self._deleted.flag:
+            self._deleted.flag = False
+            try:
+                self.reclaim_free_pages()
+            except Exception:  # the write has committed: its caller must hear so
+                _log.warning("giving free SQLite pages back failed", exc_info=True)
+        if self._checkpointer is not None:
+            self._checkpointer.nudge()
+
+    def reclaim_free_pages(self) -> int:
+        """SQLite: give free pages back to the file system once there are enough of them
+        (``PRAGMA incremental_vacuum``, a bounded step per transaction, each taking its turn
+        so other writers go between); returns the bytes given back. Nothing on PostgreSQL
+        (autovacuum's business) nor on a SQLite file made without ``auto_vacuum``.
+        """
+        if not self.is_sqlite:
+            return 0
+        given_back: int = 0
+        while True:
+            with self._turn(), self.engine.connect() as conn:
+                raw: Any = conn.connection.driver_connection
+                mode, page_size, free = (
+                    raw.execute(f"PRAGMA {name}").fetchone()[0]
+                    for name in ("auto_vacuum", "page_size", "freelist_count")
+                )
+                if mode != 2 or free * page_size < _FREE_PAGES_WORTH_RECLAIMING:
+                    return given_back
+                pages = max(1, _RECLAIM_STEP // page_size)
+                # The pragma frees one page per step, and pysqlite's execute() takes one
+                # step of a statement that names no result columns: executescript() steps
+                # each statement to its end.
+                raw.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({pages}); COMMIT;")
+                left = int(raw.execute("PRAGMA freelist_count").fetchone()[0])
+            given_back += int((free - left) * page_size)
+            if left == free:
+                return given_back
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.close()
         self.engine.dispose()
 
 
@@ -80,12 +173,14 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        busy = settings.sqlite_busy_timeout
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": busy}
     else:
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+    deleted = threading.local() if engine.dialect.name == "sqlite" else None
+    if deleted is not None:
+        _configure_sqlite(engine, settings.sqlite_busy_timeout, deleted)
     if settings.vectors_in_files:
         settings.vector_dir.mkdir(parents=True, exist_ok=True)
     store = Store(
@@ -95,6 +190,11 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
         _writer=sessionmaker(
             engine.execution_options(**{_BEGIN_IMMEDIATE: True}), expire_on_commit=False
         ),
+        write_queue=(
+            WriteQueue(stall_timeout=settings.sqlite_busy_timeout) if deleted is not None else None
+        ),
+        _deleted=deleted,
+        _checkpointer=WalCheckpointer(engine) if deleted is not None else None,
     )
     if migrate:
         from chroma.db.migrate import upgrade

@@ -15,7 +15,6 @@ the database row is the commit point: a crash leaves at most an unreferenced fil
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -30,13 +29,13 @@ import numpy.typing as npt
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 
+from chroma.db import files
 from chroma.db.models import EmbeddingChunk
 from chroma.db.store import Store
 
 F32 = np.dtype("<f4")
 I64 = np.dtype("<i8")
 I32 = np.dtype("<i4")
-ORPHAN_AGE_SECONDS = 3600  # a file this old and unreferenced is no in-flight batch
 
 
 @dataclass
@@ -92,17 +91,31 @@ _SEGMENT_WRITERS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="chroma-
 class StagedVectors:
     """A chunk's bytes on their way to storage, started before its transaction.
 
-    With segment files the write and fsync run on another thread while the batch waits for
-    the database's write lock and inserts its rows; inline, the bytes are simply kept.
+    With segment files the write and fsync run on another thread while the batch's rows are
+    prepared (:meth:`wait_durable` then waits for them, before the write transaction);
+    inline, the bytes are simply kept.
     """
 
     def __init__(self, store: Store, vectors: npt.NDArray[np.float32]) -> None:
         self.vectors = np.ascontiguousarray(vectors, dtype=F32)
         self.path: Path | None = None
         self._written: Future[None] | None = None
+        self._claim: files.Claim | None = None
         if store.vector_dir is not None:
-            self.path = store.vector_dir / f"{uuid.uuid4().hex}.f32"
+            # Claimed until the transaction ends: no start-up sweep takes it meanwhile.
+            folder = store.vector_dir
+            self._claim = files.claim_new(lambda: folder / f"{uuid.uuid4().hex}.f32")
+            self.path = self._claim.path
             self._written = _SEGMENT_WRITERS.submit(_write_segment, self.path, self.vectors)
+
+    def wait_durable(self) -> None:
+        """Wait until a segment file is written and fsynced (re-raising a failed write).
+
+        Call it before the write transaction: waiting inside would hold SQLite's one
+        write lock for the length of an fsync while every other writer queues.
+        """
+        if self._written is not None:
+            self._written.result()
 
     def attach(self, chunk: EmbeddingChunk) -> None:
         """Point the chunk at the bytes; for a file, only once it is durably on disk."""
@@ -118,6 +131,11 @@ class StagedVectors:
             wait([self._written])
             self.path.unlink(missing_ok=True)
 
+    def release(self) -> None:
+        """The transaction has ended (committed or rolled back): drop the claim."""
+        if self._claim is not None:
+            self._claim.release()
+
 
 @contextmanager
 def staged_vectors(store: Store, vectors: npt.NDArray[np.float32]) -> Iterator[StagedVectors]:
@@ -129,6 +147,8 @@ def staged_vectors(store: Store, vectors: npt.NDArray[np.float32]) -> Iterator[S
     except BaseException:
         staged.discard()
         raise
+    finally:
+        staged.release()
 
 
 def add_chunk(
@@ -361,16 +381,18 @@ def chunk_files(session: Session, **filters: int) -> list[str]:
     return [n for n in session.scalars(query) if n]
 
 
-def sweep_orphan_segments(store: Store, *, min_age_seconds: float = ORPHAN_AGE_SECONDS) -> int:
-    """Remove segment files no chunk references (left by a crash between write and commit)."""
+def sweep_orphan_segments(
+    store: Store, *, min_age_seconds: float = files.DEFAULT_GRACE_SECONDS
+) -> int:
+    """Remove segment files no chunk references (left by a crash between write and commit),
+    except those a live transaction still claims (``chroma.db.files``)."""
     if store.vector_dir is None or not store.vector_dir.is_dir():
         return 0
-    with store.read() as session:
-        keep = referenced_segments(session)
-    removed = 0
-    now = time.time()
-    for path in store.vector_dir.glob("*.f32"):
-        if path.name not in keep and now - path.stat().st_mtime >= min_age_seconds:
-            path.unlink(missing_ok=True)
-            removed += 1
-    return removed
+
+    def referenced() -> set[str]:
+        with store.read() as session:
+            return referenced_segments(session)
+
+    return files.sweep_unreferenced(
+        store.vector_dir.glob("*.f32"), referenced, grace_seconds=min_age_seconds
+    )

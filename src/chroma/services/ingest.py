@@ -3,11 +3,19 @@
 One write transaction per batch: a batch lands whole or not at all. Re-sending a batch
 (a client retry) finds every key already present and rewrites the same values, so it never
 duplicates rows.
+
+On SQLite that transaction holds the database's one write lock, and every other writer
+waits for it, so it holds only what needs the lock (issue 14, item 11). Staging comes
+before: the caller has parsed and checked the batch, and the vector segment file is
+written and fsynced before the lock is asked for. The transaction does the lookups and
+the inserts, and queues the space's refresh in the same commit rather than in a second
+transaction that would wait for the lock again. Work comes after: handing the refresh to
+a runner, answering the client.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -17,9 +25,11 @@ from sqlalchemy.orm import Session
 from chroma.db import bulk
 from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
-from chroma.db.vectors import add_chunk, staged_vectors
+from chroma.db.vectors import StagedVectors, add_chunk, staged_vectors
 from chroma.services import catalog
+from chroma.services.compaction import needs_compaction, schedule_compaction
 from chroma.services.ingest_batch import IngestBatch
+from chroma.services.refresh import schedule_refresh
 
 # wire column -> datapoint column
 _COLUMN_FOR = {
@@ -33,12 +43,33 @@ _COLUMN_FOR = {
 
 
 @dataclass
+class Queued:
+    """A follow-up job queued (or pushed back) in the batch's commit."""
+
+    job_id: int
+    new: bool
+    """Only a new job, or one brought forward, needs handing to a runner."""
+
+
+@dataclass
 class IngestResult:
     project_id: int
     dataset_id: int
     space_id: int
     inserted: int
     updated: int
+    queued: list[Queued] = field(default_factory=list)
+    """With ``refresh_delay``: the follow-ups to hand to a runner once committed."""
+
+    def answer(self) -> dict[str, int]:
+        """What the client is told."""
+        return {
+            "project_id": self.project_id,
+            "dataset_id": self.dataset_id,
+            "space_id": self.space_id,
+            "inserted": self.inserted,
+            "updated": self.updated,
+        }
 
 
 def ingest(
@@ -51,67 +82,105 @@ def ingest(
     create: bool = True,
     space_model: str | None = None,
     space_layer: str | None = None,
+    refresh_delay: float | None = None,
 ) -> IngestResult:
-    with staged_vectors(store, batch.vectors) as staged, store.write() as session:
-        proj, ds, sp = _targets(
-            session, batch, project, dataset, space, create, space_model, space_layer
-        )
-        # The dataset's new revision (caches of its datapoints go stale), and on PostgreSQL
-        # its row lock: ingests into one dataset take turns (SQLite's write lock does this
-        # for every write), else two batches with the same new keys, or re-logging the
-        # same vectors, would race between the key lookup and the commit.
-        catalog.bump_dataset(session, ds.id)
-        existing = bulk.lookup_keys(session, ds.id, batch.keys)
-        old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
-        new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
-        row_ids = np.empty(len(batch), dtype=np.int64)
-        row_ids[old_rows] = [existing[batch.keys[row]] for row in old_rows]
-        row_ids[new_rows] = bulk.allocate_ids(session, "datapoint", len(new_rows))
-        old_ids = row_ids[old_rows].tolist()
-
-        now = bulk.datetime_for_driver(session, utcnow())
-        _insert_new(session, batch, ds.id, new_rows, row_ids[new_rows].tolist(), now)
-        _update_existing(session, batch, old_rows, row_ids, now)
-        _write_images(session, batch, row_ids, replaced=old_ids)
-        add_chunk(
-            session,
-            staged,
-            space_id=sp.id,
-            dataset_id=ds.id,
-            datapoint_ids=row_ids,
-            existing_ids=old_ids,
-            store=store,
-        )
-        return IngestResult(
-            project_id=proj.id,
-            dataset_id=ds.id,
-            space_id=sp.id,
-            inserted=len(new_rows),
-            updated=len(old_rows),
-        )
+    """Write the batch; with ``refresh_delay`` (seconds), also queue the space's refresh
+    that much later in the same commit (moving one already waiting), and its compaction
+    when the batch left enough superseded vectors (``CHROMA_COMPACT_DEAD_SHARE``)."""
+    names = _Names(project, dataset, space, create, space_model, space_layer)
+    with staged_vectors(store, batch.vectors) as staged:
+        # The file must be durable before the commit that references it; waiting here,
+        # not inside the transaction, keeps the fsync out of the lock.
+        staged.wait_durable()
+        with store.write() as session:
+            result = _write(session, store, staged, batch, names)
+            if refresh_delay is not None:
+                _queue_follow_ups(session, store, result, refresh_delay)
+    return result
 
 
-def _targets(
+def _queue_follow_ups(session: Session, store: Store, result: IngestResult, delay: float) -> None:
+    job_id, new = schedule_refresh(session, result.space_id, delay_seconds=delay)
+    result.queued.append(Queued(job_id=job_id, new=new or delay == 0))
+    # Only a batch that logged datapoints again can have left chunks worth compacting.
+    dead_share = store.settings.compact_dead_share
+    if result.updated and needs_compaction(session, result.space_id, dead_share):
+        job_id, new = schedule_compaction(session, result.space_id, delay_seconds=delay)
+        result.queued.append(Queued(job_id=job_id, new=new or delay == 0))
+
+
+@dataclass(frozen=True)
+class _Names:
+    """Where the batch goes."""
+
+    project: str
+    dataset: str
+    space: str
+    create: bool
+    space_model: str | None
+    space_layer: str | None
+
+
+def _write(
     session: Session,
+    store: Store,
+    staged: StagedVectors,
     batch: IngestBatch,
-    project: str,
-    dataset: str,
-    space: str,
-    create: bool,
-    space_model: str | None,
-    space_layer: str | None,
-) -> tuple[Project, Dataset, Space]:
+    names: _Names,
+) -> IngestResult:
+    proj, ds, sp = _targets(session, batch, names)
+    # The dataset's new revision (caches of its datapoints go stale), and on PostgreSQL
+    # its row lock: ingests into one dataset take turns (SQLite's write lock does this
+    # for every write), else two batches with the same new keys, or re-logging the
+    # same vectors, would race between the key lookup and the commit.
+    catalog.bump_dataset(session, ds.id)
+    existing = bulk.lookup_keys(session, ds.id, batch.keys)
+    old_rows = [row for row, key in enumerate(batch.keys) if key in existing]
+    new_rows = [row for row, key in enumerate(batch.keys) if key not in existing]
+    row_ids = np.empty(len(batch), dtype=np.int64)
+    row_ids[old_rows] = [existing[batch.keys[row]] for row in old_rows]
+    row_ids[new_rows] = bulk.allocate_ids(session, "datapoint", len(new_rows))
+    old_ids = row_ids[old_rows].tolist()
+
+    now = bulk.datetime_for_driver(session, utcnow())
+    _insert_new(session, batch, ds.id, new_rows, row_ids[new_rows].tolist(), now)
+    _update_existing(session, batch, old_rows, row_ids, now)
+    _write_images(session, batch, row_ids, replaced=old_ids)
+    add_chunk(
+        session,
+        staged,
+        space_id=sp.id,
+        dataset_id=ds.id,
+        datapoint_ids=row_ids,
+        existing_ids=old_ids,
+        store=store,
+    )
+    return IngestResult(
+        project_id=proj.id,
+        dataset_id=ds.id,
+        space_id=sp.id,
+        inserted=len(new_rows),
+        updated=len(old_rows),
+    )
+
+
+def _targets(session: Session, batch: IngestBatch, names: _Names) -> tuple[Project, Dataset, Space]:
     """The batch's project, dataset and space; created on first use when ``create``."""
-    if create:
-        proj = catalog.ensure_project(session, project)
-        ds = catalog.ensure_dataset(session, proj, dataset)
+    if names.create:
+        proj = catalog.ensure_project(session, names.project)
+        ds = catalog.ensure_dataset(session, proj, names.dataset)
         sp = catalog.ensure_space(
-            session, proj, space, batch.dimension, model=space_model, layer=space_layer
+            session,
+            proj,
+            names.space,
+            batch.dimension,
+            model=names.space_model,
+            layer=names.space_layer,
         )
         return proj, ds, sp
-    proj = catalog.get_project(session, project)
-    ds = catalog.get_dataset(session, proj, dataset)
-    sp = catalog.get_space(session, proj, space)
+    proj = catalog.get_project(session, names.project)
+    ds = catalog.get_dataset(session, proj, names.dataset)
+    sp = catalog.get_space(session, proj, names.space)
     catalog.check_dimension(sp, batch.dimension)
     return proj, ds, sp
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from chroma.jobs.context import JobContext
-from chroma.jobs.handlers import analyses, neighbours, projections, refresh, system
+from chroma.jobs.handlers import analyses, compaction, neighbours, projections, refresh, system
 from chroma.services.jobs import JobKind, JobRecord
 
 Handler = Callable[[JobContext, JobRecord], None]
@@ -23,4 +23,5 @@ HANDLERS: dict[JobKind, Handler] = {
     JobKind.PROJECTION_PLACE: projections.place,
     JobKind.REFRESH: refresh.refresh,
     JobKind.ANALYSIS_COMPUTE: analyses.compute,
+    JobKind.COMPACT: compaction.compact,
 }

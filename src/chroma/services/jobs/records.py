@@ -39,11 +39,15 @@ class JobKind(StrEnum):
     PROJECTION_COMPUTE = "projection.compute"
     PROJECTION_PLACE = "projection.place"
     ANALYSIS_COMPUTE = "analysis.compute"
+    COMPACT = "space.compact"
+    """Rewrites a space's vector chunks without their superseded rows (queued by ingest)."""
     WAIT = "system.wait"
     """Waits and reports progress: diagnostics (``chroma worker --check``) and tests."""
 
 
-BACKGROUND: frozenset[JobKind] = frozenset({JobKind.NEIGHBOURS_BUILD, JobKind.NEIGHBOURS_UPDATE})
+BACKGROUND: frozenset[JobKind] = frozenset(
+    {JobKind.NEIGHBOURS_BUILD, JobKind.NEIGHBOURS_UPDATE, JobKind.COMPACT}
+)
 """Kinds nobody watches as they run: they yield the processor to those somebody waits for
 (a first map) when both run at once."""
 
