@@ -73,6 +73,8 @@ def test_defaults_are_filled_in_and_normalised() -> None:
         ("umap", {}, 10, "params.n_neighbors", "less than the number"),
         ("umap", {"n_neighbors": "15"}, 100, "params.n_neighbors", "must be a number"),
         ("umap", {"n_neighbors": True}, 100, "params.n_neighbors", "must be a number"),
+        # beyond any float: math.isfinite raised OverflowError, a server error (issue 14)
+        ("umap", {"min_dist": 10**400}, 100, "params.min_dist", "within 64 bits"),
         ("umap", {"n_neighbors": 7.5}, 100, "params.n_neighbors", "whole number"),
         ("umap", {"min_dist": 2.0}, 100, "params.min_dist", "between 0 and spread"),
         ("umap", {"min_dist": -0.1}, 100, "params.min_dist", "between 0 and spread"),

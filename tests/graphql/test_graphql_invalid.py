@@ -44,11 +44,14 @@ def test_invalid_documents_get_a_graphql_error(http, query, variables, message_p
     ],
 )
 def test_requests_that_are_not_graphql_get_strawberrys_400(http, content, reason) -> None:
-    """Not a GraphQL request at all: Strawberry's standard plain-text 400, with the reason."""
+    """Not a GraphQL request at all: Strawberry's 400 with its reason, in the shared error
+    shape (it used to be plain text, the one 4xx of the server without a ``where``)."""
     response = http.post("/graphql", content=content, headers={"content-type": "application/json"})
 
     assert response.status_code == 400
-    assert response.text == reason
+    assert response.json() == {
+        "error": {"code": "invalid_input", "message": reason, "where": "body"}
+    }
 
 
 def test_a_server_fault_is_masked_for_the_client_and_logged(http, store, caplog) -> None:

@@ -8,6 +8,7 @@ body; the defaults are checked in tests/server/test_limits.py.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 from collections.abc import Callable
@@ -254,6 +255,15 @@ HTTP_CASES: dict[str, Case] = {
         "image[1]",
         "not an image",
     ),
+    "column name that is not UTF-8": Case(
+        ingest(batch().replace(b"label", b"l\xf6bel", 1)), 422, "body", "not UTF-8 text"
+    ),
+    "column without a name": Case(
+        ingest(stream(pa.table({"key": ["k"], "vector": vectors(1), "": ["x"]}))),
+        422,
+        "body",
+        "unknown column ''",
+    ),
     "dictionary-encoded label": Case(
         ingest(batch(label=pa.array(["x" * 100, "x" * 100]).dictionary_encode())),
         422,
@@ -313,6 +323,12 @@ HTTP_CASES: dict[str, Case] = {
     "huge datapoint id (thumbnail)": Case(
         get(f"/api/v1/datapoints/{HUGE}/thumbnail"), 422, "path.datapoint_id", "less than"
     ),
+    "datapoint id beyond PostgreSQL's integer": Case(
+        get(f"/api/v1/datapoints/{2**40}/text"), 422, "path.datapoint_id", "less than or equal"
+    ),
+    "analysis id beyond PostgreSQL's integer": Case(
+        get("/api/v1/analysis-rows", analysis=2**40), 422, "query.analysis", "less than or equal"
+    ),
     "huge ids in an export": Case(
         export(datapoint_ids=[1, HUGE]), 422, "body.datapoint_ids.1", "less than"
     ),
@@ -335,6 +351,18 @@ HTTP_CASES: dict[str, Case] = {
         "columns",
         "5 columns asked for, over the limit of 4 (CHROMA_MAX_POINTS_COLUMNS)",
     ),
+    "huge analysis id in a points column": Case(
+        get("/api/v1/points", projection=1, column=f"analysis.{HUGE}.mislabel_score"),
+        422,
+        "columns",
+        "an analysis column is analysis.<id>.<column>",
+    ),
+    "other script's digits in a points column": Case(
+        get("/api/v1/points", projection=1, column="analysis.\u00b2.mislabel_score"),
+        422,
+        "columns",
+        "an analysis column is analysis.<id>.<column>",
+    ),
     "NUL in a read's project": Case(
         get("/api/v1/vectors", project=NUL, space="s"), 422, "project", "NUL"
     ),
@@ -342,6 +370,59 @@ HTTP_CASES: dict[str, Case] = {
         get("/api/v1/datapoints", project="p", dataset=NUL), 422, "dataset", "NUL"
     ),
     "NUL in a UI path": Case(get("/index.html%00.png"), 404, "path", "no route"),
+    # -- /graphql bodies that are no GraphQL request: Strawberry's 400s, once plain text --
+    "GraphQL body that is a list": Case(
+        lambda http: http.post("/graphql", json=[{"query": "{ projects { name } }"}]),
+        400,
+        "body",
+        "Batching is not enabled",
+    ),
+    "GraphQL variables that are a list": Case(
+        lambda http: http.post(
+            "/graphql", json={"query": "{ projects { name } }", "variables": []}
+        ),
+        400,
+        "body",
+        "`variables` must be an object",
+    ),
+    "GraphQL body that is not UTF-8": Case(
+        lambda http: http.post(
+            "/graphql",
+            content=b'{"query": "{ project(name: \xa9) { name } }"}',
+            headers={"content-type": "application/json"},
+        ),
+        400,
+        "body",
+        "not UTF-8",
+    ),
+    "GraphQL body nested deeper than Python recurses": Case(
+        lambda http: http.post(
+            "/graphql", content=b"[" * 100_000, headers={"content-type": "application/json"}
+        ),
+        400,
+        "body",
+        "nested too deep",
+    ),
+    "GraphQL body that is a JSON string": Case(
+        lambda http: http.post("/graphql", json="{ projects { name } }"),
+        400,
+        "body",
+        "a GraphQL request is a JSON object",
+    ),
+    "GraphQL body that is JSON null": Case(
+        lambda http: http.post(
+            "/graphql", content=b"null", headers={"content-type": "application/json"}
+        ),
+        400,
+        "body",
+        "a GraphQL request is a JSON object",
+    ),
+    "GraphQL mutation over GET": Case(
+        get("/graphql", query='mutation { createProject(name: "x") { name } }'),
+        400,
+        "query",
+        "mutations are not allowed when using GET",
+    ),
 }
 
 
@@ -410,6 +491,25 @@ GRAPHQL_CASES: dict[str, tuple[str, dict[str, Any], str, str]] = {
         {"l": NUL},
         "filter.labels",
         "NUL",
+    ),
+    "id beyond PostgreSQL's integer": (
+        'query ($id: ID!) { datapoint(project: "p", id: $id) { key } }',
+        {"id": str(2**40)},
+        "id",
+        "is not a valid id",
+    ),
+    "cursor holding a huge id": (
+        'query ($c: String!) { datapoints(project: "p", after: $c) { totalCount } }',
+        {"c": base64.urlsafe_b64encode(f"datapoint:{HUGE}".encode()).decode()},
+        "after",
+        "is not a cursor from this API",
+    ),
+    "integer beyond any float in analysis params": (
+        'mutation ($p: JSON) { runAnalysis(project: "p", space: "s", kind: "mislabels",'
+        " params: $p) { id } }",
+        {"p": {"k": 10**400}},
+        "params.k",
+        "within 64 bits",
     ),
     "NUL in a neighbour's key": (
         'query ($k: String!) { neighbors(project: "p", space: "s", dataset: "train", key: $k)'

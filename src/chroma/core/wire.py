@@ -26,10 +26,11 @@ import pyarrow as pa
 
 ARROW_STREAM_MEDIA_TYPE = "application/vnd.apache.arrow.stream"
 
-MAX_ROW_ID = 2**63 - 1
-"""Row ids (datapoints, maps, analyses, jobs) are 64-bit signed integers in both databases
-and in every Arrow id column: a larger number names nothing, and a database driver refuses
-it (a parameter out of range), so requests check ids against this first."""
+MAX_ROW_ID = 2**31 - 1
+"""The largest row id (datapoints, maps, analyses, jobs): the id columns are PostgreSQL's
+32-bit ``integer`` (SQLite's hold 64 bits, but its ids never grow past this either; Arrow
+id columns are int64). A larger number names nothing, and the database refuses it (a
+parameter out of range: a server error), so requests check ids against this first."""
 
 END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
 """The marker closing an Arrow IPC stream (after the schema and record batch messages)."""

@@ -25,5 +25,7 @@ def install_token_auth(app: FastAPI, token: str | None) -> None:
             return await call_next(request)
         given = request.headers.get("authorization", "")
         if not secrets.compare_digest(given.encode(), expected.encode()):
-            return error_response(401, "unauthorized", "missing or wrong bearer token")
+            return error_response(
+                401, "unauthorized", "missing or wrong bearer token", "authorization"
+            )
         return await call_next(request)

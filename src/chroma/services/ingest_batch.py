@@ -9,6 +9,7 @@ character (PostgreSQL refuses it, SQLite cuts the text short at it), invalid UTF
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +98,19 @@ def read_arrow_stream(body: bytes, limits: IngestLimits = NO_LIMITS) -> pa.Table
         raise InvalidInput(
             f"the body is not a valid Arrow IPC stream: {exc}", where="body"
         ) from exc
+    try:
+        _decode_names(table.schema)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("a column or field name is not UTF-8 text", where="body") from exc
     return table
+
+
+def _decode_names(fields: Iterable[pa.Field]) -> None:
+    """Decode every field name, nested ones too: Arrow's reader takes any bytes as a name,
+    and pyarrow decodes them only on use (raising UnicodeDecodeError there)."""
+    for field in fields:
+        _ = field.name
+        _decode_names(field.type.field(i) for i in range(field.type.num_fields))
 
 
 def _check_rows(rows: int, limits: IngestLimits) -> None:
@@ -330,7 +343,7 @@ def validate(table: pa.Table, limits: IngestLimits = NO_LIMITS) -> IngestBatch:
     if unknown:
         raise InvalidInput(
             f"unknown column {unknown[0]!r}; expected some of {', '.join(wire.ALL_COLUMNS)}",
-            where=unknown[0],
+            where=unknown[0] or "body",
         )
     if len(set(names)) != len(names):
         raise InvalidInput("a column appears twice", where="body")

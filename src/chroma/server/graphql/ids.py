@@ -13,7 +13,7 @@ def to_id(row_id: int) -> strawberry.ID:
 
 
 def parse_id(value: str, where: str) -> int:
-    """A row id: ASCII decimal digits within 64 bits (``int()`` alone would also take
+    """A row id: ASCII decimal digits up to MAX_ROW_ID (``int()`` alone would also take
     " 1_0 ", other scripts' digits, and numbers no database column holds)."""
     text = str(value)
     row_id = int(text) if text.isascii() and text.isdigit() and len(text) <= 19 else None

@@ -30,6 +30,7 @@ from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from chroma.core.errors import PayloadTooLarge
+from chroma.server.errors import error_response
 from chroma.server.graphql import offload
 from chroma.server.graphql.cost import Measure, measure
 from chroma.server.graphql.errors import without_echo
@@ -155,7 +156,8 @@ class RequestLimits(SchemaExtension):
 def body_limited_route(max_bytes: int) -> type[APIRoute]:
     """The route class of ``/graphql``: its request body is read at most to ``max_bytes``
     (else :class:`PayloadTooLarge`, a 413), and Strawberry's plain-text refusals (a body
-    that is no GraphQL request) never quote more than a little of the request."""
+    that is no GraphQL request) answer in the shared error shape, quoting at most a little
+    of the request."""
 
     class BodyLimitedRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -163,14 +165,25 @@ def body_limited_route(max_bytes: int) -> type[APIRoute]:
 
             async def limited(request: Request) -> Response:
                 response = await handle(_LimitedBody(request.scope, request.receive, max_bytes))
-                if isinstance(response, PlainTextResponse) and response.status_code == 400:
-                    text = bytes(response.body).decode(errors="replace")
-                    return PlainTextResponse(without_echo(text), status_code=400)
+                if isinstance(response, PlainTextResponse) and response.status_code >= 400:
+                    return _in_error_shape(request.method, response)
                 return response
 
             return limited
 
     return BodyLimitedRoute
+
+
+_REFUSAL_CODES = {400: "invalid_input", 404: "not_found", 405: "method_not_allowed"}
+
+
+def _in_error_shape(method: str, refusal: PlainTextResponse) -> Response:
+    """Strawberry's plain-text refusal of a request that is no GraphQL request at all (no
+    JSON, no ``query``, ``variables`` not an object, an unknown ``operationName``) in the
+    shared error shape, quoting at most a little of the request."""
+    text = without_echo(bytes(refusal.body).decode(errors="replace"))
+    code = _REFUSAL_CODES.get(refusal.status_code, "http_error")
+    return error_response(refusal.status_code, code, text, "query" if method == "GET" else "body")
 
 
 class _LimitedBody(Request):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
+from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.jobs.runner import hand_over
 from chroma.server.state import ServerState, State
 from chroma.services import catalog
@@ -55,7 +54,18 @@ async def read_body_limited(request: Request, limit: int) -> bytes:
     return b"".join(parts)
 
 
-@router.post("/ingest")
+INGEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One Apache Arrow IPC stream: key, vector and optional columns "
+        "(chroma/core/wire.py); its buffers may be compressed (zstd, lz4), the body not.",
+        "content": {ARROW_STREAM_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+"""The body, for ``/openapi.json``: the route reads it itself (under the size limit)."""
+
+
+@router.post("/ingest", openapi_extra=INGEST_BODY)
 async def ingest_batch(
     request: Request,
     state: State,
@@ -73,6 +83,7 @@ async def ingest_batch(
 
     def _work() -> dict[str, int]:
         batch = validate(read_arrow_stream(body, limits), limits)
+        settings = state.settings
         result = ingest(
             store,
             batch,
@@ -82,10 +93,14 @@ async def ingest_batch(
             create=create,
             space_model=space_model,
             space_layer=space_layer,
+            # Queued in the batch's own commit: a second transaction would wait for
+            # SQLite's write lock once more for every batch.
+            refresh_delay=settings.auto_jobs_delay if settings.auto_jobs else None,
         )
-        if store.settings.auto_jobs:
-            _schedule_refresh(state, result.space_id, state.settings.auto_jobs_delay)
-        return asdict(result)
+        for job in result.queued:
+            if job.new:
+                hand_over(state.runner, job.job_id, delay_seconds=settings.auto_jobs_delay)
+        return result.answer()
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
     return await run_in_threadpool(_work)

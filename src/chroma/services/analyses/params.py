@@ -138,9 +138,16 @@ def _fail(name: str, message: str) -> InvalidInput:
     return InvalidInput(message, where=f"params.{name}")
 
 
+MAX_INT = 2**63 - 1
+"""Integer parameters beyond 64 bits are refused (JSON and GraphQL allow any size)."""
+
+
 def _number(name: str, spec: Param, value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(name, f"{name} must be a number, not {value!r}")
+    if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+        # Beyond any float too: math.isfinite would raise OverflowError.
+        raise _fail(name, f"{name} must be a number within 64 bits")
     if not math.isfinite(value):
         raise _fail(name, f"{name} must be a finite number, not {value!r}")
     number: int | float

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.wire import MAX_ROW_ID
 from chroma.db.analyses import AnalysisResults, read_results
 from chroma.db.models import Analysis, Datapoint, Dataset, Space
 from chroma.db.store import Store
@@ -245,7 +246,10 @@ def parse_column(name: str) -> tuple[int, str] | None:
         return None
     rest = name[len(ANALYSIS_PREFIX) :]
     number, _, column = rest.partition(".")
-    if not number.isdigit() or not column:
+    # ASCII digits up to MAX_ROW_ID: int() also takes other scripts' digits ("²" passes
+    # isdigit() and then fails int()), and a larger id reaches no database column.
+    is_id = number.isascii() and number.isdigit() and len(number) <= 19
+    if not is_id or int(number) > MAX_ROW_ID or not column:
         raise InvalidInput(
             f"{name!r}: an analysis column is analysis.<id>.<column>", where="columns"
         )

@@ -8,6 +8,7 @@ import binascii
 import strawberry
 
 from chroma.core.errors import InvalidInput
+from chroma.core.wire import MAX_ROW_ID
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.types.datapoint import Datapoint
@@ -24,8 +25,12 @@ def decode_cursor(cursor: str) -> int:
     """The datapoint id inside a cursor this server handed out."""
     try:
         text = base64.urlsafe_b64decode(cursor.encode()).decode()
-        if text.startswith(_CURSOR_PREFIX):
-            return int(text.removeprefix(_CURSOR_PREFIX))
+        digits = text.removeprefix(_CURSOR_PREFIX)
+        # Ours hold a row id: ASCII digits up to MAX_ROW_ID (a larger number reaches no
+        # database column: the query would fail instead of being refused).
+        is_id = digits != text and digits.isascii() and digits.isdigit() and len(digits) <= 19
+        if is_id and int(digits) <= MAX_ROW_ID:
+            return int(digits)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     raise InvalidInput(
