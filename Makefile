@@ -25,12 +25,12 @@ test: ## the full check: lint, types, import contracts, every test (ARGS go to p
 	bash scripts/test.sh $(ARGS)
 
 # The inner loop, under 3 minutes here (`make test` stays the check before a push): SQLite
-# only, two pytest processes, no browser (tests/ui) or examples, and no test marked slow
+# only, two pytest processes, no browser (tests/ui), examples or fuzzing (tests/fuzz), and no test marked slow
 # (Celery workers, process deaths, t-SNE, most maps and analyses computed end to end, CLI
 # runs of a whole server, ...). The quick tests of jobs, maps and analyses stay in: parameter
 # checks, cancels, transition races, a job's lifecycle, a map made through GraphQL and the
 # SDK, an analysis through the SDK.
-FAST_SKIP := tests/ui tests/examples
+FAST_SKIP := tests/ui tests/examples tests/fuzz
 
 test-fast: setup ## the inner loop (<3 min): SQLite only, no browser/Celery/examples/slow tests (ARGS go to pytest)
 	CHROMA_TEST_DIALECTS=sqlite $(VENV)/bin/pytest -q -n 2 -m "not slow" $(addprefix --ignore=,$(FAST_SKIP)) $(ARGS)

@@ -32,6 +32,16 @@ class Settings(BaseSettings):
     """Where vector chunks go. ``auto``: segment files in the data dir for SQLite (one
     machine), in the database for PostgreSQL (several API machines share it). ADR 0002."""
 
+    sqlite_busy_timeout: float = Field(default=30.0, gt=0)
+    """SQLite: seconds a write waits while another one holds the database before it fails
+    with "database is locked". Writers in one server take turns in arrival order, and a
+    wait fails only when the turn has not moved for this long (one write held it)."""
+
+    compact_dead_share: float = Field(default=0.3, gt=0, le=1)
+    """A chunk of vectors is rewritten without its superseded rows (a background job after
+    ingest, with ``auto_jobs``) once they are this share of it: at most ~1.4x the live
+    vectors on disk, and each rewrite copies at most ~2.3 live rows per dropped one."""
+
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -93,8 +103,13 @@ class Settings(BaseSettings):
     job_prewarm: bool = True
     """Start the in-process runner's job processes (and load the job code) when the server
     starts, so the first job does not wait for them."""
-    job_heartbeat_timeout: float = 120.0
-    """Seconds without a heartbeat after which a running job's worker is taken for dead."""
+    job_heartbeat_timeout: float = Field(default=20.0, gt=0)
+    """Seconds without a heartbeat after which a running job's worker is taken for dead
+    (its job requeued, or failed after its last attempt). A job beats every 5 s (a quarter
+    of this when shorter) and the server looks every 2 s, so a killed ``chroma worker``'s
+    job leaves "running" within about 22 s; four missed beats keep a live one that waited
+    for the database from being taken for lost. Workers and servers must agree on it, and
+    their clocks must agree to well within it (NTP)."""
     job_resend_after: float = 60.0
     """Celery backend: seconds a queued job may stay due but unstarted before the server
     sends its message again (one lost while the broker was down)."""
@@ -143,6 +158,18 @@ class Settings(BaseSettings):
     image_max_bytes: int = 32 << 20
     """Largest image (inline, local file or fetched) the server reads; also the largest
     inline image an ingest request may carry (checked to be an image, by its header)."""
+    image_cache_bytes: int = Field(default=512 << 20, ge=0)
+    """Disk space (bytes, as ``du`` counts it) the cache of thumbnails and fetched images
+    under ``<data_dir>/cache/images`` may take; beyond it the least recently used go. Each
+    API process looks at the folder at least every tenth of it that it writes, so several
+    sharing a data dir may exceed it by about a tenth each."""
+
+    orphan_grace_seconds: float = Field(default=10.0, ge=0)
+    """At start the server removes files of the data dir that no row names (a vector
+    segment or index file a crash left between writing and committing it, cache entries of
+    deleted maps and datasets). A file a live transaction is writing is claimed (locked) and
+    always kept; an unclaimed one younger than this is kept too, in case its writer has not
+    claimed it yet (another version of the server beside this one)."""
 
     static_dir: Path | None = None
     """The built UI to serve at ``/``; default: the package's own ``server/static``."""
@@ -193,7 +220,3 @@ class Settings(BaseSettings):
     @property
     def vector_dir(self) -> Path:
         return self.data_dir / "vectors"
-
-    @property
-    def thumbnail_dir(self) -> Path:
-        return self.data_dir / "thumbnails"
