@@ -6,17 +6,16 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from alembic.script import ScriptDirectory
 
 from chroma.db.migrate import MIGRATIONS
 from live_server import free_port
+from waiting import wait_healthy
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("chroma")
 START_TIMEOUT_S = 30
@@ -85,23 +84,9 @@ class Chroma:
             )
         served = Served(process, f"http://127.0.0.1:{port}", log)
         try:
-            _wait_healthy(served)
+            wait_healthy(served.url, process, served.output, timeout=START_TIMEOUT_S)
             yield served
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait()
-
-
-def _wait_healthy(served: Served) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if served.process.poll() is not None:
-            raise AssertionError(f"server exited early:\n{served.output()}")
-        try:
-            if httpx.get(f"{served.url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"server not healthy after {START_TIMEOUT_S}s:\n{served.output()}")

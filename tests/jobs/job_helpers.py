@@ -18,7 +18,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psutil
 from sqlalchemy import select
 
@@ -29,6 +28,7 @@ from chroma.server.state import state_of
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobRecord
 from live_server import LiveServer, free_port
+from waiting import wait_healthy
 
 POLL_SECONDS = 0.05
 HOST = socket.gethostname()
@@ -300,18 +300,7 @@ class ServerProcess:
             self.process = subprocess.Popen(
                 self.command, env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + self.START_TIMEOUT
-        while True:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the server exited:\n{self.log()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"server not up in {self.START_TIMEOUT} s:\n{self.log()}")
-            time.sleep(0.1)
+        wait_healthy(self.url, self.process, self.log, timeout=self.START_TIMEOUT)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no cleanup, like a crash or the OOM killer."""

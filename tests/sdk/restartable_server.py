@@ -7,12 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
 from live_server import free_port
+from waiting import wait_healthy
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("chroma")
 START_TIMEOUT_S = 120  # a guard against a server that never comes up, not a timing
@@ -56,17 +54,7 @@ class RestartableServer:
             self.process = subprocess.Popen(
                 self.command(), env=self.env, stdout=sink, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited early:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"server not healthy after {START_TIMEOUT_S}s:\n{log.read_text()}")
+        wait_healthy(self.url, self.process, log.read_text, timeout=START_TIMEOUT_S)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush, like a crash or an OOM kill."""

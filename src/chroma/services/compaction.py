@@ -16,27 +16,11 @@ from chroma.compute.progress import Progress
 from chroma.db.compaction import chunks_to_compact, compact_chunk
 from chroma.db.models import Space
 from chroma.db.store import Store
-from chroma.services.jobs import Commit, JobKind, schedule_debounced
+from chroma.services.jobs import Commit
 
 
 def needs_compaction(session: Session, space_id: int, min_dead_share: float) -> bool:
     return bool(chunks_to_compact(session, space_id, min_dead_share))
-
-
-def schedule_compaction(
-    session: Session, space_id: int, *, delay_seconds: float
-) -> tuple[int, bool]:
-    """Queue (or push back) the space's compaction; returns (job id, whether it is new)."""
-    space = session.get(Space, space_id)
-    assert space is not None
-    job, new = schedule_debounced(
-        session,
-        JobKind.COMPACT,
-        project_id=space.project_id,
-        space_id=space_id,
-        delay_seconds=delay_seconds,
-    )
-    return job.id, new
 
 
 def compact_space(store: Store, space_id: int, *, progress: Progress, commit: Commit) -> None:

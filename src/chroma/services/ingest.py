@@ -27,9 +27,9 @@ from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import StagedVectors, add_chunk, staged_vectors
 from chroma.services import catalog
-from chroma.services.compaction import needs_compaction, schedule_compaction
+from chroma.services.compaction import needs_compaction
 from chroma.services.ingest_batch import IngestBatch
-from chroma.services.refresh import schedule_refresh
+from chroma.services.jobs import JobKind, schedule_debounced
 
 # wire column -> datapoint column
 _COLUMN_FOR = {
@@ -100,12 +100,16 @@ def ingest(
 
 
 def _queue_follow_ups(session: Session, store: Store, result: IngestResult, delay: float) -> None:
-    job_id, new = schedule_refresh(session, result.space_id, delay_seconds=delay)
+    job_id, new = schedule_debounced(
+        session, JobKind.REFRESH, space_id=result.space_id, delay_seconds=delay
+    )
     result.queued.append(Queued(job_id=job_id, new=new or delay == 0))
     # Only a batch that logged datapoints again can have left chunks worth compacting.
     dead_share = store.settings.compact_dead_share
     if result.updated and needs_compaction(session, result.space_id, dead_share):
-        job_id, new = schedule_compaction(session, result.space_id, delay_seconds=delay)
+        job_id, new = schedule_debounced(
+            session, JobKind.COMPACT, space_id=result.space_id, delay_seconds=delay
+        )
         result.queued.append(Queued(job_id=job_id, new=new or delay == 0))
 
 

@@ -13,20 +13,6 @@ from chroma.services.projections import queue_map_updates
 MIN_POINTS_FOR_A_MAP = 3
 
 
-def schedule_refresh(session: Session, space_id: int, *, delay_seconds: float) -> tuple[int, bool]:
-    """Queue (or push back) the space's refresh; returns (job id, whether it is new)."""
-    space = session.get(Space, space_id)
-    assert space is not None
-    job, new = job_service.schedule_debounced(
-        session,
-        JobKind.REFRESH,
-        project_id=space.project_id,
-        space_id=space_id,
-        delay_seconds=delay_seconds,
-    )
-    return job.id, new
-
-
 def space_id_of(session: Session, project: str, space: str) -> int:
     return catalog.get_space(session, catalog.get_project(session, project), space).id
 

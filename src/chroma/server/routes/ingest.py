@@ -9,10 +9,10 @@ from chroma.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.jobs.runner import hand_over
 from chroma.server.state import ServerState, State
-from chroma.services import catalog
+from chroma.services import catalog, jobs
 from chroma.services.ingest import ingest
 from chroma.services.ingest_batch import IngestLimits, read_arrow_stream, validate
-from chroma.services.refresh import schedule_refresh, space_id_of
+from chroma.services.refresh import space_id_of
 
 router = APIRouter()
 
@@ -110,7 +110,9 @@ def _schedule_refresh(state: ServerState, space_id: int, delay: float) -> None:
     """Index and map the space's new points ``delay`` seconds from now (moving a refresh
     already waiting: many batches in a row make one)."""
     with state.store.write() as session:
-        job_id, new = schedule_refresh(session, space_id, delay_seconds=delay)
+        job_id, new = jobs.schedule_debounced(
+            session, jobs.JobKind.REFRESH, space_id=space_id, delay_seconds=delay
+        )
     # A waiting refresh pushed back needs no word (its runner finds it postponed); one
     # brought forward does, or a Celery message would still wait for the old time.
     if new or delay == 0:

@@ -69,18 +69,22 @@ def create_job(
 
 
 def schedule_debounced(
-    session: Session, kind: JobKind, *, project_id: int, space_id: int, delay_seconds: float
-) -> tuple[Job, bool]:
+    session: Session, kind: JobKind, *, space_id: int, delay_seconds: float
+) -> tuple[int, bool]:
     """Queue ``kind`` for a space ``delay_seconds`` from now, or push back the one waiting.
 
     Many ingest batches in a row therefore make one job, started once they stop. Returns
-    the job and whether it is new (only a new one needs sending to a runner).
+    the job's id and whether it is new (only a new one needs sending to a runner).
     """
     # Batches arrive in parallel (the SDK sends two at once): lock the space's row so that
     # concurrent callers take turns, else on PostgreSQL (read committed) each finds none
     # waiting and queues its own. FOR NO KEY UPDATE: rows that only reference the space
     # (ingest) are not held up. SQLite's write transactions already take turns.
-    session.execute(select(Space.id).where(Space.id == space_id).with_for_update(key_share=True))
+    project_id = session.scalar(
+        select(Space.project_id).where(Space.id == space_id).with_for_update(key_share=True)
+    )
+    if project_id is None:
+        raise NotFound(f"no space with id {space_id}", where="space")
     waiting = session.scalar(
         select(Job)
         .where(Job.space_id == space_id, Job.kind == kind, Job.state == QUEUED)
@@ -91,10 +95,10 @@ def schedule_debounced(
         job = create_job(
             session, kind, project_id=project_id, space_id=space_id, delay_seconds=delay_seconds
         )
-        return job, True
+        return job.id, True
     waiting.not_before = utcnow() + timedelta(seconds=delay_seconds)
     session.flush()
-    return waiting, False
+    return waiting.id, False
 
 
 def claim(store: Store, job_id: int, worker: str) -> int | None:
