@@ -101,8 +101,8 @@ class Settings(BaseSettings):
     job that needs more fails with an error saying so, the server never runs out. Default:
     80% of this machine's memory shared by the job slots."""
     job_prewarm: bool = True
-    """Start the in-process runner's job processes (and load the job code) when the server
-    starts, so the first job does not wait for them."""
+    """Start one job process of the in-process runner (and load the job code) when the
+    server starts, so the first job (a first map, usually) does not wait for it."""
     job_heartbeat_timeout: float = Field(default=20.0, gt=0)
     """Seconds without a heartbeat after which a running job's worker is taken for dead
     (its job requeued, or failed after its last attempt). A job beats every 5 s (a quarter

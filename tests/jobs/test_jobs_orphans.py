@@ -1,8 +1,8 @@
 """A SIGKILLed server leaves no job process behind, and its job does not stay "running".
 
 The server is the real ``chroma application run`` in a subprocess, killed mid-job with
-SIGKILL (nothing of it runs on the way out). Its job processes (the one running the job,
-the idle warm one) and multiprocessing's resource tracker must end with it; the next
+SIGKILL (nothing of it runs on the way out). Its job process (the warm one, started with the
+server, running the job) and multiprocessing's resource tracker must end with it; the next
 server on the same database finds the job its dead process left running and requeues it
 (it then runs again) or fails it, long before any heartbeat timeout.
 """
@@ -52,7 +52,7 @@ def _server(settings: Settings, tmp_path: Path) -> ServerProcess:
         env={
             "CHROMA_JOB_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
             "CHROMA_JOB_WORKERS": "2",
-            "CHROMA_JOB_PREWARM": "true",  # an idle job process too, besides the busy one
+            "CHROMA_JOB_PREWARM": "true",  # the job runs in the process started ahead of it
         },
     )
 
@@ -78,7 +78,7 @@ def test_job_processes_die_with_a_killed_server_and_the_next_one_recovers_the_jo
         assert job_pid in pids, f"the job's process {job_pid} is not the server's: {pids}"
         tracker = [p.pid for p in descendants if "resource_tracker" in " ".join(p.cmdline())]
         assert tracker, "no resource tracker: this test would not see it survive"
-        assert len(pids) >= 3, f"expected the job's, the idle and the tracker's: {pids}"
+        assert len(pids) >= 2, f"expected the job's and the tracker's: {pids}"
 
         server.kill()  # mid-job
         try:

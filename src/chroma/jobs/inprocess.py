@@ -104,11 +104,14 @@ class InProcessRunner:
             self._end_processes()
 
     def _prewarm(self) -> None:
+        # One process: the first map, what the user waits for, starts warm. A second would
+        # cost as much at start-up (~2.4 CPU-seconds, beside a client that may be logging
+        # already) and rarely serve: the index job after the map runs in a background
+        # process of its own, which replaces an idle foreground one (_start).
         with self._lock:
-            for _ in range(self.settings.job_workers):
-                pool = self._new_pool(background=False)
-                pool.submit(_warm_child, self.settings)
-                self._idle[False].append(pool)
+            pool = self._new_pool(background=False)
+            pool.submit(_warm_child, self.settings)
+            self._idle[False].append(pool)
 
     def _end_processes(self) -> None:
         # Taken before the kill: the dying pool fails the futures, whose callbacks drop
