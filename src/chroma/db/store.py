@@ -161,6 +161,24 @@ class Store:
             if left == free:
                 return given_back
 
+    def vacuum(self) -> tuple[int, int]:
+        """SQLite: rewrite the file without its free pages and switch it to incremental
+        vacuum (a file made before ``auto_vacuum=INCREMENTAL`` never shrinks otherwise);
+        returns its size before and after. Needs the database to itself: VACUUM waits for
+        every other connection's transaction and fails after the busy timeout.
+        """
+        if not self.is_sqlite:
+            raise ValueError("only a SQLite database is vacuumed here (PostgreSQL: autovacuum)")
+        path = Path(self.engine.url.database or "")
+        with self._turn(), self.engine.connect() as conn:
+            raw: Any = conn.connection.driver_connection
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            before = path.stat().st_size
+            raw.execute("PRAGMA auto_vacuum=INCREMENTAL")
+            raw.execute("VACUUM")
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return before, path.stat().st_size
+
     def dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.close()
