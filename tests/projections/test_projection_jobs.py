@@ -14,6 +14,7 @@ from chroma.jobs.context import JobCancelled, JobContext
 from chroma.services import jobs as job_service
 from chroma.services import neighbours as neighbour_service
 from chroma.services import projections as projection_service
+from chroma.services.jobs import JobKind, schedule_debounced
 from chroma.services.points import points_table
 from chroma.services.projections import (
     compute_projection,
@@ -21,7 +22,7 @@ from chroma.services.projections import (
     delete_projection,
     get_projection,
 )
-from chroma.services.refresh import queue_follow_ups, schedule_refresh
+from chroma.services.refresh import queue_follow_ups
 
 
 def _count(store, model) -> int:
@@ -161,7 +162,9 @@ def test_refresh_after_ingest_builds_the_index_and_a_first_map(store) -> None:
     vectors, keys, labels = clustered(100)
     result = log(store, vectors, keys, labels)
     with store.write() as session:
-        _, new = schedule_refresh(session, result.space_id, delay_seconds=0)
+        _, new = schedule_debounced(
+            session, JobKind.REFRESH, space_id=result.space_id, delay_seconds=0
+        )
     assert new
     ran = run_queued(store)
     assert [(j.kind, j.state) for j in ran] == [
@@ -178,15 +181,19 @@ def test_refresh_after_ingest_builds_the_index_and_a_first_map(store) -> None:
     assert len(_points(store, projection_id)) == 100
 
 
-def test_schedule_refresh_debounces_into_one_job(store) -> None:
+def test_a_space_refresh_debounces_into_one_job(store) -> None:
     vectors, keys, labels = clustered(20)
     result = log(store, vectors, keys, labels)
     with store.write() as session:
-        first, new = schedule_refresh(session, result.space_id, delay_seconds=30)
+        first, new = schedule_debounced(
+            session, JobKind.REFRESH, space_id=result.space_id, delay_seconds=30
+        )
     with store.read() as session:
         first_due = session.scalar(select(Job.not_before).where(Job.id == first))
     with store.write() as session:
-        second, again = schedule_refresh(session, result.space_id, delay_seconds=60)
+        second, again = schedule_debounced(
+            session, JobKind.REFRESH, space_id=result.space_id, delay_seconds=60
+        )
     with store.read() as session:
         second_due = session.scalar(select(Job.not_before).where(Job.id == first))
         assert session.scalar(select(func.count()).select_from(Job)) == 1
