@@ -9,6 +9,7 @@ query`` and the setting to change in its message, and the database sees no state
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -206,7 +207,8 @@ def test_a_document_sent_again_is_not_parsed_again(
         return parse(query, **options)
 
     monkeypatch.setattr(strawberry_schema, "parse", counting)
-    query = '{ project(name: "demo") { datasets { name } } }'
+    # A text no other test sent: the cache is the process's, shared by every test in it.
+    query = f'{{ project(name: "demo") {{ datasets {{ name }} }} }} # {uuid.uuid4().hex}'
     for _ in range(3):
         assert gql.data(query)["project"]["datasets"]
     assert parsed == [query]
