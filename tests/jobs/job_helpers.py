@@ -27,8 +27,7 @@ from chroma.jobs.runner import JobRunner
 from chroma.server.state import state_of
 from chroma.services import jobs as job_service
 from chroma.services.jobs import JobRecord
-from live_server import LiveServer, free_port
-from waiting import wait_healthy
+from live_server import LiveServer
 
 POLL_SECONDS = 0.05
 HOST = socket.gethostname()
@@ -137,14 +136,6 @@ def wait_progressing(store: Store, job_id: int, *, timeout: float) -> JobRecord:
     )
 
 
-def wait_until(check: Callable[[], bool], *, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not {what} after {timeout} s")
-        time.sleep(POLL_SECONDS)
-
-
 @dataclass
 class JobServer:
     """A live API server (create_app) and the store it uses."""
@@ -244,78 +235,6 @@ class Worker:
         self.kill()
         if exc_type is not None:  # shown by pytest with the failure
             print(f"--- log of worker {self.name} (pid {self.pid}) ---\n{self.log()}")
-
-
-class ServerProcess:
-    """A real ``chroma application run`` subprocess on the test's database, to SIGKILL (a
-    crash, the OOM killer) and start again; killed when the block ends.
-
-    The environment is clean (no inherited ``CHROMA_*``) plus ``env``; automatic jobs are
-    off, so only the test's jobs run.
-    """
-
-    START_TIMEOUT = 120.0  # a guard against a server that never comes up, not a timing
-
-    def __init__(
-        self, *, data_dir: Path, database_url: str, log_dir: Path, env: dict[str, str]
-    ) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.command = [
-            sys.executable,
-            "-m",
-            "chroma",
-            "application",
-            "run",
-            "--port",
-            str(self.port),
-            "--data-dir",
-            str(data_dir),
-            "--database-url",
-            database_url,
-            "--log-level",
-            "warning",
-        ]
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("CHROMA_")}
-        self.env = {**clean, "CHROMA_AUTO_JOBS": "false", **env}
-        self.log_dir = log_dir
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None
-        return self.process.pid
-
-    def log(self) -> str:
-        return "\n".join(
-            f"--- server start {n} ---\n{(self.log_dir / f'server-{n}.log').read_text()}"
-            for n in range(1, self.starts + 1)
-        )
-
-    def start(self) -> None:
-        assert self.process is None or self.process.poll() is not None, "already running"
-        self.starts += 1
-        with (self.log_dir / f"server-{self.starts}.log").open("wb") as sink:
-            self.process = subprocess.Popen(
-                self.command, env=self.env, stdout=sink, stderr=subprocess.STDOUT
-            )
-        wait_healthy(self.url, self.process, self.log, timeout=self.START_TIMEOUT)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown, no cleanup, like a crash or the OOM killer."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait(timeout=10)
-
-    def __enter__(self) -> ServerProcess:
-        return self
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.kill()
-        if exc_type is not None:  # shown by pytest with the failure
-            print(self.log())
 
 
 def process_gone(pid: int) -> bool:

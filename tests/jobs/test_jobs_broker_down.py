@@ -18,11 +18,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from job_helpers import StartServer, Worker, jobs_of_kind, wait_for, wait_until
+from job_helpers import StartServer, Worker, jobs_of_kind, wait_for
 
 from chroma.services.jobs import QUEUED, SUCCEEDED, JobKind
 from chroma.settings import Settings
 from projection_helpers import CREATE_PROJECTION, gql, ingest, vectors
+from waiting import wait_until
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 

@@ -13,12 +13,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from job_helpers import queue_wait, read_job, wait_until
+from job_helpers import queue_wait, read_job
 
 from chroma.db.store import Store, open_store
 from chroma.jobs.context import JobContext
 from chroma.services import jobs as job_service
 from chroma.settings import Settings
+from waiting import wait_until
 
 TIMEOUT = 2.0
 

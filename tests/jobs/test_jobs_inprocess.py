@@ -21,13 +21,13 @@ from job_helpers import (
     wait_finished,
     wait_for,
     wait_progressing,
-    wait_until,
 )
 
 from chroma.core.errors import Conflict
 from chroma.jobs.inprocess import InProcessRunner
 from chroma.services import jobs as job_service
 from chroma.services.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED, JobRecord
+from waiting import wait_until
 
 # A child process starts in about a second (spawn + imports); give every wait room.
 START = 30.0

@@ -20,18 +20,18 @@ import psutil
 import pytest
 from job_helpers import (
     HOST,
-    ServerProcess,
     process_gone,
     queue_wait,
     read_job,
     wait_finished,
     wait_progressing,
-    wait_until,
 )
 
 from chroma.db.store import Store
 from chroma.services.jobs import FAILED, RUNNING, SUCCEEDED
 from chroma.settings import Settings
+from server_process import ServerProcess
+from waiting import wait_until
 
 pytestmark = pytest.mark.slow  # servers started and killed: out of `make test-fast`
 

@@ -7,13 +7,14 @@ import os
 
 import httpx
 import pytest
-from job_helpers import StartServer, jobs_of_kind, wait_finished, wait_until
+from job_helpers import StartServer, jobs_of_kind, wait_finished
 
 import chroma
 from chroma.jobs.child import BACKGROUND_NICE
 from chroma.jobs.inprocess import InProcessRunner
 from chroma.services.jobs import SUCCEEDED, JobKind
 from projection_helpers import gql, ingest, vectors
+from waiting import wait_until
 
 START = 60.0
 

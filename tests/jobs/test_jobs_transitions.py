@@ -18,13 +18,14 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
-from job_helpers import queue_wait, read_job, wait_until
+from job_helpers import queue_wait, read_job
 from sqlalchemy import text
 
 from chroma.core.errors import Conflict
 from chroma.db.store import Store
 from chroma.services import jobs as job_service
 from chroma.services.jobs import CANCELLED, QUEUED, RUNNING, SUCCEEDED, JobKind
+from waiting import wait_until
 
 T = TypeVar("T")
 BLOCKED = """

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from restartable_server import RestartableServer
 
 import chroma
+from server_process import ServerProcess
 from waiting import sdk_messages, wait_until
 
 ROWS = 60_000
@@ -39,7 +39,14 @@ def test_a_server_killed_mid_run_and_restarted_loses_no_row(
     keys = [f"row-{i}" for i in range(ROWS)]
     project = f"restart-{uuid.uuid4().hex[:8]}"
 
-    with RestartableServer(tmp_path / "server", database_url=database_url) as server:
+    scratch = tmp_path / "server"
+    (scratch / "data").mkdir(parents=True)
+    with ServerProcess(
+        data_dir=scratch / "data",
+        log_dir=scratch,
+        database_url=database_url,
+        env={"HOME": str(scratch / "home"), "CHROMA_JOB_PREWARM": "false"},
+    ) as server:
         server.start()
         # Small batches and a short memory queue, so the outage fills memory and the spool.
         run = chroma.init(

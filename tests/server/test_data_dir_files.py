@@ -17,11 +17,10 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import uuid
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from chroma.db.store import Store
 from chroma.db.vectors import add_chunk, staged_vectors, sweep_orphan_segments
 from chroma.services import catalog
 from chroma.settings import Settings
+from image_host import ImageHost
 from live_server import LiveServer
 from projection_helpers import computed_projection, gql, wait_succeeded
 
@@ -52,31 +52,15 @@ def png(seed: int) -> bytes:
     return out.getvalue()
 
 
-class _Images(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = png(int(self.path.strip("/").removesuffix(".png")))
-        self.send_response(200)
-        self.send_header("content-type", "image/png")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: Any) -> None:
-        pass
+def _digit_route(host: ImageHost, handler: BaseHTTPRequestHandler, path: str) -> None:
+    host.answer(handler, 200, png(int(path.strip("/").removesuffix(".png"))))
 
 
 @pytest.fixture
 def image_host() -> Iterator[str]:
     """An HTTP server on 127.0.0.1 answering ``/<n>.png`` with a digit; its base URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with ImageHost(_digit_route) as host:
+        yield host.url
 
 
 @pytest.fixture

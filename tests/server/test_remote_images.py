@@ -16,7 +16,7 @@ import io
 import socket
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,6 +32,7 @@ from chroma.db.models import Datapoint
 from chroma.db.store import Store
 from chroma.services import remote_images
 from chroma.settings import Settings
+from image_host import ImageHost
 from live_server import LiveServer
 from waiting import wait_until
 
@@ -46,83 +47,45 @@ def png() -> bytes:
     return out.getvalue()
 
 
-class Upstream:
+class Upstream(ImageHost):
     """An image server: ``/digit.png``; ``/redirect?to=URL``; ``/loop`` (redirects to
     itself); ``/drip`` (a byte every 0.2 s, forever); ``/hang`` (answers when released)."""
 
     def __init__(self, address: str = "127.0.0.1", port: int = 0) -> None:
-        self.requests: list[tuple[str, str]] = []  # (path, Host header)
         self.hanging = 0
-        self.release = threading.Event()
-        self.lock = threading.Lock()
-        upstream = self
+        super().__init__(Upstream._route, address=address, port=port)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                with upstream.lock:
-                    upstream.requests.append((self.path, self.headers.get("host", "")))
-                path = urlsplit(self.path).path
-                if path == "/redirect":
-                    target = parse_qs(urlsplit(self.path).query)["to"][0]
-                    self._answer(302, b"", location=target)
-                elif path == "/loop":
-                    self._answer(302, b"", location="/loop")
-                elif path == "/drip":
-                    self._drip()
-                elif path == "/hang":
-                    with upstream.lock:
-                        upstream.hanging += 1
-                    upstream.release.wait(SAFETY)
-                    with upstream.lock:
-                        upstream.hanging -= 1
-                    self._answer(200, png())
-                elif path == "/digit.png":
-                    self._answer(200, png())
-                else:
-                    self._answer(404, b"gone")
+    def _route(self, handler: BaseHTTPRequestHandler, full_path: str) -> None:
+        path = urlsplit(full_path).path
+        if path == "/redirect":
+            self.answer(handler, 302, b"", location=parse_qs(urlsplit(full_path).query)["to"][0])
+        elif path == "/loop":
+            self.answer(handler, 302, b"", location="/loop")
+        elif path == "/drip":
+            self._drip(handler)
+        elif path == "/hang":
+            with self.lock:
+                self.hanging += 1
+            self.release.wait(SAFETY)
+            with self.lock:
+                self.hanging -= 1
+            self.answer(handler, 200, png())
+        elif path == "/digit.png":
+            self.answer(handler, 200, png())
+        else:
+            self.answer(handler, 404, b"gone")
 
-            def _answer(self, status: int, body: bytes, location: str | None = None) -> None:
-                self.send_response(status)
-                self.send_header("content-type", "image/png")
-                self.send_header("content-length", str(len(body)))
-                if location is not None:
-                    self.send_header("location", location)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def _drip(self) -> None:
-                self.send_response(200)
-                self.send_header("content-type", "image/png")
-                self.send_header("content-length", "1000000")
-                self.end_headers()
-                try:
-                    while not upstream.release.wait(0.2):
-                        self.wfile.write(b"x")
-                        self.wfile.flush()
-                except OSError:
-                    pass  # the fetch gave up and closed the connection
-
-            def log_message(self, *_args: Any) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer((address, port), Handler)
-        self.port = int(self.httpd.server_address[1])
-        self.url = f"http://{address}:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def __enter__(self) -> Upstream:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=10)
-
-    def paths(self) -> list[str]:
-        with self.lock:
-            return [path for path, _host in self.requests]
+    def _drip(self, handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("content-type", "image/png")
+        handler.send_header("content-length", "1000000")
+        handler.end_headers()
+        try:
+            while not self.release.wait(0.2):
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+        except OSError:
+            pass  # the fetch gave up and closed the connection
 
 
 @pytest.fixture

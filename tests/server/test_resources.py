@@ -9,9 +9,8 @@ test_remote_images.py).
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from chroma.db.models import Datapoint
 from chroma.db.store import Store
 from chroma.services import remote_images
 from chroma.settings import Settings
+from image_host import ImageHost, static
 from live_server import LiveServer
 
 MAX_BYTES = 200_000
@@ -50,50 +50,29 @@ def decoded(data: bytes) -> Image.Image:
     return image
 
 
-class _Images(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, str, bytes]] = {}
-    requests: list[str] = []
-    released = threading.Event()  # set when the test ends: /late.png then never answers
-
-    def do_GET(self) -> None:
-        type(self).requests.append(self.path)
-        if self.path == "/late.png" and type(self).released.wait(LATE_SECONDS):
-            return
-        status, content_type, body = self.routes.get(self.path, (404, "text/plain", b"gone"))
-        self.send_response(status)
-        self.send_header("content-type", content_type)
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: Any) -> None:
-        pass
-
-
 @pytest.fixture
-def image_host() -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 with a few images and failures; its base URL."""
+def image_host() -> Iterator[ImageHost]:
+    """An HTTP server on 127.0.0.1 with a few images and failures; ``/late.png`` answers
+    only after LATE_SECONDS (or when the test ends)."""
     big = np.random.default_rng(1).integers(0, 256, size=(400, 400, 3), dtype=np.uint8)
-    _Images.routes = {
-        "/digit.png": (200, "image/png", png(digit(7))),
-        "/photo.jpg": (200, "image/jpeg", _jpeg(np.full((300, 200, 3), 90, np.uint8))),
-        "/late.png": (200, "image/png", png(digit(1))),
-        "/big.png": (200, "image/png", png(big)),
-        "/page.html": (200, "text/html", b"<html>not an image</html>"),
-        "/error.png": (500, "text/plain", b"broken"),
-    }
-    _Images.requests = []
-    _Images.released = threading.Event()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Images)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        _Images.released.set()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    replies = static(
+        {
+            "/digit.png": (200, "image/png", png(digit(7))),
+            "/photo.jpg": (200, "image/jpeg", _jpeg(np.full((300, 200, 3), 90, np.uint8))),
+            "/late.png": (200, "image/png", png(digit(1))),
+            "/big.png": (200, "image/png", png(big)),
+            "/page.html": (200, "text/html", b"<html>not an image</html>"),
+            "/error.png": (500, "text/plain", b"broken"),
+        }
+    )
+
+    def route(host: ImageHost, handler: BaseHTTPRequestHandler, path: str) -> None:
+        if path == "/late.png" and host.release.wait(LATE_SECONDS):
+            return
+        replies(host, handler, path)
+
+    with ImageHost(route) as host:
+        yield host
 
 
 def _jpeg(pixels: np.ndarray) -> bytes:
@@ -286,10 +265,10 @@ def test_no_image_roots_means_no_local_file(
 
 
 def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
-    server: LiveServer, http: httpx.Client, image_host: str
+    server: LiveServer, http: httpx.Client, image_host: ImageHost
 ) -> None:
     names = ["digit.png", "photo.jpg", "late.png", "big.png", "page.html", "error.png"]
-    ids = log(server, uris=[f"{image_host}/{name}" for name in names])
+    ids = log(server, uris=[f"{image_host.url}/{name}" for name in names])
 
     first = http.get(f"/api/v1/datapoints/{ids['k0']}/image")
     assert first.status_code == 200
@@ -299,7 +278,7 @@ def test_remote_images_are_fetched_once_with_a_timeout_and_a_cap(
     photo = http.get(f"/api/v1/datapoints/{ids['k1']}/thumbnail", params={"size": 60})
     assert photo.headers["content-type"] == "image/jpeg"
     assert decoded(photo.content).size == (43, 64)
-    assert _Images.requests.count("/digit.png") == 1  # cached after the first fetch
+    assert image_host.paths().count("/digit.png") == 1  # cached after the first fetch
 
     # The host answers only after LATE_SECONDS: just the configured 0.5 s deadline ends the
     # fetch with a 502 (a fetch without it, or with the 5 s default, would get the image).
