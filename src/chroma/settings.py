@@ -119,7 +119,9 @@ class Settings(BaseSettings):
     """Seconds of ingest quiet before the automatic jobs start (debounce)."""
 
     auth_token: str | None = None
-    """Bearer token required on every API call when set (set it for non-local binds)."""
+    """Turns auth on: every API call then needs a bearer token (this one, an admin's, or a
+    user's personal token) or a browser's sign-in (ADR 0012). Required for non-local
+    binds; at least 16 characters, else the server refuses to start."""
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["localhost", "127.0.0.1", "::1"]
     )
@@ -173,6 +175,10 @@ class Settings(BaseSettings):
 
     static_dir: Path | None = None
     """The built UI to serve at ``/``; default: the package's own ``server/static``."""
+
+    session_max_age: float = Field(default=7 * 24 * 3600, gt=0)
+    """Seconds a browser's sign-in lasts (with ``auth_token`` set); after it the UI asks to
+    sign in again. Signing out ends it at once, on every API process (ADR 0012)."""
 
     @field_validator("image_roots", mode="before")
     @classmethod

@@ -43,14 +43,41 @@ def test_run_serves_the_ui_and_stops_cleanly_on_a_signal(
 def test_auth_token_from_the_environment_guards_every_route_but_health(
     chroma: Chroma, tmp_path: Path
 ) -> None:
-    env = {"CHROMA_AUTH_TOKEN": "s3cret"}
+    env = {"CHROMA_AUTH_TOKEN": "s3cret-token-0123456789"}
     with chroma.serve("--data-dir", str(tmp_path / "data"), env=env) as served:
         assert httpx.get(f"{served.url}/healthz", timeout=10).status_code == 200
-        assert httpx.get(f"{served.url}/", timeout=10).status_code == 401
-        authorized = {"Authorization": "Bearer s3cret"}
-        assert httpx.get(f"{served.url}/", headers=authorized, timeout=10).status_code == 200
+        # The UI's shell is open (it shows the sign-in page); the APIs are not.
+        assert httpx.get(f"{served.url}/", timeout=10).status_code == 200
+        assert httpx.get(f"{served.url}/api/v1/me", timeout=10).status_code == 401
+        authorized = {"Authorization": "Bearer s3cret-token-0123456789"}
+        me = httpx.get(f"{served.url}/api/v1/me", headers=authorized, timeout=10)
+        assert me.status_code == 200
         assert served.stop() == 0
     assert "API calls need the bearer token" in served.output()
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [("", "empty or blank"), ("   ", "empty or blank"), ("s3cret", "too short (6 characters")],
+    ids=["empty", "blank", "short"],
+)
+def test_a_weak_auth_token_is_refused_at_start(
+    chroma: Chroma, tmp_path: Path, token: str, why: str
+) -> None:
+    data_dir = tmp_path / "data"
+    result = chroma.run(
+        "application",
+        "run",
+        "--port",
+        str(free_port()),
+        "--data-dir",
+        str(data_dir),
+        env={"CHROMA_AUTH_TOKEN": token},
+    )
+    assert result.returncode == 2
+    assert f"CHROMA_AUTH_TOKEN is {why}" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr
+    assert not data_dir.exists()  # refused before touching anything
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,8 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServe
 
 @pytest.fixture
 def token_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """A SQLite server that wants the bearer token ``s3cret``."""
-    store = open_store(Settings(data_dir=tmp_path / "data", auth_token="s3cret"))
+    """A SQLite server that wants the bearer token ``s3cret-token-0123456789``."""
+    store = open_store(Settings(data_dir=tmp_path / "data", auth_token="s3cret-token-0123456789"))
     with LiveServer(store, owns_store=True) as live:
         yield live
 

@@ -172,7 +172,7 @@ def test_token_is_sent_and_a_wrong_one_fails_at_init(token_server: Any) -> None:
         chroma.init(project="p", dataset="d", space="s", url=token_server.url)
     assert any("CHROMA_AUTH_TOKEN" in note for note in info.value.__notes__)
     with chroma.init(
-        project="p", dataset="d", space="s", url=token_server.url, token="s3cret"
+        project="p", dataset="d", space="s", url=token_server.url, token="s3cret-token-0123456789"
     ) as run:
         run.log(np.ones((2, 2)))
     assert run.inserted == 2

@@ -16,10 +16,10 @@ CREATE = {"query": 'mutation { createProject(name: "x") { name } }'}
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(update={"auth_token": "s3cret"})
+    return settings.model_copy(update={"auth_token": "s3cret-token-0123456789"})
 
 
-@pytest.mark.parametrize("token", [None, "Bearer wrong", "s3cret"])
+@pytest.mark.parametrize("token", [None, "Bearer wrong", "s3cret-token-0123456789"])
 def test_a_request_without_the_token_is_refused_naming_where(
     http: httpx.Client, store: Store, token: str | None
 ) -> None:
@@ -40,6 +40,8 @@ def test_a_request_without_the_token_is_refused_naming_where(
 
 
 def test_the_token_lets_the_request_through(http: httpx.Client) -> None:
-    response = http.post("/graphql", json=CREATE, headers={"authorization": "Bearer s3cret"})
+    response = http.post(
+        "/graphql", json=CREATE, headers={"authorization": "Bearer s3cret-token-0123456789"}
+    )
 
     assert response.json() == {"data": {"createProject": {"name": "x"}}}

@@ -114,7 +114,8 @@ def run(
         raise click.UsageError(
             "the celery job backend needs a broker: pass --broker-url or set CHROMA_BROKER_URL"
         )
-    if not is_loopback(settings.host) and not settings.auth_token:
+    _check_token(settings.auth_token)
+    if not is_loopback(settings.host) and settings.auth_token is None:
         raise click.BadParameter(
             f"refusing to listen on {settings.host} without an auth token: anyone who can "
             "reach it could read and change every project. Set CHROMA_AUTH_TOKEN (or pass "
@@ -139,7 +140,11 @@ def run(
             log_level=log_level,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
-        token_note = "; API calls need the bearer token" if settings.auth_token else ""
+        token_note = (
+            "; API calls need the bearer token, browsers sign in with it"
+            if settings.auth_token
+            else ""
+        )
         greeting = (
             f"Chroma {__version__} is running at {server_url(settings)} "
             f"(database {shown_database_url(settings)}{token_note}). Press Ctrl+C to stop."
@@ -148,6 +153,17 @@ def run(
     finally:
         store.dispose()
     click.echo("Chroma stopped.")
+
+
+def _check_token(token: str | None) -> None:
+    from chroma.server.auth import WeakToken, check_token_strength
+
+    try:
+        check_token_strength(token)
+    except WeakToken as exc:
+        raise click.BadParameter(
+            str(exc), param_hint="'--auth-token' / CHROMA_AUTH_TOKEN"
+        ) from None
 
 
 class _GreetingServer(uvicorn.Server):

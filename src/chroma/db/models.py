@@ -332,3 +332,77 @@ class AnalysisChunk(Base):
     columns: Mapped[bytes] = mapped_column(LargeBinary)
     """An Arrow IPC stream: one record batch, ``count`` rows."""
     created_at: Mapped[datetime] = _created()
+
+
+class User(Base):
+    """A person (or a machine account) with a role: ``viewer``, ``editor`` or ``admin``
+    (``chroma.services.principals``). Users sign in and call the API with their tokens."""
+
+    __tablename__ = "app_user"  # "user" is a reserved word in PostgreSQL
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = _created()
+
+
+class ApiToken(Base):
+    """A user's personal token. Only its SHA-256 is stored (the token itself is shown once,
+    when made); a revoked token keeps its row so that using it says it was revoked."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """Hex SHA-256 of the token."""
+    hint: Mapped[str] = mapped_column(String(20))
+    """The token's first characters, to tell tokens apart in a list."""
+    created_at: Mapped[datetime] = _created()
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SignInSession(Base):
+    """A browser's sign-in: the cookie holds a random id, this row only its SHA-256, so a
+    copy of the database signs nobody in. Every API process reads the same rows, so a
+    session works (and a sign-out ends it) on all of them (ADR 0012).
+
+    ``principal`` is who signed in (a user's name, or ``token`` for ``CHROMA_AUTH_TOKEN``).
+    """
+
+    __tablename__ = "sign_in_session"
+    __table_args__ = (Index("ix_sign_in_session_expires_at", "expires_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """Hex SHA-256 of the cookie's session id."""
+    principal: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    """The role at sign-in; a user's session acts with the user's role of the moment."""
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("app_user.id", ondelete="CASCADE"), index=True
+    )
+    """The user signed in; None for ``CHROMA_AUTH_TOKEN``. Removing the user ends it."""
+    token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_token.id", ondelete="CASCADE"), index=True
+    )
+    """The token signed in with; revoking it ends the session."""
+    created_at: Mapped[datetime] = _created()
+    last_seen_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditEvent(Base):
+    """A write and who made it: one row per GraphQL mutation field that succeeded (tags,
+    label changes, deletes, jobs started, users and tokens), written right after it.
+
+    ``details`` holds the field's arguments, long lists cut to their first entries and
+    their length, never a token."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = _created()
+    principal: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(100))
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)

@@ -1,13 +1,24 @@
 // The urql client: document cache + fetch, through trackedFetch so a dead server shows
-// the reconnect banner instead of a blank screen.
+// the reconnect banner instead of a blank screen, and a 401 (a session that ended) goes
+// back to the sign-in page.
 import { Client, cacheExchange, fetchExchange } from 'urql';
 import { trackedFetch } from './serverStatus';
+import { noteUnauthorized } from './session';
+
+/** `fetcher`, noting a 401 as a signed-out session (session.ts). */
+export function sessionAware(fetcher: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await fetcher(input, init);
+    if (response.status === 401) await noteUnauthorized(response);
+    return response;
+  };
+}
 
 export function createChromaClient(options: { url?: string; fetch?: typeof fetch } = {}): Client {
   return new Client({
     url: options.url ?? '/graphql',
     exchanges: [cacheExchange, fetchExchange],
-    fetch: options.fetch ?? trackedFetch,
+    fetch: sessionAware(options.fetch ?? trackedFetch),
     // Screens ask for fresh data when they mount; the cache serves re-renders.
     requestPolicy: 'cache-and-network',
     preferGetMethod: false,

@@ -8,6 +8,7 @@ import { ProjectsPage } from '../projects/ProjectsPage';
 import { matchRoute, onLinkClick, paths, type Route, useLocation } from '../state/router';
 import { ServerBanner } from './ServerBanner';
 import { ThemeToggle } from './ThemeToggle';
+import { UserMenu } from './UserMenu';
 import './app.css';
 
 // The Explorer carries the WebGL map and the Arrow decoder: load it only when needed.
@@ -98,6 +99,7 @@ function Header({ route }: { route: Route }) {
         )}
       </nav>
       <span className="app-grow" />
+      <UserMenu />
       <ThemeToggle />
     </header>
   );
