@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-neighbour-queries bench-capture bench-quality bench-ui-load clean ui ui-dev
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-capture bench-quality bench-ui-load clean ui ui-dev
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ bench-first-map: setup ## last logged batch -> first map and index ready, with p
 
 bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks/neighbours.py)
 	$(PY) benchmarks/neighbours.py
+
+bench-index-updates: setup ## appending 10k points to a 1M space's index vs rewriting it (benchmarks/index_updates.py)
+	$(PY) benchmarks/index_updates.py $(ARGS)
 
 bench-neighbour-queries: setup ## GraphQL and SDK neighbour queries vs the index lookup (benchmarks/neighbour_queries.py)
 	$(PY) benchmarks/neighbour_queries.py $(ARGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chroma.compute.neighbours import AnnIndex, exact_search, knn_graph
+from chroma.compute.neighbours import AnnIndex, LayeredIndex, exact_search, knn_graph
 from chroma.core.errors import InvalidInput
 
 
@@ -111,3 +111,44 @@ def test_knn_graph_with_exact_duplicates_still_drops_exactly_one_self() -> None:
     twin = np.arange(40) ^ 1
     assert (rows == twin[:, None]).any(axis=1).all()  # the duplicate is a neighbour
     assert np.allclose(distances[:, 0], 0, atol=1e-5)
+
+
+@pytest.mark.parametrize("metric", ["cosine", "l2"])
+def test_a_layered_index_answers_as_one_index_of_both_layers(metric: str) -> None:
+    data, queries = _clusters(900), _clusters(30, seed=1)
+    ids = np.arange(900, dtype=np.int64) * 7  # labels that are not row numbers
+    main = AnnIndex.build(data[:800], ids[:800], metric=metric)
+    delta = AnnIndex.build(data[800:], ids[800:], metric=metric)
+    layered = LayeredIndex(main, delta)
+    assert len(layered) == 900
+
+    labels, distances = layered.query(queries, 10)
+    want_rows, want_dist = _brute(data, queries, 10, metric)
+    assert (
+        np.mean([len(set(a) & set(b)) for a, b in zip(labels, ids[want_rows], strict=False)]) >= 9.5
+    )
+    assert (np.diff(distances, axis=1) >= 0).all()  # nearest first across the two layers
+    np.testing.assert_allclose(distances[:, 0], want_dist[:, 0], atol=1e-4)
+    # A point of each layer is found as its own nearest neighbour.
+    for row in (5, 850):
+        found, _ = layered.query(data[row : row + 1], 1)
+        assert found[0, 0] == ids[row]
+        stored = layered.vector_of(int(ids[row]))
+        assert stored is not None
+        assert stored.shape == (1, data.shape[1])
+    assert layered.vector_of(3) is None
+
+
+def test_a_layered_index_pads_like_a_single_one() -> None:
+    data = _clusters(6)
+    layered = LayeredIndex(
+        AnnIndex.build(data[:4], np.arange(4, dtype=np.int64)),
+        AnnIndex.build(data[4:], np.arange(4, 6, dtype=np.int64)),
+    )
+    labels, distances = layered.query(data[:2], 9)
+    assert (labels[:, :6] >= 0).all()
+    assert (labels[:, 6:] == -1).all()
+    assert np.isinf(distances[:, 6:]).all()
+    assert sorted(labels[0, :6].tolist()) == list(range(6))
+    # An empty delta is no layer at all.
+    assert LayeredIndex(AnnIndex(24), AnnIndex(24)).delta is None

@@ -203,25 +203,6 @@ def test_a_space_refresh_debounces_into_one_job(store) -> None:
         assert job_service.due_job_ids(session) == []  # not before its time
 
 
-def test_the_index_grows_with_new_points_and_their_graph_rows(store) -> None:
-    vectors, keys, labels = clustered(150)
-    result = log(store, vectors, keys, labels)
-    neighbour_service.queue_build(store, project="p", space="s")
-    assert [j.state for j in run_queued(store)] == ["succeeded"]
-    more, more_keys, more_labels = clustered(30, seed=2, offset=150)
-    log(store, more, more_keys, more_labels)
-    with store.write() as session:
-        job_service.create_job(
-            session, "neighbours.update", project_id=result.project_id, space_id=result.space_id
-        )
-    [job] = run_queued(store)
-    assert job.result == {"added": 30, "indexed": 180}
-    graph = neighbour_service.load_graph(store, result.space_id)
-    assert graph is not None
-    assert len(graph.ids) == len(set(graph.ids.tolist())) == 180
-    assert not (graph.neighbour_ids == graph.ids[:, None]).any()
-
-
 def test_umap_reuses_the_space_knn_graph_when_it_covers_the_map(store) -> None:
     vectors, keys, labels = clustered(200)
     log(store, vectors, keys, labels)

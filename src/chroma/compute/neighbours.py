@@ -39,6 +39,12 @@ DEFAULT_EF = 128
 _ADD_STEP = 20_000  # points per add_items call, so progress moves and cancel can act
 
 
+def graph_ef(k: int) -> int:
+    """The search breadth for kNN graph rows: recall@15 ~0.96 at 1M, at half the cost of
+    :data:`DEFAULT_EF` (a single query's breadth), which matters a million times over."""
+    return max(64, 2 * k)
+
+
 def _threads() -> int:
     return max(1, os.cpu_count() or 1)
 
@@ -150,6 +156,62 @@ class AnnIndex:
         distances[:, :found] = _public_distance(got_distances, self.metric)
         return labels, distances
 
+    def vector_of(self, label: int) -> npt.NDArray[np.float32] | None:
+        """The stored vector of ``label`` as one row (unit length under cosine), or None."""
+        try:
+            return np.asarray(self.hnsw.get_items([label]), dtype=np.float32)
+        except RuntimeError:  # hnswlib's answer for a label it does not hold
+            return None
+
+    def labels(self) -> npt.NDArray[np.int64]:
+        return np.asarray(self.hnsw.get_ids_list(), dtype=np.int64)
+
+
+class LayeredIndex:
+    """A main index and a small delta of the points added since the main was written,
+    answering as one index.
+
+    Appending to a million-point index and writing it again costs a rewrite of ~1.7 GB;
+    appending to a delta of a few thousand points costs a rewrite of a few MB. The two hold
+    disjoint labels (a label is in the delta only if the main does not hold it), so a query
+    asks both and keeps the ``k`` nearest of the two answers.
+    """
+
+    def __init__(self, main: AnnIndex, delta: AnnIndex | None = None) -> None:
+        self.main = main
+        self.delta = delta if delta is not None and len(delta) else None
+        self.metric = main.metric
+        self.dim = main.dim
+
+    def __len__(self) -> int:
+        return len(self.main) + (len(self.delta) if self.delta is not None else 0)
+
+    def query(
+        self,
+        queries: npt.NDArray[np.float32],
+        k: int,
+        *,
+        ef: int | None = None,
+        threads: int | None = None,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """As :meth:`AnnIndex.query`, over both layers."""
+        labels, distances = self.main.query(queries, k, ef=ef, threads=threads)
+        if self.delta is None:
+            return labels, distances
+        delta_labels, delta_distances = self.delta.query(queries, k, ef=ef, threads=threads)
+        both_labels = np.concatenate([labels, delta_labels], axis=1)
+        both_distances = np.concatenate([distances, delta_distances], axis=1)
+        # Missing places carry distance inf, so they sort after every found one.
+        nearest = np.argsort(both_distances, axis=1, kind="stable")[:, :k]
+        return (
+            np.take_along_axis(both_labels, nearest, 1),
+            np.take_along_axis(both_distances, nearest, 1),
+        )
+
+    def vector_of(self, label: int) -> npt.NDArray[np.float32] | None:
+        found = self.delta.vector_of(label) if self.delta is not None else None
+        return found if found is not None else self.main.vector_of(label)
+
 
 def _public_distance(distances: npt.NDArray[np.float32], metric: Metric) -> npt.NDArray[np.float32]:
     clipped: npt.NDArray[np.float32] = np.maximum(distances, 0, dtype=np.float32)
@@ -256,7 +318,7 @@ def knn_graph(
     step = 50_000
     for start in range(0, n, step):
         stop = min(start + step, n)
-        labels, dist = index.query(vectors[start:stop], k + 1, ef=ef or max(64, 2 * k))
+        labels, dist = index.query(vectors[start:stop], k + 1, ef=ef or graph_ef(k))
         pos = np.searchsorted(sorted_labels, labels).clip(0, n - 1)
         known = (sorted_labels[pos] == labels) & (labels >= 0)
         rows[start:stop] = np.where(known, order[pos], -1)

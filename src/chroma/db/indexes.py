@@ -94,21 +94,20 @@ def remove_after_commit(store: Store, session: Session, *names: str | None) -> N
     remove_files_after_commit(session, [directory / n for n in names if n])
 
 
+_FILE_COLUMNS = (NeighbourIndex.index_file, NeighbourIndex.delta_file, NeighbourIndex.graph_file)
+
+
 def referenced_files(session: Session) -> set[str]:
-    """Every index and graph file a ``neighbour_index`` row names."""
-    rows = session.execute(select(NeighbourIndex.index_file, NeighbourIndex.graph_file))
+    """Every index, delta and graph file a ``neighbour_index`` row names."""
+    rows = session.execute(select(*_FILE_COLUMNS))
     return {name for row in rows for name in row if name}
 
 
 def files_of_spaces(session: Session, space_ids: list[int]) -> list[str]:
-    """The index and graph files of these spaces (for their delete)."""
+    """The index, delta and graph files of these spaces (for their delete)."""
     if not space_ids:
         return []
-    rows = session.execute(
-        select(NeighbourIndex.index_file, NeighbourIndex.graph_file).where(
-            NeighbourIndex.space_id.in_(space_ids)
-        )
-    )
+    rows = session.execute(select(*_FILE_COLUMNS).where(NeighbourIndex.space_id.in_(space_ids)))
     return [name for row in rows for name in row if name]
 
 

@@ -285,7 +285,9 @@ class NeighbourIndex(Base):
 
     Files are written under fresh names and this row switched to them in one transaction;
     the old files are removed after commit. ``indexed_count`` says how many vectors the
-    index holds, so ingest knows what to add.
+    index holds (the main file and its delta together), so ingest knows what to add.
+    Vectors logged since the main file was written sit in the small ``delta_file``
+    (``delta_count`` of them), merged into the main file once it outgrows a share of it.
     """
 
     __tablename__ = "neighbour_index"
@@ -297,6 +299,8 @@ class NeighbourIndex(Base):
     graph_k: Mapped[int] = mapped_column(Integer, default=0)
     indexed_count: Mapped[int] = mapped_column(Integer, default=0)
     graph_count: Mapped[int] = mapped_column(Integer, default=0)
+    delta_file: Mapped[str | None] = mapped_column(String(200))
+    delta_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = _created()
 
 

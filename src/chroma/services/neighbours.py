@@ -7,6 +7,7 @@ computed once and reused by UMAP and, later, by the quality scores.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,14 +17,28 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chroma.compute.neighbours import EXACT_LIMIT, AnnIndex, Metric, exact_search, knn_graph
+from chroma.compute.neighbours import (
+    EXACT_LIMIT,
+    AnnIndex,
+    LayeredIndex,
+    Metric,
+    exact_search,
+    graph_ef,
+    knn_graph,
+)
 from chroma.compute.progress import Progress
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db import indexes
 from chroma.db.indexes import KnnGraph
 from chroma.db.models import NeighbourIndex, Space, utcnow
 from chroma.db.store import Store
-from chroma.db.vectors import SpaceVectors, read_space, space_size
+from chroma.db.vectors import (
+    SpaceVectors,
+    read_space,
+    repeatable_read,
+    snapshot_space,
+    space_size,
+)
 from chroma.services import catalog, index_files
 from chroma.services.datapoints import (
     DatapointFilter,
@@ -38,6 +53,10 @@ GRAPH_K = 15
 """Neighbours per point in the stored graph: UMAP's default n_neighbors (15) minus self."""
 MAX_K = 1000
 REBUILD_GROWTH = 0.5  # an update that grows the index by half rebuilds it (a fresher graph)
+MERGE_SHARE = 0.1
+"""A delta holding this share of the main index is merged into it: below, appending costs a
+rewrite of the delta only; a larger delta would make every update rewrite a large file and
+every query search a second large graph."""
 
 """The job's result transaction: writes the result and marks the job done (JobContext.commit)."""
 
@@ -103,39 +122,63 @@ def build_index(
     graph = _graph_of(data, index, metric, lambda f, m: progress(0.6 + 0.35 * f, m))
     progress(0.95, "saving the index")
     result = {"indexed": len(index), "graph_k": graph.k}
-    _save(store, space, index, graph, commit, result)
+    _save(store, space, graph, commit, result, main=index, delta=None)
     return result
 
 
 def _save(
     store: Store,
     space: Space,
-    index: AnnIndex,
     graph: KnnGraph,
     commit: Commit,
     result: dict[str, Any],
+    *,
+    main: AnnIndex | None,
+    delta: AnnIndex | None,
+    on_main: str | None = None,
 ) -> None:
-    # The files stay claimed until the commit has ended, so no start-up sweep takes them.
-    with (
-        index_files.save_index(store, space.id, index) as index_claim,
-        indexes.save_graph(store, space.id, graph) as graph_claim,
-    ):
-        index_file, graph_file = index_claim.name, graph_claim.name
+    """Write the graph and the index layers that changed; point the space's row at them.
+
+    ``main=None`` keeps the row's main file, which must still be ``on_main`` (a rebuild that
+    committed meanwhile wins: this result then changes nothing). ``delta=None`` means the
+    main file holds every point. Files stay claimed until the commit has ended, so no
+    start-up sweep takes them.
+    """
+    assert main is not None or delta is not None, "an index save writes at least one layer"
+    with ExitStack() as claims:
+        written = [
+            claims.enter_context(index_files.save_index(store, space.id, layer)).name
+            if layer is not None
+            else None
+            for layer in (main, delta)
+        ] + [claims.enter_context(indexes.save_graph(store, space.id, graph)).name]
+        main_file, delta_file, graph_file = written
         try:
             with commit(result) as session:
                 row = index_row(session, space.id)
+                if main is None and (row is None or row.index_file != on_main):
+                    indexes.discard(store, *written)
+                    result["superseded"] = 1
+                    return
                 if row is None:
                     row = NeighbourIndex(space_id=space.id, metric=space.metric)
                     session.add(row)
-                else:
-                    indexes.remove_after_commit(store, session, row.index_file, row.graph_file)
-                row.index_file, row.graph_file = index_file, graph_file
+                replaced = [row.delta_file, row.graph_file]
+                if main_file is not None:
+                    replaced.append(row.index_file)
+                    row.index_file = main_file
+                indexes.remove_after_commit(store, session, *replaced)
+                row.delta_file, row.graph_file = delta_file, graph_file
                 row.metric, row.graph_k = space.metric, graph.k
-                row.indexed_count, row.graph_count = len(index), len(graph.ids)
+                row.indexed_count = row.graph_count = len(graph.ids)
+                row.delta_count = len(delta) if delta is not None else 0
                 row.updated_at = utcnow()
         except BaseException:
-            indexes.discard(store, index_file, graph_file)
+            indexes.discard(store, *written)
             raise
+    for name, layer in ((main_file, main), (delta_file, delta)):
+        if name is not None and layer is not None:
+            index_files.remember(name, layer)
 
 
 def update_index(
@@ -143,19 +186,20 @@ def update_index(
 ) -> dict[str, int]:
     """Add the vectors logged since the index was built (or build it if there is none).
 
-    New points get their own graph rows; existing points' neighbour lists are refreshed by
-    the rebuild that a growth of :data:`REBUILD_GROWTH` triggers.
+    New points go into the small delta index beside the main one (a rewrite of the delta,
+    never of the main file) and get their own graph rows; the delta is merged into the main
+    file once it holds :data:`MERGE_SHARE` of it, and a growth of :data:`REBUILD_GROWTH`
+    rebuilds everything (which also refreshes the older points' neighbour lists).
     """
     with store.read() as session:
         space = space_by_id(session, space_id)
         row = index_row(session, space_id)
     if row is None or row.index_file is None or row.graph_file is None:
         return build_index(store, space_id, progress=progress, commit=commit)
-    progress(0.0, "reading vectors")
-    data = read_all(store, space)
+    progress(0.0, "finding the vectors logged since the index was built")
     graph = indexes.load_graph(store, row.graph_file)
-    new = ~np.isin(data.datapoint_ids, graph.ids)
-    added = int(new.sum())
+    new = _unindexed(store, space, graph.ids)
+    added = len(new.datapoint_ids)
     if added == 0:
         result = {"added": 0, "indexed": row.indexed_count}
         with commit(result):
@@ -163,31 +207,66 @@ def update_index(
     if added >= REBUILD_GROWTH * max(len(graph.ids), 1):
         return build_index(store, space_id, progress=progress, commit=commit)
     metric: Metric = space.metric  # type: ignore[assignment]
-    # A private copy from the file: the cached one may be answering queries meanwhile.
-    index = index_files.load_index(
-        store, row.index_file, metric=metric, dim=space.dimension, cached=False
+    delta = (
+        index_files.take_index(store, row.delta_file, metric=metric, dim=space.dimension)
+        if row.delta_file
+        else AnnIndex(space.dimension, metric, capacity=added)
     )
-    index.add(
-        data.vectors[new], data.datapoint_ids[new], progress=lambda f, m: progress(0.1 + 0.5 * f, m)
-    )
-    new_part = SpaceVectors(
-        datapoint_ids=data.datapoint_ids[new],
-        dataset_ids=data.dataset_ids[new],
-        vectors=data.vectors[new],
-    )
-    labels, distances = index.query(new_part.vectors, graph.k + 1)
-    keep_rows = _without_self(labels, new_part.datapoint_ids, graph.k)
+    delta.add(new.vectors, new.datapoint_ids, progress=lambda f, m: progress(0.1 + 0.4 * f, m))
+    # Only queried unless merged: the copy this job process kept from its last write of
+    # the main file is as good as reading the file again (seconds at a million points).
+    main = index_files.load_index(store, row.index_file, metric=metric, dim=space.dimension)
+    progress(0.6, f"finding the neighbours of {added:,} new points")
+    layered = LayeredIndex(main, delta)
+    labels, distances = layered.query(new.vectors, graph.k + 1, ef=graph_ef(graph.k))
+    keep_rows = _without_self(labels, new.datapoint_ids, graph.k)
     merged = KnnGraph(
-        ids=np.concatenate([graph.ids, new_part.datapoint_ids]),
+        ids=np.concatenate([graph.ids, new.datapoint_ids]),
         neighbour_ids=np.concatenate(
             [graph.neighbour_ids, np.take_along_axis(labels, keep_rows, 1)]
         ),
         distances=np.concatenate([graph.distances, np.take_along_axis(distances, keep_rows, 1)]),
     )
+    result = {"added": added, "indexed": len(merged.ids)}
+    if len(delta) < MERGE_SHARE * len(main):
+        progress(0.9, "saving the delta index")
+        _save(store, space, merged, commit, result, main=None, delta=delta, on_main=row.index_file)
+        return result
+    progress(0.8, f"merging {len(delta):,} recent points into the main index")
+    main = index_files.take_index(store, row.index_file, metric=metric, dim=space.dimension)
+    delta_labels = delta.labels()
+    main.add(np.asarray(delta.hnsw.get_items(delta_labels), dtype=np.float32), delta_labels)
     progress(0.9, "saving the index")
-    result = {"added": added, "indexed": len(index)}
-    _save(store, space, index, merged, commit, result)
+    result["merged"] = len(delta_labels)
+    _save(store, space, merged, commit, result, main=main, delta=None)
     return result
+
+
+def _unindexed(store: Store, space: Space, indexed_ids: npt.NDArray[np.int64]) -> SpaceVectors:
+    """The space's live vectors whose datapoints are not in ``indexed_ids``, decoding only
+    the chunks that hold some (a few new chunks out of a million-point space)."""
+    known = np.sort(indexed_ids)
+    ids, datasets, vectors = [], [], []
+    with store.read() as session:
+        repeatable_read(session)
+        for part in snapshot_space(store, session, space_id=space.id, dimension=space.dimension):
+            pos = np.searchsorted(known, part.datapoint_ids).clip(0, max(len(known) - 1, 0))
+            fresh = known[pos] != part.datapoint_ids if len(known) else np.ones(len(pos), bool)
+            if fresh.any():
+                ids.append(part.datapoint_ids[fresh])
+                datasets.append(np.full(int(fresh.sum()), part.dataset_id, dtype=np.int64))
+                vectors.append(part.vectors()[fresh])
+    if not ids:
+        return SpaceVectors(
+            datapoint_ids=np.empty(0, np.int64),
+            dataset_ids=np.empty(0, np.int64),
+            vectors=np.empty((0, space.dimension), np.float32),
+        )
+    return SpaceVectors(
+        datapoint_ids=np.concatenate(ids),
+        dataset_ids=np.concatenate(datasets),
+        vectors=np.concatenate(vectors),
+    )
 
 
 def _without_self(
@@ -243,8 +322,8 @@ def nearest(
         )
         metric: Metric = spc.metric  # type: ignore[assignment]
         index = (
-            index_files.load_index(store, row.index_file, metric=metric, dim=spc.dimension)
-            if row is not None and row.index_file
+            index_files.load_space_index(store, row, metric=metric, dim=spc.dimension)
+            if row is not None
             else None
         )
         query = _query_vector(store, spc, index, datapoint_id, vector)
@@ -260,7 +339,7 @@ def nearest(
 def _query_vector(
     store: Store,
     space: Space,
-    index: AnnIndex | None,
+    index: LayeredIndex | None,
     datapoint_id: int | None,
     vector: npt.NDArray[np.float32] | None,
 ) -> npt.NDArray[np.float32]:
@@ -271,11 +350,11 @@ def _query_vector(
                 f"the vector must hold {space.dimension} finite numbers", where="vector"
             )
         return vector
-    if index is not None:
-        try:
-            return np.asarray(index.hnsw.get_items([datapoint_id]), dtype=np.float32)
-        except RuntimeError:  # not in the index yet: logged since it was built
-            pass
+    if index is not None and datapoint_id is not None:
+        found = index.vector_of(datapoint_id)
+        if found is not None:
+            return found
+        # Not in the index yet: logged since it was last updated.
     data = read_all(store, space)
     hit = np.flatnonzero(data.datapoint_ids == datapoint_id)
     if len(hit) == 0:
@@ -288,7 +367,7 @@ def _query_vector(
 def _search(
     store: Store,
     space: Space,
-    index: AnnIndex | None,
+    index: LayeredIndex | None,
     query: npt.NDArray[np.float32],
     k: int,
     allowed: npt.NDArray[np.int64] | None,

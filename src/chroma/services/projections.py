@@ -266,11 +266,13 @@ def _neighbours_in_map(
     sorted_ids = existing.datapoint_ids[order]
     with store.read() as session:
         index_state = index_row(session, space.id)
-    if index_state is not None and index_state.index_file and len(existing) > EXACT_PLACE_LIMIT:
+    index = (
+        index_files.load_space_index(store, index_state, metric=metric, dim=space.dimension)
+        if index_state is not None and len(existing) > EXACT_PLACE_LIMIT
+        else None
+    )
+    if index is not None:
         progress(0.1, "finding neighbours in the index")
-        index = index_files.load_index(
-            store, index_state.index_file, metric=metric, dim=space.dimension
-        )
         # The new points are in the index too: ask for a few more than k, so that most
         # rows keep k neighbours already on the map (a row with fewer still places).
         ask = min(k + k // 2 + 1, len(index))
