@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import delete, event, func, select, text, update
 from sqlalchemy.orm import Session
 
 from chroma.db import files
-from chroma.db.models import EmbeddingChunk
+from chroma.db.models import EmbeddingChunk, utcnow
 from chroma.db.store import Store
 
 F32 = np.dtype("<f4")
@@ -101,6 +101,8 @@ class StagedVectors:
         self.path: Path | None = None
         self._written: Future[None] | None = None
         self._claim: files.Claim | None = None
+        self.chunk_id: int | None = None
+        """The chunk's row once :func:`place_chunk` has written it."""
         if store.vector_dir is not None:
             # Claimed until the transaction ends: no start-up sweep takes it meanwhile.
             folder = store.vector_dir
@@ -151,6 +153,43 @@ def staged_vectors(store: Store, vectors: npt.NDArray[np.float32]) -> Iterator[S
         staged.release()
 
 
+def place_chunk(session: Session, staged: StagedVectors, *, space_id: int, dataset_id: int) -> None:
+    """PostgreSQL, inline bytes: write the chunk's row now, before the dataset's row lock.
+
+    The bytes are the longest part of an ingest on PostgreSQL (a 20,000 x 384 batch is
+    ~30 MB of TOAST rows and WAL, ~0.2 s), and nothing about them waits for the key
+    lookups, so one batch writes its vectors while another holds the lock. Until
+    :func:`add_chunk` fills in its ids the row holds none (``count`` and ``live_count``
+    0: no superseding or compaction query takes it), and it is uncommitted anyway. A later
+    UPDATE of the other columns keeps the TOASTed bytes where they are.
+
+    The row goes in by binary COPY: the server takes the bytes as they are, where a bound
+    parameter costs another copy of the whole message (~40 ms less server CPU a batch).
+
+    SQLite: nothing (its write lock is held for the whole transaction, and an UPDATE
+    would rewrite an inline BLOB); segment files: nothing (the row is small).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or staged.path is not None:
+        return
+    chunk_id = session.execute(
+        text("SELECT nextval(pg_get_serial_sequence('embedding_chunk', 'id'))")
+    ).scalar_one()
+    driver: Any = connection.connection.driver_connection
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(
+            "COPY embedding_chunk (id, space_id, dataset_id, count, live_count, datapoint_ids,"
+            " vectors, created_at) FROM STDIN (FORMAT binary)"
+        ) as copy,
+    ):
+        copy.set_types(["int4", "int4", "int4", "int4", "int4", "bytea", "bytea", "timestamptz"])
+        copy.write_row(
+            (chunk_id, space_id, dataset_id, 0, 0, b"", staged.vectors.data.cast("B"), utcnow())
+        )
+    staged.chunk_id = chunk_id
+
+
 def add_chunk(
     session: Session,
     staged: StagedVectors,
@@ -170,12 +209,20 @@ def add_chunk(
     count = len(datapoint_ids)
     if existing_ids:
         _supersede(store, session, space_id, dataset_id, np.asarray(existing_ids, I64))
+    id_bytes = np.ascontiguousarray(datapoint_ids, dtype=I64).tobytes()
+    if staged.chunk_id is not None:
+        session.execute(
+            update(EmbeddingChunk)
+            .where(EmbeddingChunk.id == staged.chunk_id)
+            .values(count=count, live_count=count, datapoint_ids=id_bytes)
+        )
+        return staged.chunk_id
     chunk = EmbeddingChunk(
         space_id=space_id,
         dataset_id=dataset_id,
         count=count,
         live_count=count,
-        datapoint_ids=np.ascontiguousarray(datapoint_ids, dtype=I64).tobytes(),
+        datapoint_ids=id_bytes,
     )
     staged.attach(chunk)
     session.add(chunk)

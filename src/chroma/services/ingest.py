@@ -11,6 +11,10 @@ written and fsynced before the lock is asked for. The transaction does the looku
 the inserts, and queues the space's refresh in the same commit rather than in a second
 transaction that would wait for the lock again. Work comes after: handing the refresh to
 a runner, answering the client.
+
+On PostgreSQL, batches into one dataset take turns on the dataset's row lock instead; a
+batch writes its chunk's bytes (inline) before it asks for that lock, so the next batch's
+vectors go in while one batch does its lookups and inserts (issue 12, item 4).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from sqlalchemy.orm import Session
 from chroma.db import bulk
 from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
-from chroma.db.vectors import StagedVectors, add_chunk, staged_vectors
+from chroma.db.vectors import StagedVectors, add_chunk, place_chunk, staged_vectors
 from chroma.services import catalog
 from chroma.services.compaction import needs_compaction
 from chroma.services.ingest_batch import IngestBatch
@@ -133,6 +137,8 @@ def _write(
     names: _Names,
 ) -> IngestResult:
     proj, ds, sp = _targets(session, batch, names)
+    # PostgreSQL: the vectors go in before the lock below (see place_chunk).
+    place_chunk(session, staged, space_id=sp.id, dataset_id=ds.id)
     # The dataset's new revision (caches of its datapoints go stale), and on PostgreSQL
     # its row lock: ingests into one dataset take turns (SQLite's write lock does this
     # for every write), else two batches with the same new keys, or re-logging the
