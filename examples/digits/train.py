@@ -13,6 +13,7 @@ Start the app (``scripts/run.sh``), then::
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -50,7 +51,11 @@ class DigitsCNN(nn.Module):
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the Chroma app")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("CHROMA_URL", "http://127.0.0.1:8000"),
+        help="the Chroma app (default: $CHROMA_URL, else http://127.0.0.1:8000)",
+    )
     parser.add_argument("--project", default="digits", help="project to log into")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and the model")

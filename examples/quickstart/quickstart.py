@@ -12,6 +12,7 @@ or cell by cell (``# %%`` marks the cells: VS Code, PyCharm, Spyder, Jupytext).
 from __future__ import annotations
 
 import argparse
+import os
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,11 @@ import pandas as pd
 import chroma
 
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-parser.add_argument("--url", default="http://127.0.0.1:8000", help="the Chroma app")
+parser.add_argument(
+    "--url",
+    default=os.environ.get("CHROMA_URL", "http://127.0.0.1:8000"),
+    help="the Chroma app (default: $CHROMA_URL, else http://127.0.0.1:8000)",
+)
 parser.add_argument("--project", default="quickstart", help="project to log into")
 parser.add_argument("--rows", type=int, default=3000, help="training rows (default 3000)")
 # parse_known_args: inside Jupyter, sys.argv holds the kernel's own arguments.

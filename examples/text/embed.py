@@ -60,7 +60,11 @@ class Package:
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--url", default="http://127.0.0.1:8000", help="the Chroma app")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("CHROMA_URL", "http://127.0.0.1:8000"),
+        help="the Chroma app (default: $CHROMA_URL, else http://127.0.0.1:8000)",
+    )
     parser.add_argument("--project", default="debian-packages", help="project to log into")
     parser.add_argument(
         "--limit", type=int, default=200, help="packages per Section at most (default 200)"

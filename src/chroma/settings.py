@@ -180,6 +180,11 @@ class Settings(BaseSettings):
     """Seconds a browser's sign-in lasts (with ``auth_token`` set); after it the UI asks to
     sign in again. Signing out ends it at once, on every API process (ADR 0012)."""
 
+    log_format: Literal["text", "json"] = "text"
+    """How the server and ``chroma worker`` write their logs: ``text`` for people,
+    ``json`` for log collectors (one object per line: time, level, logger, message,
+    exception)."""
+
     @field_validator("image_roots", mode="before")
     @classmethod
     def _split_roots(cls, value: object) -> object:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import ipaddress
 import signal
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import click
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from chroma._version import __version__
+from chroma.cli.logs import json_logging_config, log_format_option, say, setup_logging
 from chroma.cli.options import (
     broker_url_option,
     build_settings,
@@ -88,6 +91,7 @@ def application() -> None:
     "[env: CHROMA_IMAGE_ROOTS, separated by ':'; default: none, no local file is served].",
 )
 @log_level_option("How much the web server logs (info: one line per request).")
+@log_format_option
 def run(
     host: str | None,
     port: int | None,
@@ -98,6 +102,7 @@ def run(
     broker_url: str | None,
     image_roots: tuple[Path, ...],
     log_level: str,
+    log_format: str | None,
 ) -> None:
     """Start the server: apply pending migrations, then serve the UI and the APIs."""
     settings = build_settings(
@@ -109,7 +114,9 @@ def run(
         job_backend=job_backend,
         broker_url=broker_url,
         image_roots=list(image_roots) or None,
+        log_format=log_format,
     )
+    setup_logging(settings, log_level)
     if settings.job_backend == "celery" and not settings.broker_url:
         raise click.UsageError(
             "the celery job backend needs a broker: pass --broker-url or set CHROMA_BROKER_URL"
@@ -139,6 +146,9 @@ def run(
             port=settings.port,
             log_level=log_level,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            log_config=(
+                json_logging_config(log_level) if settings.log_format == "json" else LOGGING_CONFIG
+            ),
         )
         token_note = (
             "; API calls need the bearer token, browsers sign in with it"
@@ -149,10 +159,10 @@ def run(
             f"Chroma {__version__} is running at {server_url(settings)} "
             f"(database {shown_database_url(settings)}{token_note}). Press Ctrl+C to stop."
         )
-        _serve_until_signalled(_GreetingServer(config, greeting))
+        _serve_until_signalled(_GreetingServer(config, lambda: say(settings, greeting)))
     finally:
         store.dispose()
-    click.echo("Chroma stopped.")
+    say(settings, "Chroma stopped.")
 
 
 def _check_token(token: str | None) -> None:
@@ -169,14 +179,14 @@ def _check_token(token: str | None) -> None:
 class _GreetingServer(uvicorn.Server):
     """Says where to point the browser once the port is bound, not before (it may be taken)."""
 
-    def __init__(self, config: uvicorn.Config, greeting: str) -> None:
+    def __init__(self, config: uvicorn.Config, greet: Callable[[], None]) -> None:
         super().__init__(config)
-        self.greeting = greeting
+        self.greet = greet
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if self.started:
-            click.echo(self.greeting)
+            self.greet()
 
 
 def _serve_until_signalled(server: uvicorn.Server) -> None:

@@ -11,6 +11,7 @@ import click
 from chroma._version import __version__
 from chroma.cli.application import application
 from chroma.cli.db import db
+from chroma.cli.doctor import doctor
 from chroma.cli.transfer import export_command, import_command
 from chroma.cli.users import tokens, users
 from chroma.cli.worker import worker
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(application)
 cli.add_command(db)
+cli.add_command(doctor)
 cli.add_command(export_command)
 cli.add_command(import_command)
 cli.add_command(tokens)

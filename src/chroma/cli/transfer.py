@@ -22,7 +22,7 @@ def _server_options(func: F) -> F:
     func = click.option(
         "--token",
         metavar="TOKEN",
-        help="Bearer token of a server that wants one [env: CHROMA_AUTH_TOKEN].",
+        help="Bearer token of a server that wants one [env: CHROMA_TOKEN, else CHROMA_AUTH_TOKEN].",
     )(func)
     return click.option(
         "--url",

@@ -121,7 +121,7 @@ def create_command(user: str, label: str, data_dir: Path | None, database_url: s
     click.echo(made.token)
     click.echo(
         f"token {made.record.id} for {made.record.user} ({made.record.label}). It is shown "
-        "this once: keep it in a password manager (the SDK reads CHROMA_AUTH_TOKEN).",
+        "this once: keep it in a password manager (the SDK reads CHROMA_TOKEN).",
         err=True,
     )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from chroma.cli.logs import log_format_option, setup_logging
 from chroma.cli.options import (
     broker_url_option,
     build_settings,
@@ -29,12 +30,14 @@ from chroma.db.store import open_store
     help="Worker name (%h: host name); unique per machine when several run.",
 )
 @log_level_option("How much the worker logs.")
+@log_format_option
 def worker(
     data_dir: Path | None,
     database_url: str | None,
     broker_url: str | None,
     name: str,
     log_level: str,
+    log_format: str | None,
 ) -> None:
     """Run background jobs (projections, neighbour indexes) from a Celery broker.
 
@@ -46,7 +49,11 @@ def worker(
     their heartbeat stops.
     """
     settings = build_settings(
-        data_dir=data_dir, database_url=database_url, broker_url=broker_url, job_backend="celery"
+        data_dir=data_dir,
+        database_url=database_url,
+        broker_url=broker_url,
+        job_backend="celery",
+        log_format=log_format,
     )
     if not settings.broker_url:
         raise click.UsageError(
@@ -61,8 +68,17 @@ def worker(
     apply_memory_budget(settings)  # the solo pool runs each job in this very process
 
     app = make_celery(settings)
+    quiet: list[str] = []
+    if settings.log_format == "json":
+        from celery.signals import setup_logging as celery_logging
+
+        setup_logging(settings, log_level)
+        # A receiver of this signal tells Celery to leave logging as it is configured.
+        celery_logging.connect(_keep_logging, weak=False)
+        quiet.append("--quiet")  # no banner: every line JSON
     app.worker_main(
         [
+            *quiet,
             "worker",
             f"--loglevel={log_level.upper()}",
             "--pool=solo",  # the job runs in this process: killing the worker kills its job
@@ -72,3 +88,7 @@ def worker(
             "--without-mingle",
         ]
     )
+
+
+def _keep_logging(**_kwargs: object) -> None:
+    """Celery's ``setup_logging`` signal: logging is already set up (JSON lines)."""

@@ -62,7 +62,9 @@ def resolve_url(url: str | None) -> str:
 
 
 def resolve_token(token: str | None) -> str | None:
-    return token or os.environ.get("CHROMA_AUTH_TOKEN") or None
+    """``token``, else ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN`` (the server's own
+    token, which a script on the server's machine may already have), else none."""
+    return token or os.environ.get("CHROMA_TOKEN") or os.environ.get("CHROMA_AUTH_TOKEN") or None
 
 
 def not_running_message(url: str) -> str:

@@ -149,5 +149,5 @@ def error_from_response(response: httpx.Response) -> ChromaError:
         cls = NotFound if status == 404 else InvalidInput if 400 <= status < 500 else ChromaError
     error = cls(str(message), where=None if where is None else str(where))
     if cls is Unauthorized:
-        error.add_note("Pass token=... to chroma.init or set CHROMA_AUTH_TOKEN.")
+        error.add_note("Pass token=... to chroma.init or set CHROMA_TOKEN (or CHROMA_AUTH_TOKEN).")
     return error

@@ -149,7 +149,7 @@ def export(
         format: See above.
         projection: Id of a projection of this space whose coordinates to add.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
 
     Returns:
         An :class:`Exported` (``.rows``, ``.files``, ``.columns``).

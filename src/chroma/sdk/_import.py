@@ -356,7 +356,7 @@ def import_dataframe(
         text_column: Column of texts. Default: ``text`` if present.
         metadata_columns: Columns gathered into the metadata. Default: all the others.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
 
     Returns:
         The number of datapoints logged.

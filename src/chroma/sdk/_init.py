@@ -63,7 +63,8 @@ def init(
         layer: Layer that made the vectors, recorded when the space is created.
         batch_size: Rows per request to the server. 20,000 rows of 384 floats are ~30 MB:
             big enough to amortise each commit, small enough for memory to be reused.
-        token: Bearer token for servers started with one. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token for servers started with one. Default: ``$CHROMA_TOKEN``,
+            else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds any single network operation may stall before it fails (and is
             retried).
         max_attempts: Tries per batch on connection errors, timeouts and HTTP 502/503/504.

@@ -185,7 +185,7 @@ def get_job(
     Args:
         job: A job id, or a :class:`Job`.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds a network operation may stall before it fails.
 
     Returns:
@@ -216,7 +216,7 @@ def wait_for_job(
     Args:
         job: A job id, or a :class:`Job` (e.g. from ``run.build_index(wait=False)``).
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         progress: Show a tqdm progress bar (on stderr).
         timeout: Seconds to wait at most. Default: as long as it takes.
 
@@ -249,7 +249,7 @@ def cancel_job(
     Args:
         job: A job id, or a :class:`Job`.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds a network operation may stall before it fails.
 
     Returns:

@@ -159,7 +159,7 @@ def nearest(
         labels: Only datapoints with one of these labels.
         tags: Only datapoints carrying one of these tags.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds a network operation may stall before it fails.
 
     Returns:

@@ -168,7 +168,7 @@ def create_projection(
         progress: Show a tqdm progress bar while waiting.
         timeout: Seconds to wait at most.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         **params: The algorithm's parameters, e.g. ``n_neighbors=30, min_dist=0.05``.
 
     Returns:

@@ -184,7 +184,7 @@ def read_vectors(
         datasets: A dataset name or several. Default: every dataset of the project.
         keys: Also read each row's client key.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds a network operation may stall before it fails.
 
     Returns:
@@ -222,7 +222,7 @@ def read_datapoints(
         project: Project name.
         datasets: A dataset name or several. Default: every dataset of the project.
         url: Server address. Default: ``$CHROMA_URL``, else ``http://127.0.0.1:8000``.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds a network operation may stall before it fails.
 
     Raises:

@@ -179,7 +179,7 @@ def resend_spool(
             folders. Default: every folder under the default spool root
             (``$CHROMA_SPOOL_DIR``, else the user's cache folder).
         url: Server address. Default: the one the run logged to.
-        token: Bearer token. Default: ``$CHROMA_AUTH_TOKEN``.
+        token: Bearer token. Default: ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``.
         timeout: Seconds any single network operation may stall.
 
     Returns:

@@ -15,6 +15,7 @@ from chroma.jobs.runner import make_runner
 from chroma.server import errors, state, static
 from chroma.server.auth import check_token_strength, install_auth, require
 from chroma.server.graphql.router import graphql_router
+from chroma.server.metrics import install_metrics
 from chroma.server.request_guard import install_request_guard
 from chroma.server.routes import (
     analyses,
@@ -67,5 +68,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.include_router(export.router, prefix="/api/v1")
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(graphql_router(store), prefix="/graphql")
+    # GET /metrics, before the UI's catch-all; its middleware outermost, counting refusals.
+    install_metrics(app, store)
     static.mount(app, settings.static_dir)
     return app

@@ -26,6 +26,7 @@ import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import ChromaError, InvalidInput, NotFound
+from chroma.core.metrics import POINTS_CACHE
 from chroma.db import caches
 from chroma.db.models import ProjectionSet, Space
 from chroma.db.projections import read_coordinates
@@ -151,6 +152,7 @@ def encoded_points(
         owner = caches.map_owner(projection_id)
         entry = caches.find(store, caches.POINTS, owner, key)
         found = _cached(entry, coding) if entry is not None else None
+        POINTS_CACHE.labels("miss" if found is None else "hit").inc()
         if entry is None or found is None:
             table = _table(session, projection, space, columns)
             raw = _ipc(table)

@@ -107,7 +107,7 @@ def autolog(
         project: Project to log into (default ``"autolog"``).
         dataset: Dataset to log into (default ``"default"``).
         url: Server address (default ``$CHROMA_URL`` or ``http://127.0.0.1:8000``).
-        token: Bearer token (default ``$CHROMA_AUTH_TOKEN``).
+        token: Bearer token (default ``$CHROMA_TOKEN``, else ``$CHROMA_AUTH_TOKEN``).
         space: One space for everything, instead of one per model.
         sentence_transformers: Patch sentence-transformers.
         sklearn: Patch scikit-learn.

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from chroma.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
+from chroma.core.metrics import INGEST_BYTES, INGEST_ROWS
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.jobs.runner import hand_over
 from chroma.server.state import ServerState, State
@@ -100,6 +101,9 @@ async def ingest_batch(
         for job in result.queued:
             if job.new:
                 hand_over(state.runner, job.job_id, delay_seconds=settings.auto_jobs_delay)
+        INGEST_ROWS.labels("inserted").inc(result.inserted)
+        INGEST_ROWS.labels("updated").inc(result.updated)
+        INGEST_BYTES.inc(len(body))
         return result.answer()
 
     # Parsing and writing a batch is blocking work: keep it off the event loop.
