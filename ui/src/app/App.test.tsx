@@ -62,7 +62,8 @@ describe('App', () => {
   it('shows how to log data when there are no projects', async () => {
     render(<App client={createChromaClient({ fetch: answering({ data: { projects: [] } }) })} />);
     const empty = await screen.findByTestId('empty-projects');
-    expect(empty.textContent).toContain('chroma.init(project="demo"');
+    expect(empty.textContent).toContain('project="demo"');
+    expect(empty.textContent).toContain(`url="${window.location.origin}"`);
   });
 
   it('shows the banner while the server is down, and recovers', async () => {

@@ -2,18 +2,24 @@
 import { useState } from 'react';
 import { Button } from '../kit';
 
-export function logSnippet(project: string): string {
+const DEFAULT_URL = 'http://127.0.0.1:8000';
+
+/** The snippet, pointed at the server this page came from (`url`). */
+export function logSnippet(project: string, url: string = DEFAULT_URL): string {
   return `import numpy as np, chroma
 
 vectors = np.random.default_rng(0).normal(size=(1000, 64)).astype(np.float32)
-with chroma.init(project=${JSON.stringify(project)}, dataset="train", space="encoder-v1") as run:
+with chroma.init(
+    project=${JSON.stringify(project)}, dataset="train", space="encoder-v1",
+    url=${JSON.stringify(url)},  # this server (or set CHROMA_URL)
+) as run:
     run.log(vectors, labels=np.arange(1000) % 10)`;
 }
 
 export function LogDataSnippet({ project = 'demo' }: { project?: string }) {
-  const code = logSnippet(project);
-  const [copied, setCopied] = useState(false);
   const origin = typeof window === 'undefined' ? '' : window.location.origin;
+  const code = logSnippet(project, origin || DEFAULT_URL);
+  const [copied, setCopied] = useState(false);
   return (
     <div className="p-snippet" data-testid="log-snippet">
       <pre className="k-code">
@@ -21,8 +27,8 @@ export function LogDataSnippet({ project = 'demo' }: { project?: string }) {
       </pre>
       <div className="p-snippet__foot">
         <span className="faint">
-          Runs against <code>{origin || 'http://127.0.0.1:8000'}</code> (set <code>CHROMA_URL</code>{' '}
-          for another server). A map appears a few seconds later.
+          Runs against this server; where it asks for sign-in, set <code>CHROMA_TOKEN</code> to your
+          token. A map appears a few seconds later.
         </span>
         <Button
           size="sm"
