@@ -34,7 +34,6 @@ from starlette.datastructures import Headers
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from chroma.core.errors import Forbidden
 from chroma.server.errors import error_response
 from chroma.services import sessions, users
 from chroma.services.principals import NOBODY_ASKED, SERVER_TOKEN, Principal, Role
@@ -112,11 +111,7 @@ def require(role: Role) -> params.Depends:
     def _check(request: Request) -> None:
         principal = principal_of(request)
         if not principal.may(role):
-            raise Forbidden(
-                f"{principal.name} is {principal.role.with_article}; "
-                f"this needs the {role.label} role",
-                where="role",
-            )
+            raise principal.refusal(role)
 
     return params.Depends(_check)
 

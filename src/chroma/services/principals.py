@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+from chroma.core.errors import Forbidden
+
 
 class Role(IntEnum):
     VIEWER = 1
@@ -48,6 +50,13 @@ class Principal:
 
     def may(self, needed: Role) -> bool:
         return self.role >= needed
+
+    def refusal(self, needed: Role, what: str = "this") -> Forbidden:
+        """The 403 for ``what`` (a route, a field) that needs a role above this one."""
+        return Forbidden(
+            f"{self.name} is {self.role.with_article}; {what} needs the {needed.label} role",
+            where="role",
+        )
 
 
 SERVER_TOKEN = Principal("token", Role.ADMIN)

@@ -24,7 +24,6 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from chroma.core.errors import Forbidden
 from chroma.services.principals import NOBODY_ASKED, Principal, Role
 
 ADMIN_MUTATIONS = frozenset(
@@ -90,11 +89,7 @@ class MutationRoles(SchemaExtension):
             fields = mutation_fields(context.graphql_document, context.operation_name)
             needed = max((needed_role(name) for name in fields), default=Role.EDITOR)
             if not principal.may(needed):
-                refusal = Forbidden(
-                    f"{principal.name} is {principal.role.with_article}; "
-                    f"{', '.join(sorted(fields))} needs the {needed.label} role",
-                    where="role",
-                )
+                refusal = principal.refusal(needed, ", ".join(sorted(fields)))
                 error = GraphQLError(refusal.message, original_error=refusal)
                 context.result = ExecutionResult(data=None, errors=[error])
         yield
@@ -113,11 +108,7 @@ def require_role(context: object, needed: Role, field: str) -> None:
     reach: for queries, which the per-request check leaves alone."""
     principal = principal_or_local(context)
     if not principal.may(needed):
-        raise Forbidden(
-            f"{principal.name} is {principal.role.with_article}; "
-            f"{field} needs the {needed.label} role",
-            where="role",
-        )
+        raise principal.refusal(needed, field)
 
 
 def request_principal(context: object) -> Principal | None:
