@@ -114,8 +114,26 @@ def test_over_https_the_cookie_is_secure(http: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"origin": "http://evil.example"}, {"referer": "http://evil.example/page"}],
-    ids=["no-origin", "cross-site-origin", "cross-site-referer"],
+    [
+        {},
+        {"origin": "http://evil.example"},
+        {"referer": "http://evil.example/page"},
+        # Same site for the browser (it sends the cookie), another service: a notebook or
+        # a dev server on another port of an allowed name.
+        {"origin": "http://localhost:9"},
+        {"origin": "http://127.0.0.1"},
+        {"referer": "http://localhost:9/notebook"},
+        {"origin": "null"},
+    ],
+    ids=[
+        "no-origin",
+        "cross-site-origin",
+        "cross-site-referer",
+        "other-port-origin",
+        "default-port-origin",
+        "other-port-referer",
+        "null-origin",
+    ],
 )
 def test_a_cookie_write_from_another_site_is_refused_and_changes_nothing(
     server: LiveServer, http: httpx.Client, store: Store, headers: dict[str, str]
@@ -236,3 +254,17 @@ def test_without_auth_me_says_so_and_there_is_nothing_to_sign_in_to(
     assert me == {"name": "local", "role": "admin", "via": "none", "auth_required": False}
     refused = httpx.post(f"{open_server.url}/api/v1/session", json={"token": TOKEN})
     assert refused.status_code == 409
+
+
+def test_a_cookie_write_from_another_allowed_name_on_this_port_goes_through(
+    server: LiveServer, http: httpx.Client
+) -> None:
+    """``localhost`` and ``127.0.0.1`` are both this server's names (CHROMA_ALLOWED_HOSTS):
+    a page of one may write to the other, on the same port."""
+    sign_in(http)
+    port = server.url.rsplit(":", 1)[1]
+
+    created = http.post("/graphql", json=CREATE, headers={"origin": f"http://localhost:{port}"})
+
+    assert created.status_code == 200
+    assert "errors" not in created.json()

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from fastapi import Depends, FastAPI, Request, params
 from starlette.concurrency import run_in_threadpool
@@ -195,23 +195,27 @@ class AuthGate:
 
     def _from_this_server(self, headers: Headers) -> bool:
         """The write names a page of this server: its Origin (else its Referer) is the
-        Host asked for, a name this server answers to (behind a proxy that rewrites Host)
-        or one of ``cors_origins``. No header at all is refused: browsers send Origin with
-        every such request, so a request without one is no page of ours."""
+        Host asked for, one of ``cors_origins``, or a name this server answers to (behind
+        a proxy that rewrites Host) *on the port asked for*: a page of another service on
+        another port of an allowed name (``http://localhost:9999``, a notebook or a dev
+        server) is same-site for the browser, so it sends the cookie, and only this check
+        refuses it. No header at all is refused: browsers send Origin with every such
+        request, so a request without one is no page of ours."""
         source = headers.get("origin") or headers.get("referer")
         if not source:
             return False
         origin = _origin(source)
         if origin is None:
             return False
-        authority = origin.split("://", 1)[1]
         host = headers.get("host", "").strip().lower()
-        name = urlsplit(origin).hostname or ""
-        return (
-            authority == host
-            or origin in self.cors_origins
-            or host_matches(name, self.origin_hosts)
-        )
+        if origin.split("://", 1)[1] == host or origin in self.cors_origins:
+            return True
+        page, asked = urlsplit(origin), urlsplit(f"{urlsplit(origin).scheme}://{host}")
+        try:
+            same_port = _port(page) == _port(asked)
+        except ValueError:  # a Host header with a port out of range
+            return False
+        return same_port and host_matches(page.hostname or "", self.origin_hosts)
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str
@@ -246,6 +250,11 @@ def _cookie(headers: Headers, name: str) -> str | None:
         return None
     morsel = jar.get(name)
     return morsel.value if morsel is not None and morsel.value else None
+
+
+def _port(url: SplitResult) -> int:
+    """The port a URL names, or its scheme's default."""
+    return url.port or (443 if url.scheme == "https" else 80)
 
 
 def _origin(value: str) -> str | None:
