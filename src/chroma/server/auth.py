@@ -35,6 +35,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chroma.server.errors import error_response
+from chroma.server.request_guard import origin_of
 from chroma.services import sessions, users
 from chroma.services.principals import NOBODY_ASKED, SERVER_TOKEN, Principal, Role
 from chroma.services.remote_images import host_matches
@@ -127,7 +128,7 @@ class AuthGate:
         self.store = store
         self.routes = routes  # the app's list: routers added after this still count
         self.origin_hosts = [h for h in settings.allowed_hosts if h.strip() != "*"]
-        self.cors_origins = {_origin(o) for o in settings.cors_origins} - {None}
+        self.cors_origins = {origin_of(o) for o in settings.cors_origins} - {None}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -204,7 +205,7 @@ class AuthGate:
         source = headers.get("origin") or headers.get("referer")
         if not source:
             return False
-        origin = _origin(source)
+        origin = origin_of(source, page=True)
         if origin is None:
             return False
         host = headers.get("host", "").strip().lower()
@@ -255,15 +256,3 @@ def _cookie(headers: Headers, name: str) -> str | None:
 def _port(url: SplitResult) -> int:
     """The port a URL names, or its scheme's default."""
     return url.port or (443 if url.scheme == "https" else 80)
-
-
-def _origin(value: str) -> str | None:
-    """``scheme://host[:port]`` (lower case) of an Origin or Referer, or None."""
-    try:
-        parts = urlsplit(value.strip())
-        parts.port  # noqa: B018 (raises ValueError when out of range)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc.lower()}"

@@ -49,7 +49,7 @@ def install_request_guard(app: FastAPI, settings: Settings) -> None:
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=[_origin_key(o) or o for o in settings.cors_origins],
+            allow_origins=[origin_of(o) or o for o in settings.cors_origins],
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "if-none-match"],
             expose_headers=[
@@ -72,7 +72,7 @@ class RequestGuard:
         self.hosts = [*settings.allowed_hosts, settings.host]
         self.origin_hosts = [host for host in self.hosts if host.strip() != "*"]
         self.any_address = settings.host.strip("[]") in WILDCARD_BINDS
-        self.origins = {key for o in settings.cors_origins if (key := _origin_key(o))}
+        self.origins = {key for o in settings.cors_origins if (key := origin_of(o))}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -128,7 +128,7 @@ class RequestGuard:
         answers to: behind a proxy that rewrites Host), a loopback page (the UI's dev
         server) or a named CORS origin. A ``*`` in ``allowed_hosts`` makes no page of any
         origin one of this server's."""
-        key = _origin_key(origin)
+        key = origin_of(origin)
         if key is None:
             return False  # "null" (a sandboxed frame, a local file) or garbage
         authority = key.split("://", 1)[1]
@@ -170,14 +170,21 @@ def _host_name(host: str) -> str:
     return host
 
 
-def _origin_key(origin: str) -> str | None:
-    """``scheme://host[:port]`` of an Origin (lower case), or None when it is none."""
+def origin_of(value: str, *, page: bool = False) -> str | None:
+    """``scheme://host[:port]`` (lower case) of an Origin, or None when it is none.
+
+    ``page=True`` reads a page's URL (a Referer): any path is allowed. A user name or
+    password in it (``http://a@b``) makes it none, so no check is fooled by what comes
+    before the ``@``.
+    """
     try:
-        parts = urlsplit(origin.strip())
+        parts = urlsplit(value.strip())
         parts.port  # noqa: B018 (raises ValueError when out of range)
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    if not page and parts.path not in ("", "/"):
         return None
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
