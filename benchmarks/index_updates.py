@@ -166,7 +166,7 @@ def main() -> None:
             new, _ = gaussian_mixture(args.add, seed=first)
             log(store, new, first)
             if round_ == 0:
-                index_files._cache.clear()  # as a fresh job process: the main from its file
+                index_files.forget_all()  # as a fresh job process: the main from its file
             before = index_row(store)
             main_path = indexes / before.index_file
             main_mtime = main_path.stat().st_mtime_ns

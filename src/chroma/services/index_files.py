@@ -62,6 +62,12 @@ def remember(name: str, index: AnnIndex) -> None:
             _cache.popitem(last=False)
 
 
+def forget_all() -> None:
+    """Let go of every index this process keeps (what a fresh process starts with)."""
+    with _cache_lock:
+        _cache.clear()
+
+
 def take_index(store: Store, name: str, *, metric: Metric, dim: int) -> AnnIndex:
     """The index in file ``name`` for the caller to change: out of this process's cache
     (whoever asks for ``name`` again loads the file), else loaded afresh. For job
