@@ -22,7 +22,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHROMA_", extra="ignore")
 
     data_dir: Path = Field(default_factory=default_data_dir)
-    """Where the embedded SQLite database and vector segment files live."""
+    """Where the embedded SQLite database, vector segment files and this machine's caches
+    live."""
 
     database_url: str | None = None
     """SQLAlchemy URL; default ``sqlite:///<data_dir>/chroma.db``. PostgreSQL:
@@ -31,6 +32,17 @@ class Settings(BaseSettings):
     vector_storage: Literal["auto", "database", "files"] = "auto"
     """Where vector chunks go. ``auto``: segment files in the data dir for SQLite (one
     machine), in the database for PostgreSQL (several API machines share it). ADR 0002."""
+
+    artifact_store: str | None = None
+    """Where the files too large for a database row live (a space's neighbour index and
+    kNN graph; vector segment files, with ``vector_storage`` ``files``): a folder (path or
+    ``file://`` URL) that every API process and worker mounts, or an object store URL
+    (``s3://bucket/prefix``, also ``gs://`` and ``az://``; needs the ``object-store``
+    extra), with credentials and endpoint from that store's usual environment variables
+    (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``, ``AWS_ENDPOINT_URL``,
+    ``AWS_ALLOW_HTTP=true`` for a plain-HTTP MinIO). With an object store, each machine
+    keeps the files it used under its data dir as a cache. Default: the data dir (one
+    machine). ADR 0014."""
 
     sqlite_busy_timeout: float = Field(default=30.0, gt=0)
     """SQLite: seconds a write waits while another one holds the database before it fails
@@ -229,5 +241,18 @@ class Settings(BaseSettings):
         return int(total * 0.8 / self.job_workers)
 
     @property
+    def artifact_folder(self) -> Path | None:
+        """The artifact store when it is a folder (the default: the data dir); None for an
+        object store."""
+        if self.artifact_store is None:
+            return self.data_dir
+        scheme, sep, rest = self.artifact_store.partition("://")
+        if not sep:
+            return Path(self.artifact_store).expanduser()
+        return Path(rest) if scheme == "file" else None
+
+    @property
     def vector_dir(self) -> Path:
-        return self.data_dir / "vectors"
+        """Segment files live in the artifact folder; with an object store (allowed with
+        SQLite only, a one-machine database), beside the database."""
+        return (self.artifact_folder or self.data_dir) / "vectors"

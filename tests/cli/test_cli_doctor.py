@@ -39,7 +39,12 @@ def test_a_healthy_installation_on_either_database(
             "name": "database",
             "ok": True,
             "detail": f"{url}: reachable, schema at {head_revision()} (head)",
-        }
+        },
+        {
+            "name": "artifact store",
+            "ok": True,
+            "detail": f"{store.settings.data_dir}: a folder (disk use below)",
+        },
     ]
     assert report["settings"]["auth_token"] == "set (***)"
     assert TOKEN.encode() not in everything

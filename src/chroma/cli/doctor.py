@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import click
 
 from chroma._version import __version__
 from chroma.cli.options import broker_url_option, build_settings, store_options
 from chroma.cli.store import shown_database_url
+from chroma.core.urls import MASK, mask_url
 from chroma.settings import Settings
 
 PACKAGES = (
@@ -48,9 +48,8 @@ PACKAGES = (
     "prometheus-client",
 )
 SECRET_SETTINGS = frozenset({"auth_token"})
-URL_SETTINGS = frozenset({"database_url", "broker_url"})
+URL_SETTINGS = frozenset({"database_url", "broker_url", "artifact_store"})
 CONNECT_TIMEOUT_S = 5
-MASK = "***"
 
 
 @dataclass
@@ -93,21 +92,6 @@ class Report:
         lines.append("disk:")
         lines += [f"  {name}: {value}" for name, value in self.disk.items()]
         return "\n".join(lines)
-
-
-def mask_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        user = parts.username or ""
-        host = parts.hostname or ""
-        port = f":{parts.port}" if parts.port else ""
-        netloc = f"{user}:{MASK}@{host}{port}"
-        return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-    except ValueError:
-        return MASK  # cannot tell where a password would be: show nothing of it
 
 
 def masked_settings(settings: Settings) -> dict[str, Any]:
@@ -186,18 +170,37 @@ def check_broker(settings: Settings) -> Check | None:
     return Check("broker", True, f"{shown}: reachable")
 
 
-def disk_use(data_dir: Path) -> dict[str, Any]:
-    if not data_dir.is_dir():
-        return {"data_dir": f"{data_dir} (does not exist yet)"}
+def check_artifacts(settings: Settings) -> Check:
+    """Whether the artifact store can be opened and (an object store) listed."""
+    from chroma.db.artifacts import open_artifacts
+    from chroma.db.indexes import KIND
+
+    shown = mask_url(settings.artifact_store or str(settings.data_dir))
+    try:
+        artifacts = open_artifacts(settings)
+        held = list(artifacts.stored(KIND)) if artifacts.remote else None
+    except Exception as exc:
+        reason = " ".join(str(exc).split())
+        return Check("artifact store", False, f"{shown}: cannot use it ({reason[:300]})")
+    if held is None:
+        return Check("artifact store", True, f"{artifacts.describe()}: a folder (disk use below)")
+    return Check(
+        "artifact store", True, f"{artifacts.describe()}: reachable, {len(held)} index files"
+    )
+
+
+def disk_use(folder: Path, label: str = "data_dir") -> dict[str, Any]:
+    if not folder.is_dir():
+        return {label: f"{folder} (does not exist yet)"}
     sizes: dict[str, int] = {}
-    for entry in data_dir.iterdir():
+    for entry in folder.iterdir():
         sizes[entry.name] = _size(entry)
-    free = shutil.disk_usage(data_dir)
+    free = shutil.disk_usage(folder)
     return {
-        "data_dir": str(data_dir),
-        "total": _human(sum(sizes.values())),
+        label: str(folder),
+        f"{label} total": _human(sum(sizes.values())),
         **{f"  {name}": _human(size) for name, size in sorted(sizes.items())},
-        "free on its disk": f"{_human(free.free)} of {_human(free.total)}",
+        f"{label} free on its disk": f"{_human(free.free)} of {_human(free.total)}",
     }
 
 
@@ -229,7 +232,11 @@ def diagnose(settings: Settings) -> Report:
     broker = check_broker(settings)
     if broker is not None:
         report.checks.append(broker)
+    report.checks.append(check_artifacts(settings))
     report.disk = disk_use(settings.data_dir)
+    folder = settings.artifact_folder
+    if folder is not None and folder.resolve() != settings.data_dir.resolve():
+        report.disk |= disk_use(folder, "artifact store")
     return report
 
 

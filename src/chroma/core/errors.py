@@ -9,7 +9,8 @@
      ├── NotFound            (HTTP 404: an unknown project, dataset, space, ...)
      ├── Forbidden           (HTTP 403: a file outside the allowed image roots)
      ├── Conflict            (HTTP 409: a name already taken, a dimension already fixed)
-     └── UpstreamFailed      (HTTP 502: a resource URL the server fetched did not answer well)
+     ├── UpstreamFailed      (HTTP 502: a resource URL the server fetched did not answer well)
+     └── StorageUnavailable  (HTTP 503: the artifact store lacks a file or does not answer)
 
 Every error carries a ``where``: which column, row, field or argument is at fault.
 """
@@ -68,6 +69,11 @@ class UpstreamFailed(ChromaError):
     code = "upstream_failed"
 
 
+class StorageUnavailable(ChromaError):
+    status_code = 503
+    code = "storage_unavailable"
+
+
 ERRORS_BY_CODE: dict[str, type[ChromaError]] = {
     cls.code: cls
     for cls in (
@@ -79,5 +85,6 @@ ERRORS_BY_CODE: dict[str, type[ChromaError]] = {
         Forbidden,
         Conflict,
         UpstreamFailed,
+        StorageUnavailable,
     )
 }

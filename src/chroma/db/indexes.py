@@ -1,16 +1,20 @@
-"""Neighbour index and kNN graph files under ``<data_dir>/indexes``.
+"""Neighbour index and kNN graph files, kept in the artifact store (``indexes/``: the
+data dir's by default; ``db/artifacts.py``).
 
-Each save writes fresh file names (fsynced before the transaction that points the
-``neighbour_index`` row at them commits, and claimed until it ends: ``chroma.db.files``)
-and the replaced files are removed after that commit, so a reader holding the old names
-keeps working and a failed job leaves the old index in place. Deleting a space removes its
-files after the delete commits; files no row names are swept at start. What an index file
-holds is the ANN library's business (``chroma.services.index_files``); this module only
-names, syncs and removes the files.
+Each save writes fresh file names (fsynced and published to the artifact store before the
+transaction that points the ``neighbour_index`` row at them commits, and claimed until it
+ends: ``chroma.db.files``) and the replaced files are removed after that commit, so a
+reader holding the old names keeps working and a failed job leaves the old index in place.
+A name is never written twice, so a machine's downloaded copy is a cache that cannot be
+stale. Deleting a space removes its files after the delete commits; files no row names
+are swept at start (and, with a remote store, this machine's unreferenced copies whenever
+it downloads a file). What an index file holds is the ANN library's business
+(``chroma.services.index_files``); this module only names, syncs and removes the files.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -18,13 +22,18 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from chroma.db import files
+from chroma.db.artifacts import ORPHAN_GRACE_SECONDS
 from chroma.db.models import NeighbourIndex
 from chroma.db.store import Store
-from chroma.db.vectors import remove_files_after_commit
+
+log = logging.getLogger(__name__)
+
+KIND = "indexes"
+"""The artifact store's folder (or key prefix) for index and graph files."""
 
 
 @dataclass
@@ -41,18 +50,29 @@ class KnnGraph:
 
 
 def index_dir(store: Store) -> Path:
-    path = store.settings.data_dir / "indexes"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where this machine writes index files and keeps those it reads."""
+    return store.artifacts.folder(KIND)
 
 
-def fsync(path: Path) -> None:
-    """Make a written file durable before a transaction names it."""
+def seal(store: Store, path: Path) -> None:
+    """Make a written file durable, in the artifact store, before a transaction names it."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+    store.artifacts.publish(KIND, path)
+
+
+def local_file(store: Store, name: str) -> Path:
+    """The file ``name`` on this machine's disk, downloaded from a remote artifact store on
+    a miss (the cached copies no row names any more then go)."""
+    artifacts = store.artifacts
+    if not artifacts.remote or (index_dir(store) / name).is_file():
+        return artifacts.fetch(KIND, name)
+    path = artifacts.fetch(KIND, name)
+    _sweep_local(store, grace_seconds=store.settings.orphan_grace_seconds)
+    return path
 
 
 def _fresh(store: Store, space_id: int, suffix: str) -> files.Claim:
@@ -73,8 +93,7 @@ def save_graph(store: Store, space_id: int, graph: KnnGraph) -> files.Claim:
     try:
         with open(claim.path, "wb") as f:
             np.savez(f, ids=graph.ids, neighbour_ids=graph.neighbour_ids, distances=graph.distances)
-            f.flush()
-            os.fsync(f.fileno())
+        seal(store, claim.path)
     except BaseException:
         claim.path.unlink(missing_ok=True)
         claim.release()
@@ -84,14 +103,23 @@ def save_graph(store: Store, space_id: int, graph: KnnGraph) -> files.Claim:
 
 def discard(store: Store, *names: str | None) -> None:
     """Remove files written for a transaction that did not commit."""
-    for name in names:
-        if name:
-            (index_dir(store) / name).unlink(missing_ok=True)
+    store.artifacts.remove(KIND, [name for name in names if name])
 
 
 def remove_after_commit(store: Store, session: Session, *names: str | None) -> None:
-    directory = index_dir(store)
-    remove_files_after_commit(session, [directory / n for n in names if n])
+    """Remove the files once the session commits (kept if it rolls back). The commit has
+    happened: a store that fails to remove them now leaves them to the start-up sweep."""
+    doomed = [name for name in names if name]
+    if not doomed:
+        return
+
+    def _remove(_session: Session) -> None:
+        try:
+            store.artifacts.remove(KIND, doomed)
+        except OSError:
+            log.warning("could not remove replaced index files %s", doomed, exc_info=True)
+
+    event.listen(session, "after_commit", _remove, once=True)
 
 
 _FILE_COLUMNS = (NeighbourIndex.index_file, NeighbourIndex.delta_file, NeighbourIndex.graph_file)
@@ -111,21 +139,37 @@ def files_of_spaces(session: Session, space_ids: list[int]) -> list[str]:
     return [name for row in rows for name in row if name]
 
 
-def sweep_orphans(store: Store, *, grace_seconds: float) -> int:
-    """Remove index files no row names (a job killed between writing and committing them),
-    except those a live job still claims; the number removed."""
+def _referenced(store: Store) -> set[str]:
+    with store.read() as session:
+        return referenced_files(session)
 
-    def referenced() -> set[str]:
-        with store.read() as session:
-            return referenced_files(session)
 
+def _sweep_local(store: Store, *, grace_seconds: float) -> int:
     return files.sweep_unreferenced(
-        index_dir(store).iterdir(), referenced, grace_seconds=grace_seconds
+        index_dir(store).iterdir(), lambda: _referenced(store), grace_seconds=grace_seconds
     )
 
 
+def sweep_orphans(store: Store, *, grace_seconds: float) -> int:
+    """Remove index files no row names (a job killed between writing and committing them),
+    except those a live job on this machine still claims, and with a remote artifact store
+    its objects no row names that are older than :data:`ORPHAN_GRACE_SECONDS`; the number
+    removed."""
+    removed = _sweep_local(store, grace_seconds=grace_seconds)
+    if store.artifacts.remote:
+        referenced = _referenced(store)
+        orphans = [
+            name
+            for name, age in store.artifacts.stored(KIND)
+            if name not in referenced and age > max(grace_seconds, ORPHAN_GRACE_SECONDS)
+        ]
+        store.artifacts.remove(KIND, orphans)
+        removed += len(orphans)
+    return removed
+
+
 def load_graph(store: Store, name: str) -> KnnGraph:
-    with np.load(index_dir(store) / name) as data:
+    with np.load(local_file(store, name)) as data:
         return KnnGraph(
             ids=data["ids"], neighbour_ids=data["neighbour_ids"], distances=data["distances"]
         )

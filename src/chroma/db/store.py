@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from chroma.db.artifacts import Artifacts, open_artifacts
 from chroma.db.wal import WalCheckpointer
 from chroma.db.write_queue import WriteQueue
 from chroma.settings import Settings
@@ -83,6 +84,8 @@ class Store:
     engine: Engine
     _reader: sessionmaker[Session]
     _writer: sessionmaker[Session]
+    artifacts: Artifacts
+    """Where index files live (``db/artifacts.py``)."""
     write_queue: WriteQueue | None = None
     """SQLite: this process's writers in arrival order; None on PostgreSQL (row locks)."""
     _deleted: threading.local | None = None
@@ -187,6 +190,7 @@ class Store:
 
 def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     """Create the engine (and the data dir), and bring the schema up to date by default."""
+    artifacts = open_artifacts(settings)  # a store that cannot work stops us first
     url = settings.resolved_database_url
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
@@ -204,6 +208,7 @@ def open_store(settings: Settings, *, migrate: bool = True) -> Store:
     store = Store(
         settings=settings,
         engine=engine,
+        artifacts=artifacts,
         _reader=sessionmaker(engine, expire_on_commit=False),
         _writer=sessionmaker(
             engine.execution_options(**{_BEGIN_IMMEDIATE: True}), expire_on_commit=False

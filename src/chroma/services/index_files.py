@@ -28,7 +28,7 @@ def save_index(store: Store, space_id: int, index: AnnIndex) -> files.Claim:
     claim = indexes.new_index_file(store, space_id)
     try:
         index.hnsw.save_index(str(claim.path))
-        indexes.fsync(claim.path)
+        indexes.seal(store, claim.path)
     except BaseException:
         claim.path.unlink(missing_ok=True)
         claim.release()
@@ -45,7 +45,7 @@ def load_index(
             _cache.move_to_end(name)
             return _cache[name]
     raw = hnswlib.Index(space=metric, dim=dim)
-    raw.load_index(str(indexes.index_dir(store) / name), allow_replace_deleted=False)
+    raw.load_index(str(indexes.local_file(store, name)), allow_replace_deleted=False)
     index = AnnIndex(dim, metric, hnsw=raw)
     if cached:
         remember(name, index)
