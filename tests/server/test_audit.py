@@ -65,13 +65,30 @@ def test_writes_record_who_made_them(server: LiveServer, http: httpx.Client, sto
     assert [(e["principal"], e["role"], e["action"]) for e in events] == [
         ("token", "admin", "createApiToken"),
         ("eddie", "editor", "addTags"),
+        ("eddie", "editor", "ingest"),
     ]
+    assert events[2]["details"] == {
+        "project": "demo",
+        "dataset": "d",
+        "space": "s",
+        "inserted": 30,
+        "updated": 0,
+    }
     details = events[1]["details"]
     assert details["project"] == "demo"
     assert details["tags"] == ["review"]
     assert details["datapointIds"]["count"] == 30
     assert len(details["datapointIds"]["first"]) == 20
     assert new_token not in str(events)
+
+    # Ingest refused (a viewer) or failed (a wrong dimension) records nothing.
+    users.add_user(store, "vera", Role.VIEWER)
+    viewer = users.create_token(store, "vera", "t").token
+    for token, dim in ((viewer, 3), (editor, 4)):
+        where = {"project": "demo", "dataset": "d", "space": "s", "url": server.url}
+        with pytest.raises(chroma.ChromaError), chroma.init(**where, token=token) as run:
+            run.log(np.ones((5, dim), np.float32), ids=[f"v{i}" for i in range(5)])
+    assert len(gql(http, ADMIN_TOKEN, EVENTS)["data"]["auditEvents"]) == 3  # type: ignore[index]
 
     (error,) = gql(http, editor, EVENTS)["errors"]  # type: ignore[misc]
     assert error["extensions"] == {"code": "forbidden", "where": "role"}

@@ -1,7 +1,8 @@
 """Who made which write: the audit trail (``audit_event``), read by admins over GraphQL.
 
-The GraphQL layer records each mutation field that succeeded, with its arguments cut
-short (:func:`summarise`): lists keep their first entries and their length, strings their
+The GraphQL layer records each mutation field that succeeded, and ingest each batch it
+wrote (in the batch's own commit: who logged which rows where), with arguments cut short
+(:func:`summarise`): lists keep their first entries and their length, strings their
 first characters, and arguments that carry secrets are never kept.
 """
 
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from chroma.db.models import AuditEvent, utcnow
 from chroma.db.store import Store
@@ -67,20 +69,25 @@ def summarise(value: Any, depth: int = 0) -> Any:
 
 
 def record(store: Store, principal: Principal, writes: Sequence[Write]) -> None:
-    if not writes:
-        return
+    """Record writes that have committed, in a transaction of their own (GraphQL's)."""
+    if writes:
+        with store.write() as session:
+            add(session, principal, writes)
+
+
+def add(session: Session, principal: Principal, writes: Sequence[Write]) -> None:
+    """Record writes in the caller's transaction: they and their record commit together."""
     now = utcnow()
-    with store.write() as session:
-        session.add_all(
-            AuditEvent(
-                at=now,
-                principal=principal.name,
-                role=principal.role.label,
-                action=write.action[:100],
-                details=summarise(write.details),
-            )
-            for write in writes
+    session.add_all(
+        AuditEvent(
+            at=now,
+            principal=principal.name,
+            role=principal.role.label,
+            action=write.action[:100],
+            details=summarise(write.details),
         )
+        for write in writes
+    )
 
 
 def recent(store: Store, first: int = 50, before: int | None = None) -> list[EventRecord]:

@@ -30,10 +30,11 @@ from chroma.db import bulk
 from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import StagedVectors, add_chunk, place_chunk, staged_vectors
-from chroma.services import catalog
+from chroma.services import audit, catalog
 from chroma.services.compaction import needs_compaction
 from chroma.services.ingest_batch import IngestBatch
 from chroma.services.jobs import JobKind, schedule_debounced
+from chroma.services.principals import Principal
 
 # wire column -> datapoint column
 _COLUMN_FOR = {
@@ -87,10 +88,12 @@ def ingest(
     space_model: str | None = None,
     space_layer: str | None = None,
     refresh_delay: float | None = None,
+    logged_by: Principal | None = None,
 ) -> IngestResult:
     """Write the batch; with ``refresh_delay`` (seconds), also queue the space's refresh
     that much later in the same commit (moving one already waiting), and its compaction
-    when the batch left enough superseded vectors (``CHROMA_COMPACT_DEAD_SHARE``)."""
+    when the batch left enough superseded vectors (``CHROMA_COMPACT_DEAD_SHARE``); with
+    ``logged_by``, record who wrote it in the audit trail, in the same commit."""
     names = _Names(project, dataset, space, create, space_model, space_layer)
     with staged_vectors(store, batch.vectors) as staged:
         # The file must be durable before the commit that references it; waiting here,
@@ -100,7 +103,22 @@ def ingest(
             result = _write(session, store, staged, batch, names)
             if refresh_delay is not None:
                 _queue_follow_ups(session, store, result, refresh_delay)
+            if logged_by is not None:
+                audit.add(session, logged_by, [_audited(names, result)])
     return result
+
+
+def _audited(names: _Names, result: IngestResult) -> audit.Write:
+    return audit.Write(
+        "ingest",
+        {
+            "project": names.project,
+            "dataset": names.dataset,
+            "space": names.space,
+            "inserted": result.inserted,
+            "updated": result.updated,
+        },
+    )
 
 
 def _queue_follow_ups(session: Session, store: Store, result: IngestResult, delay: float) -> None:

@@ -9,6 +9,7 @@ from chroma.core.errors import InvalidInput, PayloadTooLarge, UnsupportedMedia
 from chroma.core.metrics import INGEST_BYTES, INGEST_ROWS
 from chroma.core.wire import ARROW_STREAM_MEDIA_TYPE
 from chroma.jobs.runner import hand_over
+from chroma.server.auth import Acting
 from chroma.server.state import ServerState, State
 from chroma.services import catalog, jobs
 from chroma.services.ingest import ingest
@@ -70,6 +71,7 @@ INGEST_BODY = {
 async def ingest_batch(
     request: Request,
     state: State,
+    who: Acting,
     project: str = Query(..., description="project name"),
     dataset: str = Query(..., description="dataset name"),
     space: str = Query(..., description="embedding space name"),
@@ -97,6 +99,7 @@ async def ingest_batch(
             # Queued in the batch's own commit: a second transaction would wait for
             # SQLite's write lock once more for every batch.
             refresh_delay=settings.auto_jobs_delay if settings.auto_jobs else None,
+            logged_by=who,
         )
         for job in result.queued:
             if job.new:
