@@ -147,6 +147,33 @@ class Datapoint(Base):
     updated_at: Mapped[datetime] = _created()
 
 
+class LabelCorrection(Base):
+    """A person's decision on a datapoint's label (the review queue, issue 15): relabel it,
+    confirm it, or mark it "not sure". The history of every datapoint's label: the label
+    it had before (``label_before``; the first row of a datapoint keeps the original),
+    what it became, who decided and when, and whether it was undone.
+
+    A relabel also writes ``datapoint.label`` (what analyses, maps and exports read), and a
+    batch that logs the datapoint again with the label the correction replaced keeps the
+    correction (``services/corrections.py``)."""
+
+    __tablename__ = "label_correction"
+    __table_args__ = (Index("ix_label_correction_dataset", "dataset_id", "datapoint_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("dataset.id", ondelete="CASCADE"))
+    datapoint_id: Mapped[int] = mapped_column(ForeignKey("datapoint.id", ondelete="CASCADE"))
+    decision: Mapped[str] = mapped_column(String(16))
+    """``relabel``, ``confirm`` or ``unsure``."""
+    label_before: Mapped[str | None] = mapped_column(String(500))
+    label_after: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str | None] = mapped_column(String(200))
+    """Where the decision was made (``mislabels`` for a review of that analysis's ranking)."""
+    principal: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = _created()
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    undone_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class DatapointImage(Base):
     """Inline image bytes, kept out of the datapoint table so scans of it stay small."""
 

@@ -1,5 +1,5 @@
-"""Maps, neighbours, quality analyses and jobs of a :class:`~chroma.Run`'s space (a mixin
-of ``Run``)."""
+"""Maps, neighbours, quality analyses, label corrections and jobs of a
+:class:`~chroma.Run`'s space (a mixin of ``Run``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chroma.sdk._analyses import Analysis, start_analysis
 from chroma.sdk._client import Client
+from chroma.sdk._corrections import fetch_corrections
 from chroma.sdk._graphql import graphql
 from chroma.sdk._jobs import JOB_FIELDS, Job
 from chroma.sdk._jobs import wait as wait_for
@@ -185,6 +186,30 @@ class RunMaps:
         """
         with self._connection() as client:
             return Analysis.of_space(client, self.project, self.space)
+
+    def corrections(self, *, include_undone: bool = False) -> pd.DataFrame:
+        """The label corrections of this run's project: decisions people made in the
+        review queue (or over GraphQL), oldest first.
+
+        Args:
+            include_undone: Also the corrections that were undone (``undone_by`` says who;
+                ``re-logged`` when a batch logged another label since).
+
+        Returns:
+            Columns ``correction_id``, ``key``, ``dataset``, ``decision`` (``relabel``,
+            ``confirm``, ``unsure``), ``label_before``, ``label`` (after the decision),
+            ``source``, ``by``, ``at``, ``undone_at``, ``undone_by``.
+
+        Raises:
+            NotFound: The project does not exist yet.
+
+        Example::
+
+            fixed = run.corrections()
+            fixed[fixed.decision == "relabel"][["key", "label_before", "label"]]
+        """
+        with self._connection() as client:
+            return fetch_corrections(client, self.project, include_undone=include_undone)
 
     def build_index(
         self, *, wait: bool = True, progress: bool = True, timeout: float | None = None

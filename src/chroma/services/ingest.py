@@ -30,7 +30,7 @@ from chroma.db import bulk
 from chroma.db.models import DatapointImage, Dataset, Project, Space, utcnow
 from chroma.db.store import Store
 from chroma.db.vectors import StagedVectors, add_chunk, place_chunk, staged_vectors
-from chroma.services import audit, catalog
+from chroma.services import audit, catalog, corrections
 from chroma.services.compaction import needs_compaction
 from chroma.services.ingest_batch import IngestBatch
 from chroma.services.jobs import JobKind, schedule_debounced
@@ -172,7 +172,7 @@ def _write(
 
     now = bulk.datetime_for_driver(session, utcnow())
     _insert_new(session, batch, ds.id, new_rows, row_ids[new_rows].tolist(), now)
-    _update_existing(session, batch, old_rows, row_ids, now)
+    _update_existing(session, batch, ds.id, old_rows, row_ids, now)
     _write_images(session, batch, row_ids, replaced=old_ids)
     add_chunk(
         session,
@@ -242,14 +242,27 @@ def _insert_new(
 
 
 def _update_existing(
-    session: Session, batch: IngestBatch, rows: list[int], row_ids: np.ndarray, now: Any
+    session: Session,
+    batch: IngestBatch,
+    dataset_id: int,
+    rows: list[int],
+    row_ids: np.ndarray,
+    now: Any,
 ) -> None:
-    """Columns the batch carries overwrite; columns it does not carry keep their values."""
+    """Columns the batch carries overwrite; columns it does not carry keep their values;
+    a label a person corrected stays unless the batch logs another one (``corrections``)."""
     if not rows:
         return
     present = [(wire, column) for wire, column in _COLUMN_FOR.items() if wire in batch.columns]
     columns = [c for _, c in present]
     values = [batch.columns[wire] for wire, _ in present]
+    if "label" in batch.columns:
+        labels = list(batch.columns["label"])
+        row_of = {int(row_ids[row]): row for row in rows}
+        logged = {datapoint_id: labels[row] for datapoint_id, row in row_of.items()}
+        for datapoint_id, label in corrections.labels_to_keep(session, dataset_id, logged).items():
+            labels[row_of[datapoint_id]] = label
+        values[columns.index("label")] = labels
     images = batch.columns.get("image")
     if images is not None:
         columns.append("has_image")

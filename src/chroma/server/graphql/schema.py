@@ -9,6 +9,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from chroma.server.graphql.audit import AuditQueries, AuditWrites
+from chroma.server.graphql.corrections import CorrectionMutations, CorrectionQueries
 from chroma.server.graphql.document_cache import DocumentCache
 from chroma.server.graphql.errors import DescribeErrors, is_server_fault
 from chroma.server.graphql.limits import RequestLimits
@@ -32,8 +33,8 @@ class ChromaSchema(strawberry.Schema):
 # Documents parsed and validated once are reused (document_cache.py); RequestLimits sets
 # the parse options DocumentCache keys by, so it comes first.
 schema = ChromaSchema(
-    query=merge_types("Query", (Query, UserQueries, AuditQueries)),
-    mutation=merge_types("Mutation", (Mutation, UserMutations)),
+    query=merge_types("Query", (Query, UserQueries, AuditQueries, CorrectionQueries)),
+    mutation=merge_types("Mutation", (Mutation, UserMutations, CorrectionMutations)),
     extensions=[
         DescribeErrors,
         RequestLimits,
