@@ -13,8 +13,7 @@ import {
 import { continuousGradient } from '../lib/color';
 import { formatCompact, formatValue } from '../lib/format';
 import type { ColorEncoding } from '../points/encoding';
-
-const LEGEND_LIMIT = 300;
+import { legendRows } from './legendRows';
 
 export interface ColorPanelProps {
   field: string;
@@ -45,7 +44,7 @@ export const ColorPanel = memo(function ColorPanel(props: ColorPanelProps) {
         {loading && <Spinner label="Loading column" />}
       </div>
       {encoding.kind === 'categorical' ? (
-        <CategoricalLegend {...props} encoding={encoding} />
+        <CategoricalLegend key={encoding.field} {...props} encoding={encoding} />
       ) : (
         <ContinuousLegend encoding={encoding} onRange={props.onRange} />
       )}
@@ -58,9 +57,10 @@ function CategoricalLegend({
   hidden,
   onHidden,
 }: ColorPanelProps & { encoding: ColorEncoding & { kind: 'categorical' } }) {
+  const [expanded, setExpanded] = useState(false);
   if (encoding.legend.length === 0) return null;
   const hiddenSet = new Set(hidden);
-  const shown = encoding.legend.slice(0, LEGEND_LIMIT);
+  const { rows: shown, more, beyond } = legendRows(encoding.legend, expanded);
   const toggle = (value: string, solo: boolean) => {
     const others = encoding.legend.map((e) => e.value).filter((v) => v !== value);
     if (solo) {
@@ -75,7 +75,11 @@ function CategoricalLegend({
   };
   return (
     <div className="x-legend">
-      <ul className="x-legend__list">
+      <ul
+        className={`x-legend__list${expanded ? ' x-legend__list--all' : ''}`}
+        data-testid="legend"
+        data-classes={encoding.legend.filter((e) => !e.muted).length}
+      >
         {shown.map((entry) => {
           const off = hiddenSet.has(entry.value);
           return (
@@ -90,6 +94,7 @@ function CategoricalLegend({
               >
                 <span
                   className="x-swatch"
+                  data-color={entry.color}
                   style={{
                     background: off ? 'transparent' : entry.color,
                     borderColor: entry.color,
@@ -102,9 +107,25 @@ function CategoricalLegend({
           );
         })}
       </ul>
-      {encoding.legend.length > LEGEND_LIMIT && (
-        <p className="x-note">
-          {encoding.legend.length - LEGEND_LIMIT} more classes: use the filters to find them.
+      {more > 0 && (
+        <Button
+          size="sm"
+          variant="ghost"
+          onClick={() => setExpanded(true)}
+          title={`List the ${more} less frequent classes too`}
+          data-testid="legend-more"
+        >
+          +{more} more
+        </Button>
+      )}
+      {expanded && (
+        <Button size="sm" variant="ghost" onClick={() => setExpanded(false)}>
+          Show fewer
+        </Button>
+      )}
+      {beyond > 0 && (
+        <p className="x-note" data-testid="legend-beyond">
+          {beyond} more classes: use the filters to find them.
         </p>
       )}
       {hidden.length > 0 && (

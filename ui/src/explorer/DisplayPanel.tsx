@@ -1,4 +1,4 @@
-// Point size, opacity, what happens to filtered-out points, placed-point marking.
+// Point size, opacity, what happens to filtered-out points, placed points highlighted.
 import { memo } from 'react';
 import { Checkbox, Panel, Slider } from '../kit';
 import { formatCompact } from '../lib/format';
@@ -49,12 +49,14 @@ export const DisplayPanel = memo(function DisplayPanel(props: DisplayPanelProps)
           Fade filtered-out points (off: hide them)
         </Checkbox>
         <Checkbox
+          title="Points added after the map was computed are drawn a little lighter; highlighted, they are larger and on top"
           checked={showPlaced}
           onChange={(on) => onChange({ showPlaced: on })}
           disabled={placedCount === 0}
           data-testid="placed-toggle"
         >
-          Mark placed points <span className="faint num">({formatCompact(placedCount)})</span>
+          Highlight points placed later{' '}
+          <span className="faint num">({formatCompact(placedCount)})</span>
         </Checkbox>
       </div>
     </Panel>

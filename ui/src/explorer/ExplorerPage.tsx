@@ -13,6 +13,7 @@ import { navigate, paths } from '../state/router';
 import { ANALYSIS, type AnalysisInfo, BASE_COLUMNS, METADATA, metadataFields } from './columns';
 import { Explorer } from './Explorer';
 import './explorer.css';
+import { isComputing, usePollWhile, useReloadWhenReady } from './useLiveMap';
 import { usePoints } from './usePoints';
 import { useView } from './useView';
 
@@ -25,7 +26,7 @@ export function ExplorerPage({ project }: { project: string }) {
   const projection = view.projection;
 
   // No projection in the link: pick the project's newest ready map.
-  const [projectResult] = useQuery({
+  const [projectResult, refetchProject] = useQuery({
     query: ProjectQuery,
     variables: { name: project },
     pause: projection !== null,
@@ -72,6 +73,23 @@ export function ExplorerPage({ project }: { project: string }) {
   });
   useReconnect(() => refetchContext({ requestPolicy: 'network-only' }));
 
+  // A map (or an analysis) still being computed: follow it, and show it once it is ready.
+  const info = context.data?.projection;
+  const following =
+    isComputing(info?.state) || (info?.space?.analyses ?? []).some((a) => isComputing(a.state));
+  usePollWhile(
+    projection !== null && following,
+    () => refetchContext({ requestPolicy: 'network-only' }),
+    context.data,
+  );
+  useReloadWhenReady(projection, info?.state, info?.computedAt, points.retry);
+  // No map in the project yet: look again until one is ready.
+  usePollWhile(
+    projection === null && Boolean(projectResult.data) && !fallback,
+    () => refetchProject({ requestPolicy: 'network-only' }),
+    projectResult.data,
+  );
+
   const analyses: AnalysisInfo[] = useMemo(
     () =>
       (context.data?.projection?.space?.analyses ?? []).map((a) => ({ ...a, columns: a.columns })),
@@ -99,7 +117,8 @@ export function ExplorerPage({ project }: { project: string }) {
           <EmptyState title="No map yet" icon={<icons.MapIcon size={28} />} data-testid="no-map">
             <p>
               This project has no ready projection. Maps are computed a few seconds after data is
-              logged; you can also start one from the project page.
+              logged (this page shows the first one once it is ready); you can also start one from
+              the project page.
             </p>
             <Button onClick={() => navigate(paths.project(project))}>Open the project</Button>
           </EmptyState>
@@ -129,18 +148,18 @@ export function ExplorerPage({ project }: { project: string }) {
     );
   }
 
-  const info = context.data?.projection;
   if (info && info.state !== 'READY' && info.pointCount === 0) {
     return (
       <Centered>
         <EmptyState
           title={`This map is ${info.state.toLowerCase()}`}
           icon={<icons.MapIcon size={28} />}
+          data-testid="map-computing"
         >
           {info.error ? (
             <p>{info.error}</p>
           ) : (
-            <p>Its points appear here once the computation finishes.</p>
+            <p>Its points appear here by themselves once the computation finishes.</p>
           )}
           <Button onClick={() => navigate(paths.project(project))}>
             Follow it on the project page

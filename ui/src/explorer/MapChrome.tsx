@@ -123,9 +123,13 @@ export function StatusBar({
       {' · '}
       {algorithm.toUpperCase()} of {space ?? 'a space'}
       {stats && (
-        <span className="faint" title="download · decode">
+        <span
+          className="faint"
+          title={`How long this map's points took to arrive: ${formatDuration(stats.downloadMs)} to download from the server, then ${formatDuration(stats.decodeMs)} to decode in the browser`}
+          data-testid="load-timing"
+        >
           {' · '}
-          {formatDuration(stats.downloadMs)} + {formatDuration(stats.decodeMs)}
+          loaded in {formatDuration(stats.downloadMs + stats.decodeMs)}
         </span>
       )}
     </p>

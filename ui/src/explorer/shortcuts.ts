@@ -13,7 +13,7 @@ export const SHORTCUTS: readonly [keys: string, what: string][] = [
   ['a', 'Select every point that passes the filters'],
   ['z', 'Zoom to the selection'],
   ['f', 'Filtered-out points: fade or hide'],
-  ['p', 'Mark points placed after the map was computed'],
+  ['p', 'Highlight points placed after the map was computed'],
   ['+ / -', 'Bigger / smaller points'],
   ['c', 'Choose what colours the map'],
   ['t', 'Tag the selection'],

@@ -34,9 +34,12 @@ function table(): PointTable {
 describe('mapStyle', () => {
   it('sizes and fades by emphasis level', () => {
     const style = mapStyle(['#a'], 0.8, 2, theme);
-    expect(style.size).toEqual([2, 3.4, 1.6]);
+    // Placed points keep their size (a little lighter); highlighted they grow.
+    expect(style.size).toEqual([2, 2, 1.6, 3.2]);
     expect(style.opacity[0]).toBe(0.8);
+    expect(style.opacity[1]).toBeCloseTo(0.56);
     expect(style.opacity[2]).toBeCloseTo(0.08);
+    expect(style.opacity[3]).toBe(0.9);
     expect(style.lasso).toBe(theme.accent);
   });
 });

@@ -5,6 +5,7 @@
 // (useView keeps what did not change).
 import { useMemo } from 'react';
 import type { MapData, MapStyle } from '../map/ScatterMap';
+import { drawOrder } from '../points/drawOrder';
 import {
   type ColorEncoding,
   emphasis,
@@ -30,8 +31,10 @@ export interface MapLayers {
 }
 
 /**
- * Sizes and opacities per emphasis level (normal, placed later, faded): placed points
- * stand out a little, faded ones almost vanish but still show where the data is.
+ * Sizes and opacities per emphasis level (points/encoding.ts: normal, placed later, faded,
+ * placed and highlighted). Placed points keep their size and are a little lighter, so a
+ * crowd of them (often unlabelled, so grey) does not wash out the map; highlighted they
+ * grow and go opaque. Faded ones almost vanish but still show where the data is.
  */
 export function mapStyle(
   palette: string[],
@@ -43,8 +46,8 @@ export function mapStyle(
   const s = pointSize;
   return {
     palette,
-    opacity: [o, Math.max(0.05, o * 0.6), Math.max(0.03, o * 0.1)],
-    size: [s, s * 1.7, Math.max(0.5, s * 0.8)],
+    opacity: [o, Math.max(0.05, o * 0.7), Math.max(0.03, o * 0.1), Math.max(o, 0.9)],
+    size: [s, s, Math.max(0.5, s * 0.8), s * 1.6],
     background: theme.background,
     selected: theme.selected,
     hover: theme.hover,
@@ -83,8 +86,15 @@ export function useMapLayers(table: PointTable, view: ExplorerView, theme: MapTh
     [placed, view.showPlaced, fadeMask],
   );
   const data = useMemo<MapData>(
-    () => ({ x: nx, y: ny, color: encoding.codes, emphasis: emphasisValues, spatialIndex }),
-    [nx, ny, spatialIndex, encoding.codes, emphasisValues],
+    () => ({
+      x: nx,
+      y: ny,
+      color: encoding.codes,
+      emphasis: emphasisValues,
+      order: drawOrder(encoding, emphasisValues),
+      spatialIndex,
+    }),
+    [nx, ny, spatialIndex, encoding, emphasisValues],
   );
 
   const pointSize = view.pointSize ?? autoPointSize(count);

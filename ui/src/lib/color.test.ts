@@ -8,6 +8,7 @@ import {
   mix,
   rgbToHex,
 } from './color';
+import { deltaE, hexToLab, minPairwiseDeltaE } from './colorDistance';
 
 describe('colour helpers', () => {
   it('converts between hex and rgb', () => {
@@ -31,5 +32,27 @@ describe('colour helpers', () => {
     expect(continuousColor(-5)).toBe('#440154');
     expect(continuousColor(Number.NaN)).toBe('#440154');
     expect(continuousColors(5)).toHaveLength(5);
+  });
+
+  it('keeps 12, 20 and 24 classes apart (no two shades of one hue)', () => {
+    expect(CATEGORICAL.length).toBeGreaterThanOrEqual(24);
+    expect(minPairwiseDeltaE(CATEGORICAL.slice(0, 12))).toBeGreaterThan(19);
+    expect(minPairwiseDeltaE(CATEGORICAL.slice(0, 20))).toBeGreaterThan(15);
+    expect(minPairwiseDeltaE(CATEGORICAL.slice(0, 24))).toBeGreaterThan(13);
+    // Two shades of one hue (the old palette's orange and light orange) are far closer.
+    expect(deltaE('#f28e2b', '#ffb26b')).toBeLessThan(13);
+  });
+
+  it('shows every categorical colour on both map backgrounds, apart from the grey', () => {
+    const backgrounds = ['#fbfbfa', '#0c0d10'];
+    const greys = ['#b9bbbf', '#4a4d55'];
+    for (const color of CATEGORICAL) {
+      const [L, a, b] = hexToLab(color);
+      expect(L).toBeGreaterThanOrEqual(49);
+      expect(L).toBeLessThanOrEqual(73);
+      expect(Math.hypot(a, b)).toBeGreaterThan(35);
+      for (const bg of backgrounds) expect(deltaE(color, bg)).toBeGreaterThan(20);
+      for (const grey of greys) expect(deltaE(color, grey)).toBeGreaterThan(20);
+    }
   });
 });

@@ -1,28 +1,40 @@
 // Palettes and colour arithmetic. Categorical colours are tuned to stay distinct on both
 // the light and the dark map background; the continuous scale is perceptually ordered.
 
-/** 20 distinct hues, strongest first (the most frequent classes get the first ones). */
+/**
+ * 24 categorical colours, most distinct first: the first k stay as far apart as k colours
+ * can (a Glasbey-style palette: each colour is the one farthest, in CIEDE2000, from those
+ * before it), chosen among colours of mid lightness (CIELAB L* 50-72) and clear chroma, so
+ * every one stands out on the light and on the dark map background and none looks like
+ * the grey of "none" / noise. The 12 first are at least 19 apart, the 20 first 15 (two
+ * shades of one hue, like an orange and a light orange, are closer than 13).
+ * lib/color.test.ts checks these numbers.
+ */
 export const CATEGORICAL = [
   '#4e79e6',
   '#f28e2b',
   '#3fa66a',
   '#e15759',
-  '#9a6fd0',
-  '#1fb3b8',
-  '#edc948',
-  '#d46fb0',
-  '#8c6d4f',
-  '#7fb7ff',
-  '#ffb26b',
-  '#8fd19e',
-  '#ff9d9a',
-  '#c6a9ee',
-  '#7cdcd6',
-  '#b8a82c',
-  '#f4a9d5',
-  '#c49c77',
-  '#6178a8',
-  '#a3c45a',
+  '#fa00fa',
+  '#877800',
+  '#00b9c3',
+  '#eb96be',
+  '#9bb900',
+  '#14afff',
+  '#b9a0ff',
+  '#9169aa',
+  '#a5693c',
+  '#e60082',
+  '#d7aa00',
+  '#508700',
+  '#f09b82',
+  '#f55000',
+  '#8c50ff',
+  '#00c81e',
+  '#b48c4b',
+  '#f587fa',
+  '#0087be',
+  '#9b9b55',
 ];
 
 /** Viridis-like stops (dark blue-violet -> teal -> yellow), sampled linearly. */
@@ -73,7 +85,7 @@ function hslToHex(h: number, s: number, l: number): string {
 
 /**
  * `count` categorical colours: the fixed palette first, then golden-angle hues with
- * alternating lightness (beyond ~20 classes no palette keeps every pair distinct; this
+ * alternating lightness (beyond ~24 classes no palette keeps every pair distinct; this
  * keeps neighbours in rank apart).
  */
 export function categoricalColors(count: number): string[] {

@@ -5,7 +5,17 @@ import { useHotkeys } from './hotkeys';
 
 function Keys({ map }: { map: Record<string, () => void> }) {
   useHotkeys(map);
-  return <input aria-label="field" />;
+  return (
+    <>
+      <input aria-label="field" />
+      <input type="checkbox" aria-label="check" />
+      <input type="range" aria-label="slider" />
+      <button type="button">button</button>
+      <select aria-label="choice">
+        <option>one</option>
+      </select>
+    </>
+  );
 }
 
 describe('useHotkeys', () => {
@@ -19,5 +29,32 @@ describe('useHotkeys', () => {
     expect(reset).toHaveBeenCalledOnce();
     fireEvent.keyDown(getByLabelText('field'), { key: 'Escape' });
     expect(esc).toHaveBeenCalledOnce();
+  });
+
+  it('still runs them after a click on a checkbox, a slider, a button or a select', () => {
+    const reset = vi.fn();
+    const { getByLabelText, getByText } = render(<Keys map={{ r: reset }} />);
+    const controls = [
+      getByLabelText('check'),
+      getByLabelText('slider'),
+      getByText('button'),
+      getByLabelText('choice'),
+    ];
+    for (const control of controls) {
+      fireEvent.pointerDown(control);
+      control.focus();
+      fireEvent.keyDown(control, { key: 'r' });
+    }
+    expect(reset).toHaveBeenCalledTimes(controls.length);
+  });
+
+  it('leaves letters to a select the keyboard moved to (they pick its options)', () => {
+    const reset = vi.fn();
+    const { getByLabelText } = render(<Keys map={{ r: reset }} />);
+    const select = getByLabelText('choice');
+    fireEvent.keyDown(window, { key: 'Tab' });
+    select.focus();
+    fireEvent.keyDown(select, { key: 'r' });
+    expect(reset).not.toHaveBeenCalled();
   });
 });

@@ -6,6 +6,7 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
 import { markPhase } from '../lib/instrumentation';
+import { publishMapProbe } from './probe';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -15,8 +16,10 @@ export interface MapData {
   y: Float32Array;
   /** Palette index per point. */
   color: Float32Array;
-  /** 0 normal, 1 placed, 2 faded: indexes `opacity` and `size`. */
+  /** Emphasis level (points/encoding.ts): indexes `opacity` and `size`. */
   emphasis: Float32Array;
+  /** The order to draw the points in, last on top (points/drawOrder.ts); null: index order. */
+  order: Uint32Array | null;
   /** A prebuilt KDBush index of (x, y), if any (saves building one here). */
   spatialIndex?: ArrayBuffer;
 }
@@ -24,9 +27,9 @@ export interface MapData {
 export interface MapStyle {
   palette: string[];
   /** Opacity per emphasis level. */
-  opacity: [number, number, number];
+  opacity: [number, number, number, number];
   /** Point size per emphasis level (CSS pixels at the initial zoom). */
-  size: [number, number, number];
+  size: [number, number, number, number];
   background: string;
   selected: string;
   hover: string;
@@ -305,12 +308,18 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
             xy: data.x,
             index: first ? (scatterplot.get('spatialIndex') as ArrayBuffer) : drawn.current.index,
           };
+          // Rare classes, high values and highlighted points over the common ones.
+          scatterplot.set({ pointOrder: data.order ? Array.from(data.order) : null } as Parameters<
+            Scatterplot['set']
+          >[0]);
           markPhase('draw-done');
           // The newest filter and selection: they may have changed while this draw ran.
           syncFilterAndSelection(latest.current.visible, latest.current.selection);
           // The frame with the points is painted on the next animation frame.
           requestAnimationFrame(() => {
-            if (!cancelled) latest.current.onDrawn(data);
+            if (cancelled) return;
+            publishMapProbe(scatterplot, data, () => latest.current.style);
+            latest.current.onDrawn(data);
           });
         });
       queue.current = run.catch((error: Error) => {

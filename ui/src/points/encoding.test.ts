@@ -5,6 +5,9 @@ import {
   emphasis,
   encodeCategorical,
   encodeContinuous,
+  FADED,
+  PLACED,
+  PLACED_HIGHLIGHTED,
   uniformEncoding,
   visibleIndices,
 } from './encoding';
@@ -78,11 +81,21 @@ describe('visibility and emphasis', () => {
     ).toEqual([0, 1]);
   });
 
-  it('marks placed points and fades filtered-out ones', () => {
+  it('marks placed points (highlighted on demand) and fades filtered-out ones', () => {
     const placed = Uint8Array.from([0, 1, 1, 0]);
-    expect(Array.from(emphasis(placed, true, null))).toEqual([0, 1, 1, 0]);
-    expect(Array.from(emphasis(placed, false, null))).toEqual([0, 0, 0, 0]);
-    expect(Array.from(emphasis(placed, true, Uint8Array.from([1, 0, 1, 0])))).toEqual([0, 2, 1, 2]);
+    expect(Array.from(emphasis(placed, false, null))).toEqual([0, PLACED, PLACED, 0]);
+    expect(Array.from(emphasis(placed, true, null))).toEqual([
+      0,
+      PLACED_HIGHLIGHTED,
+      PLACED_HIGHLIGHTED,
+      0,
+    ]);
+    expect(Array.from(emphasis(placed, true, Uint8Array.from([1, 0, 1, 0])))).toEqual([
+      0,
+      FADED,
+      PLACED_HIGHLIGHTED,
+      FADED,
+    ]);
   });
 
   it('colours every point alike when colouring by nothing', () => {

@@ -4,6 +4,7 @@
 // and hiding / fading work the same way for both.
 import { categoricalColors, continuousColors } from '../lib/color';
 import { NULL_VALUE } from './facets';
+import { idCategories } from './idColumns';
 import { type Column, hasBit, type PointTable } from './types';
 
 export const BINS = 256;
@@ -15,6 +16,8 @@ export interface LegendEntry {
   color: string;
   /** Points with this value in the whole map. */
   count: number;
+  /** Drawn grey, under the classes: "none", or an id column's noise (-1). */
+  muted?: boolean;
 }
 
 export interface CategoricalEncoding {
@@ -28,6 +31,8 @@ export interface CategoricalEncoding {
   legend: LegendEntry[];
   /** For each palette index, its legend value (to hide classes). */
   paletteValues: string[];
+  /** Palette indices from this one on are grey (noise, none): drawn first, under the rest. */
+  classes: number;
 }
 
 export interface ContinuousEncoding {
@@ -53,6 +58,7 @@ export function uniformEncoding(count: number, color: string): CategoricalEncodi
     palette: [color, color],
     legend: [],
     paletteValues: ['', NULL_VALUE],
+    classes: 1,
   };
 }
 
@@ -79,6 +85,14 @@ export function encodeColumn(
 ): ColorEncoding {
   if (!column) return uniformEncoding(count, options.fallbackColor);
   if (column.kind === 'number') {
+    // Cluster ids and the like are categories, their noise (-1) grey.
+    const ids = idCategories(field, column);
+    if (ids) {
+      return encodeCategorical(field, ids.codes, ids.values, options.nullColor, {
+        codes: ids.muted,
+        label: ids.mutedLabel,
+      });
+    }
     return encodeContinuous(
       field,
       column.values,
@@ -102,11 +116,18 @@ export function encodeColumn(
   return encodeCategorical(field, codes, column.values, options.nullColor);
 }
 
+/** Values drawn grey like "none" (an id column's noise), and what the legend calls them. */
+export interface MutedValues {
+  codes: ReadonlySet<number>;
+  label: string;
+}
+
 export function encodeCategorical(
   field: string,
   source: Int32Array,
   values: readonly string[],
   nullColor: string,
+  muted: MutedValues | null = null,
 ): CategoricalEncoding {
   const k = values.length;
   const counts = new Float64Array(k + 1);
@@ -114,17 +135,23 @@ export function encodeCategorical(
     const code = source[i]!;
     counts[code < 0 ? k : code]!++;
   }
+  const isMuted = (code: number) => muted?.codes.has(code) ?? false;
   // Colours by frequency rank: the biggest classes get the most distinct colours, and a
   // class keeps its colour whatever the filters (ranks use the whole map).
-  const order = Array.from({ length: k }, (_, i) => i)
-    .filter((code) => counts[code]! > 0)
+  const used = Array.from({ length: k }, (_, i) => i).filter((code) => counts[code]! > 0);
+  const order = used
+    .filter((code) => !isMuted(code))
     .sort((a, b) => counts[b]! - counts[a]! || (values[a]! < values[b]! ? -1 : 1));
+  const grey = used.filter(isMuted);
   const colors = categoricalColors(order.length);
-  const rank = new Int32Array(k).fill(order.length);
+  const rank = new Int32Array(k).fill(order.length + grey.length);
   order.forEach((code, r) => {
     rank[code] = r;
   });
-  const none = order.length;
+  grey.forEach((code, j) => {
+    rank[code] = order.length + j;
+  });
+  const none = order.length + grey.length;
   const codes = new Float32Array(source.length);
   for (let i = 0; i < source.length; i++) {
     const code = source[i]!;
@@ -136,16 +163,36 @@ export function encodeCategorical(
     color: colors[r]!,
     count: counts[code]!,
   }));
+  for (const code of grey) {
+    legend.push({
+      value: values[code]!,
+      label: `${muted!.label} (${values[code]})`,
+      color: nullColor,
+      count: counts[code]!,
+      muted: true,
+    });
+  }
   if (counts[k]! > 0) {
-    legend.push({ value: NULL_VALUE, label: 'none', color: nullColor, count: counts[k]! });
+    legend.push({
+      value: NULL_VALUE,
+      label: 'none',
+      color: nullColor,
+      count: counts[k]!,
+      muted: true,
+    });
   }
   return {
     kind: 'categorical',
     field,
     codes,
-    palette: [...colors, nullColor],
+    palette: [...colors, ...grey.map(() => nullColor), nullColor],
     legend,
-    paletteValues: [...order.map((code) => values[code]!), NULL_VALUE],
+    paletteValues: [
+      ...order.map((code) => values[code]!),
+      ...grey.map((c) => values[c]!),
+      NULL_VALUE,
+    ],
+    classes: order.length,
   };
 }
 
@@ -209,7 +256,16 @@ export function visibleIndices(
   return m === n ? null : out.slice(0, m);
 }
 
-/** Per-point emphasis for the map: 0 normal, 1 placed after the map was computed, 2 faded. */
+/** Emphasis levels: they index the map style's `opacity` and `size`. */
+export const NORMAL = 0;
+/** Placed into the map after it was computed: marked subtly (a little lighter). */
+export const PLACED = 1;
+/** Failing the filters, in fade mode. */
+export const FADED = 2;
+/** Placed, with "highlight placed points" on: larger, opaque, on top. */
+export const PLACED_HIGHLIGHTED = 3;
+
+/** Per-point emphasis for the map (the levels above). */
 export function emphasis(
   placed: Uint8Array,
   highlightPlaced: boolean,
@@ -217,8 +273,9 @@ export function emphasis(
   pass: Uint8Array | null,
 ): Float32Array {
   const out = new Float32Array(placed.length);
+  const placedLevel = highlightPlaced ? PLACED_HIGHLIGHTED : PLACED;
   for (let i = 0; i < placed.length; i++) {
-    out[i] = pass && pass[i] === 0 ? 2 : highlightPlaced && placed[i] === 1 ? 1 : 0;
+    out[i] = pass && pass[i] === 0 ? FADED : placed[i] === 1 ? placedLevel : NORMAL;
   }
   return out;
 }

@@ -19,7 +19,7 @@ const full: ExplorerView = {
     ranges: { score: [0.1, 0.9] },
   },
   fade: false,
-  showPlaced: false,
+  showPlaced: true,
   pointSize: 2.5,
   opacity: 0.4,
   selection: { ids: [3, 17, 1_000_000_007], total: 3 },
@@ -35,6 +35,13 @@ describe('view <-> URL', () => {
   it('leaves defaults out of the URL', () => {
     expect(encodeView({ ...DEFAULT_VIEW, projection: '3' })).toBe('projection=3');
     expect(decodeView('?projection=3')).toEqual({ ...DEFAULT_VIEW, projection: '3' });
+  });
+
+  it('highlights placed points only when the link asks (placed=1; old placed=0 links: off)', () => {
+    expect(DEFAULT_VIEW.showPlaced).toBe(false);
+    expect(encodeView({ ...DEFAULT_VIEW, showPlaced: true })).toBe('placed=1');
+    expect(decodeView('?placed=1').showPlaced).toBe(true);
+    expect(decodeView('?placed=0').showPlaced).toBe(false);
   });
 
   it('keeps a large selection as a count only', () => {

@@ -21,7 +21,10 @@ export interface ExplorerView {
   filters: Filters;
   /** Filtered-out points fade (true) or vanish (false). */
   fade: boolean;
-  /** Mark points placed into the map after it was computed. */
+  /**
+   * Highlight points placed into the map after it was computed (larger, on top); off, they
+   * are only a little lighter than the others.
+   */
   showPlaced: boolean;
   /** Point size in CSS pixels; null: chosen from the number of points. */
   pointSize: number | null;
@@ -51,7 +54,7 @@ export const DEFAULT_VIEW: ExplorerView = {
   hidden: [],
   filters: emptyFilters(),
   fade: true,
-  showPlaced: true,
+  showPlaced: false,
   pointSize: null,
   opacity: 0.8,
   selection: { ids: [], total: 0 },
@@ -111,7 +114,7 @@ export function encodeView(view: ExplorerView): string {
     put(`r.${field}`, `${num(lo, 6)},${num(hi, 6)}`);
   }
   if (!view.fade) put('filtered', 'hide');
-  if (!view.showPlaced) put('placed', '0');
+  if (view.showPlaced) put('placed', '1');
   if (view.pointSize !== null) put('size', num(view.pointSize, 2));
   if (view.opacity !== DEFAULT_VIEW.opacity) put('opacity', num(view.opacity, 2));
   if (view.selection.ids.length > 0 && view.selection.ids.length <= SELECTION_CAP) {
@@ -158,7 +161,7 @@ export function decodeView(search: string): ExplorerView {
       const range = numbers(raw, 2);
       if (range) view.filters.ranges[key.slice(2)] = [range[0]!, range[1]!];
     } else if (key === 'filtered') view.fade = value !== 'hide';
-    else if (key === 'placed') view.showPlaced = value !== '0';
+    else if (key === 'placed') view.showPlaced = value === '1';
     else if (key === 'size') view.pointSize = clampNumber(value, 0.5, 40, 4);
     else if (key === 'opacity') view.opacity = clampNumber(value, 0.02, 1, DEFAULT_VIEW.opacity);
     else if (key === 'sel') view.selection.ids = decodeIds(raw);
