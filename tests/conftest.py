@@ -17,6 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+# The real brokers, for every test folder (tests/jobs, tests/deploy).
+from brokers import broker, redis_broker, redis_url  # noqa: F401
 from chroma.db.models import Base
 from chroma.db.store import Store, open_store
 from chroma.settings import Settings
