@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import numpy as np
@@ -11,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from chroma.db.migrate import alembic_config, current_revision, upgrade
 from chroma.db.models import Base
@@ -137,3 +140,55 @@ def test_vectors_stored_inline_in_the_database_round_trip(settings) -> None:
         assert np.array_equal(back.datapoint_ids, ids)
     finally:
         store.dispose()
+
+
+@pytest.fixture
+def fresh_settings(dialect: str, tmp_path, request) -> Iterator[Settings]:
+    """Settings for a database no one has migrated yet (a new PostgreSQL database, or a new
+    SQLite file), as on a team's first start."""
+    if dialect == "sqlite":
+        yield Settings(data_dir=tmp_path / "fresh")
+        return
+    from conftest import ADMIN_URL
+
+    name = f"chroma_fresh_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield Settings(data_dir=tmp_path / "fresh", database_url=url)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_processes_starting_together_migrate_once(fresh_settings: Settings) -> None:
+    """Several API processes started at once on a new database (no `chroma db upgrade`
+    first): one migrates, the others wait for it and find the schema at head."""
+    starts = 4
+    barrier = threading.Barrier(starts)
+    errors: list[BaseException] = []
+    stores = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            stores.append(open_store(fresh_settings))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(starts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert errors == []
+        assert len(stores) == starts
+        head = ScriptDirectory.from_config(alembic_config(stores[0])).get_heads()
+        assert [current_revision(store) for store in stores] == head * starts
+    finally:
+        for store in stores:
+            store.dispose()
