@@ -128,6 +128,19 @@ def test_no_wait_then_wait_recompute_and_delete(make_run: MakeRun) -> None:
     assert run.analyses() == []
 
 
+def test_stale_after_new_rows_and_auto_refresh(make_run: MakeRun) -> None:
+    run, _, _ = labelled_run(make_run)
+    found = run.analyze("mislabels", k=5, progress=False)
+    assert (found.stale, found.auto_refresh) == (False, True)
+    run.log(clustered(5, seed=3)[0], ids=[f"late-{i}" for i in range(5)])
+    run.flush()
+    assert found.refresh().stale is True
+    assert "stale" in repr(found)
+    assert found.set_auto_refresh(False).auto_refresh is False
+    assert chroma.get_analysis(found.id, url=run.url).auto_refresh is False
+    assert found.recompute(progress=False).stale is False
+
+
 @pytest.mark.slow
 def test_label_next_ranks_come_as_nullable_ints(make_run: MakeRun) -> None:
     run, _, _ = labelled_run(make_run)

@@ -346,6 +346,12 @@ class Analysis(ComputedResult, Base):
     """What scores are measured against (class distance, outliers); ``None``: not used."""
     row_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    inputs_stamp: Mapped[str | None] = mapped_column(Text)
+    """The revisions of the datasets its current result was computed from (read by its job
+    before the data); another stamp now means the result is stale
+    (``services/analyses/freshness.py``)."""
+    auto_refresh: Mapped[bool] = mapped_column(default=True, server_default=true())
+    """Recompute it when it goes stale, after ingest settles (the ``space.refresh`` job)."""
 
 
 class AnalysisChunk(Base):

@@ -55,6 +55,10 @@ class Analysis(Computed):
         created_at: When it was created (UTC).
         computed_at: When its result was computed.
         job: The latest computation (a :class:`chroma.Job`), or None.
+        stale: Its result was computed before the latest data: rows of the datasets it
+            reads were logged, corrected or deleted since (False until it has a result).
+        auto_refresh: A stale result is computed again by the server once ingest
+            settles (default True; :meth:`set_auto_refresh` changes it).
 
     Example::
 
@@ -65,13 +69,15 @@ class Analysis(Computed):
 
     _TYPE = "Analysis"
     _PLURAL = "analyses"
-    _OWN_FIELDS = "kind summary rowCount columns referenceDatasets { name }"
+    _OWN_FIELDS = "kind summary rowCount columns referenceDatasets { name } stale autoRefresh"
 
     kind: str
     reference: list[str] | None
     summary: dict[str, Any] | None
     row_count: int
     columns: list[str]
+    stale: bool
+    auto_refresh: bool
 
     def _update_own(self, data: Mapping[str, Any]) -> None:
         reference = data.get("referenceDatasets")
@@ -80,11 +86,29 @@ class Analysis(Computed):
         self.summary = data.get("summary")
         self.row_count = int(data["rowCount"])
         self.columns = list(data["columns"])
+        self.stale = bool(data["stale"])
+        self.auto_refresh = bool(data["autoRefresh"])
+
+    def set_auto_refresh(self, on: bool) -> Analysis:
+        """Turn computing it again by itself, once stale, on or off; returns ``self``.
+
+        Raises:
+            NotFound: It was deleted.
+            Forbidden: The token's user may not change analyses (a viewer).
+        """
+        document = (
+            "mutation ($id: ID!, $on: Boolean!) { "
+            f"setAnalysisAutoRefresh(id: $id, on: $on) {{ {self.fields()} }} }}"
+        )
+        with self._endpoint.client() as client:
+            found = graphql(client, document, id=str(self.id), on=bool(on))
+            self._update(found["setAnalysisAutoRefresh"])
+        return self
 
     def __repr__(self) -> str:
         return (
             f"<chroma.Analysis id={self.id} {self.kind} space={self.space!r} "
-            f"state={self.state!r} rows={self.row_count}>"
+            f"state={self.state!r} rows={self.row_count}{' stale' if self.stale else ''}>"
         )
 
     def to_pandas(

@@ -216,9 +216,15 @@ def recompute(
         row = get_row(session, kind, result_id)
         space = session.get(Space, row.space_id)
         assert space is not None  # a space's results are deleted with it
-        kind.recheck(session, row, space)
-        job = queue(session, kind, row, space)
+        job = recompute_in(session, kind, row, space)
         return records(session, kind, [row])[0], JobRecord.of(job)
+
+
+def recompute_in(session: Session, kind: ComputedKind[Row, Record], row: Row, space: Space) -> Job:
+    """:func:`recompute` inside a transaction of the caller's (a job's commit): the kind's
+    checks again (raising before anything is written), then a new computation queued."""
+    kind.recheck(session, row, space)
+    return queue(session, kind, row, space)
 
 
 def delete_result(store: Store, kind: ComputedKind[Row, Record], result_id: int) -> Record:
@@ -260,6 +266,7 @@ __all__ = [
     "queue",
     "queue_job",
     "recompute",
+    "recompute_in",
     "records",
     "status",
 ]

@@ -93,6 +93,8 @@ export const ProjectQuery = graphql(`
           kind
           rowCount
           columns
+          stale
+          autoRefresh
         }
       }
     }
@@ -136,6 +138,16 @@ export const RunAnalysisMutation = graphql(`
     runAnalysis(project: $project, space: $space, kind: $kind) {
       id
       state
+    }
+  }
+`);
+
+export const SetAnalysisAutoRefreshMutation = graphql(`
+  mutation SetAnalysisAutoRefresh($id: ID!, $on: Boolean!) {
+    setAnalysisAutoRefresh(id: $id, on: $on) {
+      id
+      autoRefresh
+      stale
     }
   }
 `);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_TABLE, type PointTable } from '../points/types';
-import { analysisColumns, colorOptions, columnLabel, metadataFields } from './columns';
+import {
+  analysisColumns,
+  coloringAnalysis,
+  colorOptions,
+  columnLabel,
+  metadataFields,
+} from './columns';
 
 describe('explorer columns', () => {
   it('finds scalar metadata fields in a sample, most common first', () => {
@@ -42,5 +48,25 @@ describe('explorer columns', () => {
       { label: 'Metadata', options: [{ value: 'metadata.split', label: 'split' }] },
       { label: 'Analyses', options: [{ value: 'analysis.1.score', label: 'mislabels · score' }] },
     ]);
+  });
+
+  it('marks the scores of a stale analysis and finds the analysis colouring the map', () => {
+    const table: PointTable = { ...EMPTY_TABLE, columns: new Map() };
+    const analyses = [
+      { id: '1', kind: 'mislabels', state: 'READY', columns: ['score'], stale: true },
+      { id: '12', kind: 'outliers', state: 'READY', columns: ['ood'], stale: false },
+    ];
+    expect(colorOptions(table, analyses)).toEqual([
+      { value: '', label: 'nothing' },
+      {
+        label: 'Analyses',
+        options: [
+          { value: 'analysis.1.score', label: 'mislabels · score (stale)' },
+          { value: 'analysis.12.ood', label: 'outliers · ood' },
+        ],
+      },
+    ]);
+    expect(coloringAnalysis('analysis.12.ood', analyses)?.id).toBe('12');
+    expect(coloringAnalysis('label', analyses)).toBeUndefined();
   });
 });

@@ -16,6 +16,19 @@ export interface AnalysisInfo {
   kind: string;
   state: string;
   columns: readonly string[];
+  /** Computed before the latest data (rows logged, labels corrected since). */
+  stale?: boolean;
+  /** A stale result is computed again by the server once ingest settles. */
+  autoRefresh?: boolean;
+}
+
+/** The ready analysis whose score colours the map, if any. */
+export function coloringAnalysis(
+  color: string,
+  analyses: readonly AnalysisInfo[],
+): AnalysisInfo | undefined {
+  if (!color.startsWith(ANALYSIS)) return undefined;
+  return analyses.find((a) => color.startsWith(`${ANALYSIS}${a.id}.`));
 }
 
 /** Metadata keys seen in a sample of datapoints, most common first. */
@@ -66,7 +79,10 @@ export function colorOptions(
   );
   const metadata = loaded.filter((c) => c.startsWith(METADATA));
   const scores = analysisColumns(analyses).filter((c) => !unavailable.has(c));
-  const option = (value: string): SelectOption => ({ value, label: columnLabel(value, analyses) });
+  const option = (value: string): SelectOption => {
+    const label = columnLabel(value, analyses);
+    return { value, label: coloringAnalysis(value, analyses)?.stale ? `${label} (stale)` : label };
+  };
   const groups: (SelectOption | SelectGroup)[] = [{ value: '', label: 'nothing' }];
   if (data.length) groups.push({ label: 'Data', options: data.map(option) });
   if (metadata.length) groups.push({ label: 'Metadata', options: metadata.map(option) });

@@ -53,6 +53,8 @@ const space: Space = {
       error: null,
       rowCount: 1797,
       columns: ['distance'],
+      stale: false,
+      autoRefresh: true,
       computedAt: '2026-01-01T10:02:00+00:00',
       job: null,
     },
@@ -81,5 +83,39 @@ describe('SpaceCard', () => {
     );
     expect(screen.getByTestId('create-projection-pixels').textContent).toBe('Compute');
     expect((screen.getByTestId('algorithm-select-pixels') as HTMLSelectElement).value).toBe('umap');
+  });
+
+  it('marks a stale analysis and shows whether it refreshes by itself', () => {
+    const analysis = space.analyses[0];
+    const stale: Space = {
+      ...space,
+      analyses: [
+        { ...analysis, stale: true },
+        { ...analysis, id: '4', stale: true, autoRefresh: false },
+      ],
+    };
+    render(
+      <Provider value={createChromaClient({ fetch: vi.fn() })}>
+        <SpaceCard project="digits" space={stale} onStarted={() => {}} />
+      </Provider>,
+    );
+    expect(screen.getByTestId('stale-3').textContent).toBe('stale');
+    expect(screen.getByTestId('stale-3').firstElementChild?.getAttribute('title')).toBe(
+      'computed before the latest data; recomputing…',
+    );
+    expect(screen.getByTestId('stale-4').firstElementChild?.getAttribute('title')).toContain(
+      'recompute it',
+    );
+    expect((screen.getByTestId('auto-refresh-3') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId('auto-refresh-4') as HTMLInputElement).checked).toBe(false);
+  });
+
+  it('shows no badge for a current analysis', () => {
+    render(
+      <Provider value={createChromaClient({ fetch: vi.fn() })}>
+        <SpaceCard project="digits" space={space} onStarted={() => {}} />
+      </Provider>,
+    );
+    expect(screen.queryByTestId('stale-3')).toBeNull();
   });
 });

@@ -6,12 +6,14 @@ import {
   BuildNeighbourIndexMutation,
   CreateProjectionMutation,
   RunAnalysisMutation,
+  SetAnalysisAutoRefreshMutation,
 } from '../api/projects';
 import type { ProjectQuery } from '../gql/graphql';
-import { Badge, Button, ErrorBox } from '../kit';
+import { Badge, Button, Checkbox, ErrorBox } from '../kit';
 import { formatAgo, formatCount } from '../lib/format';
 import { onLinkClick, paths } from '../state/router';
 import { ComputedTable } from './ComputedTable';
+import { StaleBadge } from './StaleBadge';
 import { StartForm } from './StartForm';
 
 type Space = NonNullable<ProjectQuery['project']>['spaces'][number];
@@ -209,6 +211,7 @@ function Analyses({
   onStarted: () => void;
 }) {
   const [state, run] = useMutation(RunAnalysisMutation);
+  const [auto, setAuto] = useMutation(SetAnalysisAutoRefreshMutation);
   const map = space.projections.find((p) => p.state === 'READY');
   return (
     <div className="p-space__block">
@@ -220,12 +223,27 @@ function Analyses({
           cell: (a) => (
             <>
               <span className="p-strong">{a.kind.replace(/_/g, ' ')}</span>{' '}
-              <span className="faint">#{a.id}</span>
+              <span className="faint">#{a.id}</span> <StaleBadge analysis={a} id={a.id} />
             </>
           ),
         }}
         columns={[
           { header: 'Rows', numeric: true, cell: (a) => formatCount(a.rowCount) },
+          {
+            header: 'Auto refresh',
+            cell: (a) => (
+              <Checkbox
+                checked={a.autoRefresh}
+                disabled={auto.fetching}
+                onChange={(on) =>
+                  void setAuto({ id: a.id, on }).then((r) => !r.error && onStarted())
+                }
+                title="Compute it again by itself once new data makes it stale"
+                aria-label={`Auto refresh ${a.kind.replace(/_/g, ' ')} #${a.id}`}
+                data-testid={`auto-refresh-${a.id}`}
+              />
+            ),
+          },
           {
             header: 'Columns',
             cell: (a) =>
@@ -265,8 +283,10 @@ function Analyses({
         onStart={(kind) =>
           void run({ project, space: space.name, kind }).then((r) => !r.error && onStarted())
         }
-        error={state.error ? mutationError(state.error) : null}
-        errorTitle="Cannot start the analysis"
+        error={
+          state.error ? mutationError(state.error) : auto.error ? mutationError(auto.error) : null
+        }
+        errorTitle={state.error ? 'Cannot start the analysis' : 'Cannot change auto refresh'}
       />
     </div>
   );

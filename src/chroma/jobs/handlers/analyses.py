@@ -9,6 +9,9 @@ from chroma.services.jobs import JobRecord
 
 
 def compute(context: JobContext, job: JobRecord) -> None:
-    compute_analysis(
+    result = compute_analysis(
         context.store, ANALYSES.target_of(job), progress=context.progress, commit=context.commit
     )
+    again = result.get("queued_again")  # its data changed while it computed
+    if isinstance(again, int):
+        context.followups.append(again)

@@ -2,10 +2,14 @@
 
 It queues the visible follow-up jobs rather than doing the work itself: the neighbour
 index update first, then placing the new points into each auto-updating map, or, for a
-space without any map yet, a first map (UMAP, or PCA while the space is too small).
+space without any map yet, a first map (UMAP, or PCA while the space is too small); then
+a recomputation of each stale analysis with auto refresh on. Its result lists the jobs
+and which analyses it queued.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from chroma.jobs.context import JobContext
 from chroma.services import refresh as service
@@ -14,5 +18,8 @@ from chroma.services.jobs import JobRecord
 
 def refresh(context: JobContext, job: JobRecord) -> None:
     assert job.space_id is not None
-    with context.commit(None) as session:
-        context.followups.extend(service.queue_follow_ups(session, job.space_id))
+    result: dict[str, Any] = {}  # filled in before the commit writes it
+    with context.commit(result) as session:
+        found = service.follow_ups(session, job.space_id)
+        result.update(found.result())
+        context.followups.extend(found.job_ids)

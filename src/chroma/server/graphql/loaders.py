@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from chroma.core.errors import NotFound
 from chroma.server.graphql import offload
 from chroma.services import analyses, catalog, jobs, neighbours, projections, tags
-from chroma.services.analyses import AnalysisRecord
+from chroma.services.analyses import AnalysisRecord, freshness
 from chroma.services.catalog import DatasetRecord, ProjectRecord, SpaceRecord
 from chroma.services.jobs import JobRecord
 from chroma.services.neighbours import IndexInfo
@@ -46,6 +46,10 @@ def _none(_key: int) -> list[V]:
 
 def _zero(_key: int) -> int:
     return 0
+
+
+def _false(_key: int) -> bool:
+    return False
 
 
 def _absent(_key: int) -> None:
@@ -80,6 +84,8 @@ class Loaders:
     neighbour_index: DataLoader[int, IndexInfo | None]
     """The neighbour index of a space id; None while it has none."""
     analyses_of_space: DataLoader[int, list[AnalysisRecord]]
+    analysis_stale: DataLoader[int, bool]
+    """Whether an analysis id's result predates its datasets' data (``freshness.py``)."""
 
 
 def create_loaders(store: Store) -> Loaders:
@@ -98,4 +104,5 @@ def create_loaders(store: Store) -> Loaders:
         projections_of_space=_batched(store, projections.projections_of_spaces, _none),
         neighbour_index=_batched(store, _index_info, _absent),
         analyses_of_space=_batched(store, analyses.analyses_of_spaces, _none),
+        analysis_stale=_batched(store, freshness.stale_of, _false),
     )

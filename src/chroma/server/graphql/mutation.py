@@ -28,6 +28,7 @@ from chroma.server.graphql.types.tag import TagChange
 from chroma.services import analyses, catalog, neighbours, projections
 from chroma.services import jobs as job_service
 from chroma.services import tags as _tags
+from chroma.services.analyses import freshness
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
@@ -202,6 +203,15 @@ class Mutation:
             analyses.recompute_analysis, info.context.store, analysis_id
         )
         await info.context.submit(job.id)
+        return Analysis.of(record)
+
+    @described.mutation(
+        "Turn recomputing a stale analysis by itself (after ingest settles) on or off."
+    )
+    async def set_analysis_auto_refresh(self, info: Info, id: strawberry.ID, on: bool) -> Analysis:
+        analysis_id = parse_id(id, where="id")
+        store = info.context.store
+        record = await offload.run(freshness.set_auto_refresh, store, analysis_id, on)
         return Analysis.of(record)
 
     @described.mutation(

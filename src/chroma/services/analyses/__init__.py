@@ -1,7 +1,9 @@
 """Quality analyses of a space: one computed-result kind (``requests.py``), its params and
 checks (``params.py``, ``checks.py``), its inputs and job (``inputs.py``, ``compute.py``)
-and reading its results (``rows.py``). ADR 0008."""
+and reading its results (``rows.py``); whether a result predates the data
+(``freshness.py``). ADR 0008."""
 
+from chroma.services.analyses import freshness
 from chroma.services.analyses.requests import (
     ANALYSES,
     AnalysisRecord,
@@ -17,6 +19,7 @@ __all__ = [
     "AnalysisRecord",
     "analyses_of_spaces",
     "delete_analysis",
+    "freshness",
     "get_analysis",
     "recompute_analysis",
     "run_analysis",

@@ -34,6 +34,7 @@ from chroma.db.models import utcnow
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
 from chroma.services import computed
+from chroma.services.analyses.freshness import inputs_stamp, queue_again_if_changed
 from chroma.services.analyses.inputs import Inputs, read_inputs, reference_neighbours
 from chroma.services.analyses.params import MIN_ROWS, validate_params
 from chroma.services.analyses.requests import ANALYSES
@@ -53,13 +54,15 @@ def compute_analysis(
     row, space = computed.load(store, ANALYSES, analysis_id)
     params = validate_params(row.kind, row.params)
     progress(0.0, "reading vectors")
+    with store.read() as session:  # before the data: see freshness.py
+        stamp = inputs_stamp(session, row)
     inputs = read_inputs(store, row, space, progress, rich=row.kind == "clusters")
     progress(0.05, f"analysing {inputs.n:,} points")
     columns, summary = RUNNERS[row.kind](inputs, params)
     summary = {"points": inputs.n, "reused_knn_graph": inputs.reused_graph, **summary}
     progress(0.95, "saving the scores")
     table = pa.table(columns)
-    result = {"points": inputs.n, "kind": row.kind}
+    result: dict[str, Any] = {"points": inputs.n, "kind": row.kind}
     with commit(result) as session:
         target = computed.in_commit(session, ANALYSES, analysis_id)
         clear_results(session, analysis_id)
@@ -67,6 +70,11 @@ def compute_analysis(
         target.row_count = inputs.n
         target.summary = _plain(summary)
         target.computed_at = utcnow()
+        target.inputs_stamp = stamp
+        if store.settings.auto_jobs:  # rows logged meanwhile: compute again with them
+            again = queue_again_if_changed(session, target, stamp)
+            if again is not None:
+                result["queued_again"] = again
     return result
 
 

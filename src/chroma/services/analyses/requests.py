@@ -30,6 +30,8 @@ class AnalysisRecord(ComputedRecord):
     reference_dataset_ids: list[int] | None
     row_count: int
     summary: dict[str, Any] | None
+    auto_refresh: bool
+    """Recomputed by itself once stale, after ingest settles (``freshness.py``)."""
 
     @property
     def columns(self) -> list[str]:
@@ -43,6 +45,7 @@ class AnalysisRecord(ComputedRecord):
             reference_dataset_ids=ids_or_none(row.reference_dataset_ids),
             row_count=row.row_count,
             summary=row.summary,
+            auto_refresh=row.auto_refresh is not False,  # None: not flushed yet (the default)
         )
 
 

@@ -60,6 +60,9 @@ class Analysis(Computed):
     )
     row_count: int = strawberry.field(description="Datapoints scored.")
     columns: list[str] = strawberry.field(description="The per-datapoint columns it writes.")
+    auto_refresh: bool = strawberry.field(
+        description="Computed again by itself once stale, after ingest settles (default on)."
+    )
     reference_dataset_ids: strawberry.Private[list[int] | None]
 
     @classmethod
@@ -70,8 +73,16 @@ class Analysis(Computed):
             summary=JSON(record.summary) if record.summary is not None else None,
             row_count=record.row_count,
             columns=record.columns,
+            auto_refresh=record.auto_refresh,
             reference_dataset_ids=record.reference_dataset_ids,
         )
+
+    @described.field(
+        "Whether its result was computed before the latest data: rows of the datasets it "
+        "reads were logged, corrected or deleted since (false until it has a result)."
+    )
+    async def stale(self, info: Info) -> bool:
+        return await info.context.loaders.analysis_stale.load(self.result_id)
 
     @described.field("What the scores are measured against; null when the kind uses none.")
     async def reference_datasets(self, info: Info) -> list[Dataset] | None:
