@@ -92,6 +92,14 @@ export const SearchIcon = (p: IconProps) => (
   </Svg>
 );
 
+/** Frame the selection: four corners around a dot (not a magnifier: that is search). */
+export const FitIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M2 5.5V2h3.5M10.5 2H14v3.5M14 10.5V14h-3.5M5.5 14H2v-3.5" />
+    <circle cx="8" cy="8" r="1.5" />
+  </Svg>
+);
+
 export const DownloadIcon = (p: IconProps) => (
   <Svg {...p}>
     <path d="M8 2v8.5M4.5 7 8 10.5 11.5 7M2.5 13.5h11" />

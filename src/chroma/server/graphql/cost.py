@@ -6,9 +6,9 @@ The model is static and simple, so that a client can predict it (docs/graphql.md
     cost(object) = 1 + the cost of each field selected on it
 
 - ``weight``: 10 for a root field (a query of its own, a mutation), the few expensive
-  fields of :data:`WEIGHTS` (``facets`` reads a whole project, ``totalCount`` counts it,
-  ``neighbors`` searches a space), 0 for any other field: nested fields come from
-  dataloaders, one batched query per field whatever the number of parents.
+  fields of :data:`WEIGHTS` (``facets`` and ``search`` read a whole project,
+  ``totalCount`` counts it, ``neighbors`` searches a space), 0 for any other field: nested
+  fields come from dataloaders, one batched query per field whatever the number of parents.
 - ``items``: 1 for a field that answers one object; for a list, its ``first`` or ``k``
   argument, one item per name in ``fields`` (``facets``), the page size its parent was
   given (``datapoints(first: 100) { edges }``: 100 edges; ``facets(limit: 20)``: 20 values
@@ -64,6 +64,7 @@ DEFAULT_ITEMS = 10
 ROOT_WEIGHT = 10
 WEIGHTS: Mapping[str, int] = {
     "Query.facets": 1000,
+    "Query.search": 1000,
     "DatapointConnection.totalCount": 500,
     "Query.neighbors": 100,
     "Analysis.rows": 10,

@@ -18,9 +18,11 @@ from chroma.server.graphql.types.job import Job, JobState
 from chroma.server.graphql.types.neighbor import Neighbor
 from chroma.server.graphql.types.project import Project
 from chroma.server.graphql.types.projection import Projection
+from chroma.server.graphql.types.search import SearchResult
 from chroma.services import analyses, catalog, datapoints, neighbours, projections
 from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
+from chroma.services import search as search_service
 from chroma.services.datapoints import DatapointFilter
 from chroma.services.neighbours import Neighbour
 from chroma.services.store import Store
@@ -217,3 +219,32 @@ class Query:
         for neighbour in found:  # read with the records: `dataset { name }` costs no query
             datasets.prime(neighbour.dataset.id, neighbour.dataset)
         return [Neighbor.of(n) for n in found]
+
+    @described.field(
+        "The project's datapoints (of one map's datasets, with `projection`) whose key, "
+        "label, prediction, text or metadata (its JSON text), or only `field` of them, "
+        "contains `text`: plain text, not a pattern, ignoring case (PostgreSQL: every "
+        "letter; SQLite: ASCII letters only). Counts every hit and lists the first `first` "
+        f"ids (at most {search_service.MAX_LIMIT:,}). Text of at most "
+        f"{search_service.MAX_TEXT_CHARS:,} characters."
+    )
+    async def search(
+        self,
+        info: Info,
+        project: str,
+        text: str,
+        field: str | None = None,
+        projection: strawberry.ID | None = None,
+        first: int = search_service.MAX_LIMIT,
+    ) -> SearchResult:
+        search_service.checked_text(text)  # before a session: a refusal costs nothing
+        found = await offload.read(
+            info.context.store,
+            search_service.search,
+            project,
+            text,
+            field=field,
+            projection_id=parse_id(projection, where="projection") if projection else None,
+            limit=first,
+        )
+        return SearchResult.of(found)

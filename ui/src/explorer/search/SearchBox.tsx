@@ -1,0 +1,133 @@
+// The Explorer's search box (issue 16): plain-text search over the keys, labels,
+// predictions, texts and metadata of the map's datapoints (server side: GraphQL `search`).
+// Enter searches, and the hits on this map become the selection (so they are highlighted
+// and listed); Escape clears the box and leaves it. `/` focuses it (Explorer's hotkeys).
+import { type RefObject, useState } from 'react';
+import { useClient } from 'urql';
+import { describeError } from '../../api/client';
+import { SearchQuery } from '../../api/search';
+import { icons } from '../../kit';
+import type { IdLookup } from '../../points/lookup';
+import type { Selection } from '../../state/selection';
+import { describeHits, hitsOnMap, MAX_SEARCH_HITS, searchTextProblem } from './search';
+import './search.css';
+
+export interface SearchBoxProps {
+  project: string;
+  /** The map shown: the search covers its datasets. */
+  projection: string;
+  lookup: IdLookup;
+  /** The hits on this map, as the new selection. */
+  onHits: (selection: Selection) => void;
+  inputRef?: RefObject<HTMLInputElement | null>;
+}
+
+type Status =
+  | { kind: 'idle' }
+  | { kind: 'busy' }
+  | { kind: 'done'; message: string; count: number }
+  | { kind: 'refused'; message: string };
+
+export function SearchBox({ project, projection, lookup, onHits, inputRef }: SearchBoxProps) {
+  const client = useClient();
+  const [text, setText] = useState('');
+  const [status, setStatus] = useState<Status>({ kind: 'idle' });
+
+  const run = async () => {
+    const problem = searchTextProblem(text);
+    if (problem) {
+      setStatus({ kind: 'refused', message: problem });
+      return;
+    }
+    setStatus({ kind: 'busy' });
+    const result = await client
+      .query(
+        SearchQuery,
+        { project, text, projection, first: MAX_SEARCH_HITS },
+        { requestPolicy: 'network-only' },
+      )
+      .toPromise();
+    const found = result.data?.search;
+    if (result.error || !found) {
+      const { message } = result.error
+        ? describeError(result.error)
+        : { message: 'The search did not answer.' };
+      setStatus({ kind: 'refused', message });
+      return;
+    }
+    const selection = hitsOnMap(found.datapointIds, lookup);
+    onHits(selection);
+    setStatus({
+      kind: 'done',
+      count: found.count,
+      message: describeHits({
+        count: found.count,
+        truncated: found.truncated,
+        listed: found.datapointIds.length,
+        onMap: selection.length,
+      }),
+    });
+  };
+
+  const clear = () => {
+    setText('');
+    setStatus({ kind: 'idle' });
+  };
+
+  return (
+    <div className="x-search">
+      <form
+        className="x-search__box"
+        aria-label="Search the datapoints"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void run();
+        }}
+      >
+        <icons.SearchIcon className="x-search__icon" />
+        <input
+          ref={inputRef}
+          type="search"
+          className="k-input k-input--sm x-search__input"
+          placeholder="Search keys, labels, text, metadata  (/)"
+          aria-label="Search keys, labels, predictions, texts and metadata"
+          value={text}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value === '') setStatus({ kind: 'idle' }); // the native ×
+          }}
+          onKeyDown={(event) => {
+            if (event.key === 'Escape') {
+              // Clear and hand the keys back to the map; the Explorer's Esc (which clears
+              // the selection) waits for the next press.
+              event.preventDefault();
+              event.currentTarget.blur();
+              clear();
+            }
+          }}
+          data-testid="search-input"
+        />
+      </form>
+      {status.kind === 'busy' && (
+        <p className="x-search__status faint" data-testid="search-status" aria-live="polite">
+          Searching…
+        </p>
+      )}
+      {status.kind === 'done' && (
+        <p
+          className="x-search__status num"
+          data-testid="search-status"
+          data-count={status.count}
+          aria-live="polite"
+        >
+          {status.message}
+        </p>
+      )}
+      {status.kind === 'refused' && (
+        <p className="x-search__status x-search__error" data-testid="search-error" role="alert">
+          {status.message}
+        </p>
+      )}
+    </div>
+  );
+}
