@@ -9,7 +9,6 @@ once, emptied between tests, dropped at the end.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from brokers import broker, redis_broker, redis_url  # noqa: F401
 from chroma.db.models import Base
 from chroma.db.store import Store, open_store
 from chroma.settings import Settings
+from databases import scratch_database
 from live_server import LiveServer
 
 # Nothing may be downloaded at run time: models come from installed packages
@@ -29,24 +29,11 @@ from live_server import LiveServer
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-ADMIN_URL = os.environ.get(
-    "CHROMA_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    name = f"chroma_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with scratch_database() as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _empty_postgres(url: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -14,7 +13,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from chroma.db.migrate import alembic_config, current_revision, upgrade
 from chroma.db.models import Base
@@ -22,6 +21,7 @@ from chroma.db.store import open_store
 from chroma.db.vectors import add_chunk, read_space, staged_vectors, sweep_orphan_segments
 from chroma.services import catalog
 from chroma.settings import Settings
+from databases import scratch_database
 
 
 def test_migrations_build_exactly_the_models(store) -> None:
@@ -149,19 +149,8 @@ def fresh_settings(dialect: str, tmp_path, request) -> Iterator[Settings]:
     if dialect == "sqlite":
         yield Settings(data_dir=tmp_path / "fresh")
         return
-    from conftest import ADMIN_URL
-
-    name = f"chroma_fresh_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    with scratch_database("chroma_fresh") as url:
         yield Settings(data_dir=tmp_path / "fresh", database_url=url)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_processes_starting_together_migrate_once(fresh_settings: Settings) -> None:

@@ -28,6 +28,7 @@ from live_server import LiveServer
 
 SDK = Path(__file__).resolve().parents[2] / "src" / "chroma" / "sdk"
 CALLS_MADE_HERE = {
+    ("_analyses", "set_auto_refresh"),
     ("_analyses", "start_analysis"),
     ("_computed", "_read"),
     ("_computed", "delete"),
@@ -132,6 +133,7 @@ def test_what_the_sdk_sends_is_within_the_default_limits(
             if analysis is not None:
                 attempt(analysis.refresh)
                 attempt(lambda: analysis.recompute(wait=False, progress=False))
+                attempt(lambda: analysis.set_auto_refresh(False))
                 attempt(analysis.delete)
             attempt(run.analyses)
             attempt(lambda: chroma.get_analysis(999, url=url))

@@ -86,8 +86,8 @@ def test_a_selection_as_csv_in_the_sdk_columns_with_the_map(
     assert response.headers["x-chroma-rows"] == "3"
     frame = pd.read_csv(io.StringIO(response.text), dtype={"tags": str}, keep_default_na=False)
     assert list(frame.columns) == [
-        "datapoint_id", "key", "dataset", "label", "prediction", "score", "uri", "text",
-        "tags", "deep", "metadata.label", "n", "split", "x", "y",
+        "datapoint_id", "key", "dataset", "label", "prediction", "score", "correct", "uri",
+        "text", "tags", "deep", "metadata.label", "n", "split", "x", "y", "placed",
     ]  # fmt: skip
     assert frame["datapoint_id"].tolist() == sorted(chosen)
     by_key = frame.set_index("key")
@@ -99,6 +99,9 @@ def test_a_selection_as_csv_in_the_sdk_columns_with_the_map(
     assert orjson.loads(by_key.loc["train-4", "deep"]) == {"a": [4]}
     assert by_key.loc["test-2", "text"] == "test text 2"
     assert by_key.loc["train-4", "score"] == pytest.approx(4 / TRAIN)
+    assert bool(by_key.loc["train-1", "correct"]) is True  # cat, predicted cat
+    assert bool(by_key.loc["train-4", "correct"]) is False
+    assert bool(by_key.loc["train-4", "placed"]) is False
 
     points = points_table(store, demo["projection"]).to_pandas().set_index("id")
     for _, row in frame.iterrows():
@@ -149,6 +152,62 @@ def test_everything_in_the_space_as_parquet(http: httpx.Client, demo: dict[str, 
     assert table.schema.field("x").type == pa.float32()
     assert table.schema.field("n").type == pa.int64()
     assert sorted(table.column("dataset").to_pylist()) == ["test"] * TEST + ["train"] * TRAIN
+
+
+def test_every_format_carries_the_same_columns_and_values(
+    http: httpx.Client, store: Store, demo: dict[str, Any]
+) -> None:
+    """CSV, JSON and Parquet are one table: key, correct, placed, a corrected label's
+    original, and the analysis columns asked for, in each."""
+    ids = demo["ids"]
+    gql(
+        http,
+        """mutation ($id: ID!) { correctLabels(project: "demo", corrections: [
+          {datapointId: $id, decision: RELABEL, label: "bird"}]) { id } }""",
+        id=str(ids["train-2"]),
+    )
+    analysis = gql(
+        http,
+        'mutation { runAnalysis(project: "demo", space: "emb", kind: "mislabels") '
+        "{ id job { id } } }",
+    )["runAnalysis"]
+    execute_job(store, int(analysis["job"]["id"]))
+    column = f"analysis.{analysis['id']}.mislabel_score"
+    chosen = [ids["train-1"], ids["train-2"], ids["test-3"]]
+    frames = {}
+    for format in ("csv", "json", "parquet"):
+        response = post(
+            http,
+            datapoint_ids=chosen,
+            format=format,
+            projection=demo["projection"],
+            columns=[column],
+        )
+        assert response.status_code == 200, response.text
+        if format == "csv":
+            frames[format] = pd.read_csv(io.StringIO(response.text))
+        elif format == "json":
+            frames[format] = pd.DataFrame(orjson.loads(response.content))
+        else:
+            frames[format] = pq.read_table(io.BytesIO(response.content)).to_pandas()
+    columns = list(frames["parquet"].columns)
+    assert list(frames["csv"].columns) == list(frames["json"].columns) == columns
+    for needed in ("key", "correct", "placed", "original_label", "mislabel_score", "x", "y"):
+        assert needed in columns
+    for frame in frames.values():
+        by_key = frame.set_index("key")
+        assert by_key.loc["train-2", "label"] == "bird"
+        assert by_key.loc["train-2", "original_label"] == "dog"
+        assert by_key.loc["train-1", "original_label"] == "cat"  # never corrected: its label
+        assert bool(by_key.loc["train-1", "correct"]) is True
+        assert by_key["mislabel_score"].notna().all()
+    assert frames["json"]["mislabel_score"].tolist() == pytest.approx(
+        frames["parquet"]["mislabel_score"].tolist()
+    )
+
+    refused = post(http, datapoint_ids=chosen, columns=["label"])
+    assert refused.status_code == 422
+    assert refused.json()["error"]["where"] == "columns"
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
+import pandas as pd
 import pyarrow.parquet as pq
 from playwright.sync_api import Browser, Locator, Page, expect
 from ui_browser import ARTIFACTS, needs_built_ui, watch
@@ -261,20 +262,35 @@ def test_a_missing_projection_shows_an_error_banner(page: Page, live_app: LiveAp
     expect(banner).to_contain_text("999999")
 
 
-def test_export_the_selection_as_parquet(page: Page, live_app: LiveApp) -> None:
-    """The Parquet export goes through POST /api/v1/export: the file holds exactly the
-    lassoed datapoints with the SDK export's columns and the map's coordinates."""
+def test_export_the_selection_in_each_format(page: Page, live_app: LiveApp) -> None:
+    """Every export goes through POST /api/v1/export: each file holds exactly the lassoed
+    datapoints with the same columns (the SDK export's, correct, the map's coordinates and
+    placed), and the page says it saved them."""
     open_explorer(page, live_app)
     lasso(page)
     ids = selected_ids(page)
-    with page.expect_download() as started:
-        page.get_by_test_id("export-parquet").click()
-    download = started.value
-    assert download.suggested_filename.endswith(".parquet")
-    table = pq.read_table(download.path())
-    assert sorted(table.column("datapoint_id").to_pylist()) == sorted(ids)
-    for column in ("key", "dataset", "label", "prediction", "score", "tags", "row", "x", "y"):
-        assert column in table.column_names, column
-    rows = table.select(["datapoint_id", "label"]).to_pylist()
-    assert all(live_app.labels[row["datapoint_id"]] == row["label"] for row in rows)
+    frames = {}
+    for format in ("parquet", "csv", "json"):
+        with page.expect_download() as started:
+            page.get_by_test_id(f"export-{format}").click()
+        download = started.value
+        assert download.suggested_filename.endswith(f".{format}")
+        path = download.path()
+        if format == "parquet":
+            frames[format] = pq.read_table(path).to_pandas()
+        elif format == "csv":
+            frames[format] = pd.read_csv(path, dtype={"label": str, "prediction": str})
+        else:
+            frames[format] = pd.read_json(path, dtype={"label": str, "prediction": str})
+        expect(page.get_by_test_id("export-done")).to_contain_text("saved as")
+    columns = list(frames["parquet"].columns)
+    assert list(frames["csv"].columns) == list(frames["json"].columns) == columns
+    for needed in ("key", "dataset", "label", "prediction", "score", "correct", "tags", "row"):
+        assert needed in columns, needed
+    for needed in ("x", "y", "placed"):
+        assert needed in columns, needed
+    for frame in frames.values():
+        assert sorted(frame["datapoint_id"].tolist()) == sorted(ids)
+        rows = frame[["datapoint_id", "label"]].itertuples(index=False)
+        assert all(live_app.labels[int(i)] == label for i, label in rows)
     no_problems(page)

@@ -11,7 +11,9 @@ handler lets newcomers overtake a writer that has waited long.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -42,6 +44,21 @@ _RECLAIM_STEP = 64 << 20
 """Bytes given back per transaction: ``incremental_vacuum`` moves pages, under the lock."""
 
 
+def _switch_to_wal(cursor: Any, busy_timeout: float) -> None:
+    """``journal_mode=WAL``, waiting for others: on a new file, processes starting at once
+    each switch it, and SQLite answers "database is locked" at once rather than calling
+    the busy handler while another connection holds the file."""
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout: float, deleted: threading.local) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -56,7 +73,7 @@ def _configure_sqlite(engine: Engine, busy_timeout: float, deleted: threading.lo
         # it would wait for (and fail behind) another process's write transaction.
         if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
             cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _switch_to_wal(cursor, busy_timeout)
         # Checkpoints run on their own thread (db/wal.py), not in a writer's COMMIT.
         cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA synchronous=FULL")

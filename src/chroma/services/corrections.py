@@ -264,6 +264,24 @@ def _from(row: LabelCorrection, key: str, dataset: str) -> CorrectionRecord:
     )
 
 
+def original_labels(session: Session, dataset_ids: Iterable[int]) -> dict[int, str | None]:
+    """The label each datapoint of these datasets had before people corrected it, for those
+    whose live corrections changed it (the first live relabel's label before), by id."""
+    query = (
+        select(LabelCorrection.datapoint_id, LabelCorrection.label_before)
+        .where(
+            LabelCorrection.dataset_id.in_(sorted(set(dataset_ids))),
+            LabelCorrection.undone_at.is_(None),
+            LabelCorrection.decision == Decision.RELABEL.value,
+        )
+        .order_by(LabelCorrection.id)
+    )
+    found: dict[int, str | None] = {}
+    for datapoint_id, before in session.execute(query):
+        found.setdefault(datapoint_id, before)
+    return found
+
+
 def labels_to_keep(
     session: Session, dataset_id: int, logged: dict[int, str | None]
 ) -> dict[int, str | None]:

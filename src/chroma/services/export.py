@@ -1,8 +1,12 @@
 """A selection of a space's datapoints as a table for labeling tools and spreadsheets, in
 the columns of the SDK's ``chroma.export`` (``chroma/core/columns.py``): datapoint_id,
-key, dataset, label, prediction, score, uri, text (those with a value), tags, one column
-per metadata field (by name) and, with a projection, the map's x and y. Vectors stay out: this is
-the Explorer's "export selection"; ``chroma export`` writes them.
+key, dataset, label, prediction, score, uri, text (those with a value), ``correct``
+(label equals prediction, where both are known), ``original_label`` (the label before
+people corrected it, where they did), tags, one column per metadata field (by name), with
+a projection the map's x, y and ``placed``, and the analysis columns asked for
+(``analysis.<id>.<column>``, named by their column). Every format (CSV, JSON, Parquet) is
+made from this one table, so they carry the same columns. Vectors stay out: this is the
+Explorer's "export selection"; ``chroma export`` writes them.
 
 Which datapoints: those with a vector in the space, among ``datapoint_ids`` when given and
 passing ``where`` (both when both are given).
@@ -30,7 +34,9 @@ from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
 from chroma.db.vectors import snapshot_space
 from chroma.services import catalog
+from chroma.services.analyses.rows import analysis_column, parse_column
 from chroma.services.columns import FieldColumns, read_columns
+from chroma.services.corrections import original_labels
 from chroma.services.datapoints import DatapointFilter, conditions
 
 ExportFormat = Literal["csv", "parquet", "json"]
@@ -53,10 +59,19 @@ def export_frame(
     datapoint_ids: Sequence[int] | None = None,
     where: DatapointFilter | None = None,
     projection: int | None = None,
+    columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """The rows, in datapoint id order (see the module docstring)."""
     if datapoint_ids is not None and len(datapoint_ids) > MAX_IDS:
         raise InvalidInput(f"at most {MAX_IDS:,} datapoint ids", where="datapoint_ids")
+    analysed = [(name, parse_column(name)) for name in columns]
+    for name, found in analysed:
+        if found is None:
+            raise InvalidInput(
+                f"{name!r}: only analysis columns (analysis.<id>.<column>) are asked for; "
+                "the others are always there",
+                where="columns",
+            )
     with store.read() as session:
         proj = catalog.get_project(session, project)
         found_space = catalog.get_space(session, proj, space)
@@ -86,7 +101,43 @@ def export_frame(
             where=conditions(session, proj, where or DatapointFilter()),
             ids=datapoint_ids,
         )
-    return _table(read, np.isin(read.ids, in_space), coordinates)
+        scores = {
+            name: analysis_column(session, proj.id, *found)
+            for name, found in analysed
+            if found is not None
+        }
+        originals = original_labels(session, np.unique(read.dataset_ids).tolist())
+    frame = _table(read, np.isin(read.ids, in_space), coordinates)
+    _add_corrections(frame, originals)
+    for name, (ids, values) in scores.items():
+        frame[_score_name(name, frame)] = _aligned(ids, values, frame["datapoint_id"].to_numpy())
+    return frame
+
+
+def _add_corrections(frame: pd.DataFrame, originals: dict[int, str | None]) -> None:
+    """``correct`` after the prediction (and score), ``original_label`` after the label."""
+    if "label" in frame and "prediction" in frame:
+        known = frame["label"].notna() & frame["prediction"].notna()
+        correct = (frame["label"] == frame["prediction"]).astype(object).where(known, None)
+        after = "score" if "score" in frame else "prediction"
+        frame.insert(list(frame.columns).index(after) + 1, "correct", correct)
+    if originals and "label" in frame:
+        ids, labels = frame["datapoint_id"].tolist(), frame["label"].tolist()
+        original = [originals.get(i, label) for i, label in zip(ids, labels, strict=True)]
+        frame.insert(list(frame.columns).index("label") + 1, "original_label", original)
+
+
+def _score_name(name: str, frame: pd.DataFrame) -> str:
+    """``analysis.12.mislabel_score`` as ``mislabel_score`` (``mislabel_score_12`` when two
+    analyses of one kind are asked for, or the name is taken)."""
+    analysis_id, _, column = name.removeprefix("analysis.").partition(".")
+    return column if column not in frame else f"{column}_{analysis_id}"
+
+
+def _aligned(ids: npt.NDArray[np.int64], values: pa.Array, wanted: npt.NDArray[np.int64]) -> Any:
+    """An analysis column's values in the order of ``wanted`` ids (None where it has none)."""
+    by_id = dict(zip(ids.tolist(), values.to_pylist(), strict=True))
+    return [by_id.get(i) for i in wanted.tolist()]
 
 
 def _check_known(session: Any, project_id: int, wanted: list[int]) -> None:
@@ -133,6 +184,8 @@ def _table(read: FieldColumns, keep: npt.NDArray[np.bool_], coordinates: Any) ->
         xy = coordinates.coords[order][pos] if len(sorted_ids) else np.zeros((len(ids), 2))
         out["x"] = np.where(on_map, xy[:, 0], np.nan).astype(np.float32)
         out["y"] = np.where(on_map, xy[:, 1], np.nan).astype(np.float32)
+        placed = coordinates.placed[order][pos] if len(sorted_ids) else np.zeros(len(ids), bool)
+        out["placed"] = pd.Series(placed, dtype=object).where(on_map, None)
     return out
 
 

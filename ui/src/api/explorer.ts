@@ -39,6 +39,8 @@ export const ExplorerContextQuery = graphql(`
           kind
           state
           columns
+          stale
+          autoRefresh
         }
       }
     }

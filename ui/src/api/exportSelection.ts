@@ -1,5 +1,6 @@
-// Parquet (and server-side CSV / JSON) exports: POST /api/v1/export answers the rows of a
-// selection with every field the server has (key, uri, text, metadata), as a download.
+// Exports of a selection: POST /api/v1/export answers its rows with every field the server
+// has (key, uri, text, metadata, correct, the label before corrections, the map's x, y and
+// placed, and the loaded analysis columns), one table in CSV, JSON or Parquet alike.
 import { errorFromResponse } from '../points/fetchBytes';
 import { trackedFetch } from './serverStatus';
 
@@ -11,6 +12,8 @@ export interface ExportRequest {
   datapointIds: number[];
   format: ExportFormat;
   projection?: number;
+  /** Analysis columns to add (`analysis.<id>.<column>`): those the map has loaded. */
+  columns?: string[];
 }
 
 export async function exportOnServer(
@@ -25,6 +28,7 @@ export async function exportOnServer(
       datapoint_ids: request.datapointIds,
       format: request.format,
       projection: request.projection ?? null,
+      columns: request.columns ?? [],
     }),
   });
   if (!response.ok) {

@@ -17,8 +17,10 @@ import { HelpOverlay } from './HelpOverlay';
 import { HoverCard } from './HoverCard';
 import { LoadingOverlay, MapToolbar, StatusBar } from './MapChrome';
 import { readMapTheme } from './mapTheme';
+import { ReviewPanel } from './review/ReviewPanel';
 import { SelectionPanel } from './SelectionPanel';
 import { Sidebar } from './Sidebar';
+import { SearchBox } from './search/SearchBox';
 import { useColumnsOnDemand } from './useColumnsOnDemand';
 import { useFirstFrame } from './useFirstFrame';
 import { useMapLayers } from './useMapLayers';
@@ -67,6 +69,7 @@ export function Explorer({
   const stageRef = useRef<HTMLDivElement>(null);
   const colorSelect = useRef<HTMLSelectElement>(null);
   const tagInput = useRef<HTMLInputElement>(null);
+  const searchInput = useRef<HTMLInputElement>(null);
   const mouse = useRef({ x: 0, y: 0 });
   const [mode, setMode] = useState<MouseMode>('panZoom');
   const [help, setHelp] = useState(false);
@@ -86,6 +89,14 @@ export function Explorer({
   const side = useSidePanel(viewState, lookup, mapRef);
   const marks = usePointMarks(lookup, view.datapoint);
   const { ready, onDrawn } = useFirstFrame(points);
+  // The review queue (explorer/review/) takes the right column while `review` names a
+  // ready analysis; its current row is centred and ringed on the map.
+  const reviewing = analyses.find((a) => a.id === view.review && a.state === 'READY') ?? null;
+  const [reviewRow, setReviewRow] = useState<number | null>(null);
+  const onReviewRow = useCallback((index: number | null) => {
+    setReviewRow(index);
+    if (index !== null) mapRef.current?.focus(index);
+  }, []);
 
   const { openDatapoint } = side;
   const onSelect = useCallback(
@@ -131,6 +142,7 @@ export function Explorer({
     a: selectPassing,
     z: () => mapRef.current?.zoomTo(selection),
     c: () => colorSelect.current?.focus(),
+    '/': () => searchInput.current?.focus(),
     t: () => {
       side.setTab('selection');
       requestAnimationFrame(() => tagInput.current?.focus());
@@ -151,6 +163,7 @@ export function Explorer({
         analyses={analyses}
         placedCount={projection.placedCount}
         colorSelect={colorSelect}
+        onReview={(review) => update({ review }, { push: true })}
       />
 
       <main
@@ -176,13 +189,20 @@ export function Explorer({
             )
           }
         />
+        <SearchBox
+          project={project}
+          projection={projection.id}
+          lookup={lookup}
+          onHits={changeSelection}
+          inputRef={searchInput}
+        />
         <ScatterMap
           ref={mapRef}
           data={loading ? null : layers.data}
           style={layers.style}
           visible={layers.visible}
           selection={selection}
-          highlight={marks.ringed}
+          highlight={reviewing ? reviewRow : marks.ringed}
           mode={mode}
           initialCamera={view.camera}
           onSelect={onSelect}
@@ -231,50 +251,73 @@ export function Explorer({
       </main>
 
       <aside className="x-aside" aria-label="Selection and datapoint">
-        <Tabs<SideTab>
-          label="Side panel"
-          active={side.tab}
-          onChange={side.setTab}
-          tabs={[
-            {
-              id: 'selection',
-              label: 'Selection',
-              count: selection.length,
-              'data-testid': 'tab-selection',
-            },
-            { id: 'datapoint', label: 'Datapoint', 'data-testid': 'tab-datapoint' },
-          ]}
-        />
-        {side.tab === 'selection' ? (
-          <SelectionPanel
+        {reviewing && !loading ? (
+          <ReviewPanel
+            key={reviewing.id}
             project={project}
-            space={projection.space?.name ?? null}
-            projection={projection.id}
+            analysis={reviewing}
+            color={view.color}
             table={table}
-            selection={selection}
-            droppedFromLink={droppedFromLink}
-            tags={tags}
-            analyses={analyses}
-            tagInputRef={tagInput}
-            onClear={() => changeSelection(EMPTY)}
-            onZoom={() => mapRef.current?.zoomTo(selection)}
-            onOpen={(index) => openDatapoint(String(table.ids[index]), { focus: true })}
-            onRowHover={marks.setRowHover}
-            onTagged={onTagged}
-          />
-        ) : view.datapoint ? (
-          <DatapointPanel
-            project={project}
+            pass={layers.filtersActive ? layers.filtered.pass : null}
+            unavailable={points.unavailable}
+            ensureColumns={points.ensureColumns}
+            updateTable={updateTable}
             space={projection.space?.name ?? null}
-            id={view.datapoint}
-            refresh={tagsChanged}
-            onMap={(id) => lookup.indexOf(Number(id)) >= 0}
-            onOpen={(id) => openDatapoint(id, { focus: true })}
-            onHoverNeighbour={marks.setNeighbourHover}
-            onClose={side.closeDatapoint}
+            lookup={lookup}
+            onRow={onReviewRow}
+            onClose={() => update({ review: null })}
+            onHelp={() => setHelp((h) => !h)}
           />
         ) : (
-          <p className="x-note x-pad">Click a point, or a row of the selection, to open it here.</p>
+          <>
+            <Tabs<SideTab>
+              label="Side panel"
+              active={side.tab}
+              onChange={side.setTab}
+              tabs={[
+                {
+                  id: 'selection',
+                  label: 'Selection',
+                  count: selection.length,
+                  'data-testid': 'tab-selection',
+                },
+                { id: 'datapoint', label: 'Datapoint', 'data-testid': 'tab-datapoint' },
+              ]}
+            />
+            {side.tab === 'selection' ? (
+              <SelectionPanel
+                project={project}
+                space={projection.space?.name ?? null}
+                projection={projection.id}
+                table={table}
+                selection={selection}
+                droppedFromLink={droppedFromLink}
+                tags={tags}
+                analyses={analyses}
+                tagInputRef={tagInput}
+                onClear={() => changeSelection(EMPTY)}
+                onZoom={() => mapRef.current?.zoomTo(selection)}
+                onOpen={(index) => openDatapoint(String(table.ids[index]), { focus: true })}
+                onRowHover={marks.setRowHover}
+                onTagged={onTagged}
+              />
+            ) : view.datapoint ? (
+              <DatapointPanel
+                project={project}
+                space={projection.space?.name ?? null}
+                id={view.datapoint}
+                refresh={tagsChanged}
+                onMap={(id) => lookup.indexOf(Number(id)) >= 0}
+                onOpen={(id) => openDatapoint(id, { focus: true })}
+                onHoverNeighbour={marks.setNeighbourHover}
+                onClose={side.closeDatapoint}
+              />
+            ) : (
+              <p className="x-note x-pad">
+                Click a point, or a row of the selection, to open it here.
+              </p>
+            )}
+          </>
         )}
       </aside>
       {help && <HelpOverlay onClose={() => setHelp(false)} />}

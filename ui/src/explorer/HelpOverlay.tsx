@@ -1,13 +1,13 @@
 import { Dialog, Kbd } from '../kit';
-import { SHORTCUTS } from './shortcuts';
+import { REVIEW_SHORTCUTS, SHORTCUTS } from './shortcuts';
 
 export function HelpOverlay({ onClose }: { onClose: () => void }) {
   return (
     <Dialog title="Keyboard and mouse" onClose={onClose} data-testid="help-overlay">
       <table className="x-shortcuts">
         <tbody>
-          {SHORTCUTS.map(([keys, what]) => (
-            <tr key={keys}>
+          {[...SHORTCUTS, ...REVIEW_SHORTCUTS].map(([keys, what]) => (
+            <tr key={`${keys}: ${what}`}>
               <td>
                 {keys.split(' + ').map((k, i) => (
                   <span key={k}>

@@ -4,12 +4,12 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { useClient, useQuery } from 'urql';
 import { AddTagsMutation, DatapointQuery, RemoveTagsMutation } from '../api/explorer';
-import { exportOnServer } from '../api/exportSelection';
+import { type ExportFormat, exportOnServer } from '../api/exportSelection';
 import { displayableUri } from '../api/media';
 import { Button, EmptyState, ErrorBox, IconButton, icons, Select, Spinner } from '../kit';
 import { downloadBlob } from '../lib/download';
 import { formatCount, formatValue } from '../lib/format';
-import { cellValue, SORT_BY_INDEX, sortIndices, toCsv, toJson } from '../points/rows';
+import { cellValue, SORT_BY_INDEX, sortIndices } from '../points/rows';
 import type { PointTable } from '../points/types';
 import { type AnalysisInfo, columnLabel } from './columns';
 import { snippet, Thumb } from './Media';
@@ -62,12 +62,13 @@ export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanel
           selected
         </p>
         <IconButton
-          label="Zoom to the selection"
+          label="Zoom the map to the selection"
           shortcut="z"
-          icon={<icons.SearchIcon />}
+          icon={<icons.FitIcon />}
           size="sm"
           disabled={selection.length === 0}
           onClick={props.onZoom}
+          data-testid="zoom-to-selection"
         />
         <Button size="sm" variant="ghost" disabled={selection.length === 0} onClick={props.onClear}>
           Clear
@@ -231,13 +232,11 @@ function ExportBar({
 }: SelectionPanelProps & { ordered: Uint32Array }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const disabled = selection.length === 0;
-  const local = (format: 'csv' | 'json') => {
-    const text = format === 'csv' ? toCsv(table, ordered) : toJson(table, ordered);
-    const type = format === 'csv' ? 'text/csv' : 'application/json';
-    downloadBlob(new Blob([text], { type }), `${project}-selection.${format}`);
-  };
-  const parquet = async () => {
+  // Every format comes from the server's one table, so CSV, JSON and Parquet carry the
+  // same columns (the loaded analysis columns included).
+  const download = async (format: ExportFormat) => {
     if (!space) return;
     setBusy(true);
     setError(null);
@@ -246,10 +245,12 @@ function ExportBar({
         project,
         space,
         datapointIds: Array.from(ordered, (i) => table.ids[i]!),
-        format: 'parquet',
+        format,
         projection: Number(projection),
+        columns: [...table.columns.keys()].filter((name) => name.startsWith('analysis.')),
       });
       downloadBlob(blob, filename);
+      setDone(`${formatCount(ordered.length)} rows saved as ${filename}`);
     } catch (caught) {
       setError((caught as Error).message);
     } finally {
@@ -263,16 +264,18 @@ function ExportBar({
         <Button
           size="sm"
           icon={<icons.DownloadIcon />}
-          disabled={disabled}
-          onClick={() => local('csv')}
+          disabled={disabled || !space}
+          busy={busy}
+          onClick={() => void download('csv')}
           data-testid="export-csv"
         >
           CSV
         </Button>
         <Button
           size="sm"
-          disabled={disabled}
-          onClick={() => local('json')}
+          disabled={disabled || !space}
+          busy={busy}
+          onClick={() => void download('json')}
           data-testid="export-json"
         >
           JSON
@@ -281,13 +284,17 @@ function ExportBar({
           size="sm"
           disabled={disabled || !space}
           busy={busy}
-          onClick={() => void parquet()}
-          title="Every field the server has (key, uri, text, metadata), as Parquet"
+          onClick={() => void download('parquet')}
           data-testid="export-parquet"
         >
           Parquet
         </Button>
       </div>
+      {done && !error && (
+        <div className="faint" role="status" data-testid="export-done">
+          {done}
+        </div>
+      )}
       {error && <ErrorBox title="Export failed" message={error} />}
     </div>
   );

@@ -6,6 +6,8 @@ import { ColorPanel } from './ColorPanel';
 import { type AnalysisInfo, colorOptions } from './columns';
 import { DisplayPanel } from './DisplayPanel';
 import { FacetPanel } from './FacetPanel';
+import { ReviewEntry } from './review/ReviewEntry';
+import { StaleNote } from './StaleNote';
 import type { MapLayers } from './useMapLayers';
 import type { Points } from './usePoints';
 import type { ViewState } from './useView';
@@ -19,6 +21,8 @@ export interface SidebarProps extends Pick<ViewState, 'view' | 'update'> {
   analyses: readonly AnalysisInfo[];
   placedCount: number;
   colorSelect: React.Ref<HTMLSelectElement>;
+  /** Start the review queue over an analysis's ranking. */
+  onReview?: (analysisId: string) => void;
 }
 
 export function Sidebar({
@@ -31,6 +35,7 @@ export function Sidebar({
   analyses,
   placedCount,
   colorSelect,
+  onReview,
 }: SidebarProps) {
   const options = useMemo(
     () => colorOptions(table, analyses, points.unavailable),
@@ -55,6 +60,8 @@ export function Sidebar({
             onRange={(colorRange) => update({ colorRange })}
             selectRef={colorSelect}
           />
+          <StaleNote analyses={analyses} color={view.color} />
+          {onReview && <ReviewEntry analyses={analyses} color={view.color} onReview={onReview} />}
           <DisplayPanel
             pointSize={layers.pointSize}
             opacity={view.opacity}

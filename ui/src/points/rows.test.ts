@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { idLookup } from './lookup';
-import { SORT_BY_INDEX, sortIndices, toCsv, toJson } from './rows';
-import { withTag } from './table';
+import { SORT_BY_INDEX, sortIndices } from './rows';
 import type { PointTable } from './types';
 
 function table(ids = [5, 6, 7, 8]): PointTable {
@@ -50,23 +49,6 @@ describe('sorting a selection', () => {
     expect(Array.from(sortIndices(table(), Uint32Array.from([3, 1]), SORT_BY_INDEX, true))).toEqual(
       [1, 3],
     );
-  });
-});
-
-describe('exports', () => {
-  it('writes CSV with quoting and every loaded column', () => {
-    let t = table();
-    t = withTag(t, [0], 'review', true).table;
-    t = withTag(t, [0], 'a', true).table;
-    const csv = toCsv(t, [0, 1]).trim().split('\n');
-    expect(csv[0]).toBe('id,x,y,placed,label,score,tags');
-    expect(csv[1]).toBe('5,0,0,false,zebra,0.5,a;review');
-    expect(csv[2]).toBe('6,1,0,false,"ant, ""big""",,');
-  });
-  it('writes JSON records', () => {
-    expect(JSON.parse(toJson(table(), [3]))).toEqual([
-      { id: 8, x: 3, y: 0, placed: true, label: 'zebra', score: 1, tags: [] },
-    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-// Reading single points out of the columnar table: cell values, sorting a selection by a
-// column, and CSV / JSON exports of a selection.
+// Reading single points out of the columnar table: cell values, and sorting a selection by
+// a column. (Exports come from the server's table: api/exportSelection.ts.)
 import { compareText } from '../lib/text';
 import { type Column, hasBit, type PointTable } from './types';
 
@@ -75,41 +75,4 @@ export function sortIndices(
     out[at] = indices[k]!;
   });
   return out;
-}
-
-/** The exported fields: id, x, y, placed, then every loaded column. */
-export function exportFields(table: PointTable): string[] {
-  return ['id', 'x', 'y', 'placed', ...table.columns.keys()];
-}
-
-function record(table: PointTable, i: number): Record<string, Cell | boolean> {
-  const row: Record<string, Cell | boolean> = {
-    id: table.ids[i]!,
-    x: table.x[i]!,
-    y: table.y[i]!,
-    placed: table.placed[i] === 1,
-  };
-  for (const [name, column] of table.columns) row[name] = cellValue(column, i);
-  return row;
-}
-
-export function toJson(table: PointTable, indices: ArrayLike<number>): string {
-  const rows = Array.from({ length: indices.length }, (_, k) => record(table, indices[k]!));
-  return JSON.stringify(rows, null, 0);
-}
-
-function csvCell(value: Cell | boolean): string {
-  if (value === null) return '';
-  const text = Array.isArray(value) ? value.join(';') : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(table: PointTable, indices: ArrayLike<number>): string {
-  const fields = exportFields(table);
-  const lines = [fields.map((f) => csvCell(f)).join(',')];
-  for (let k = 0; k < indices.length; k++) {
-    const row = record(table, indices[k]!);
-    lines.push(fields.map((f) => csvCell(row[f] ?? null)).join(','));
-  }
-  return `${lines.join('\n')}\n`;
 }

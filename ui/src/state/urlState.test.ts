@@ -25,6 +25,7 @@ const full: ExplorerView = {
   selection: { ids: [3, 17, 1_000_000_007], total: 3 },
   camera: { x: 0.1234, y: -0.5, distance: 0.25 },
   datapoint: '17',
+  review: '4',
 };
 
 describe('view <-> URL', () => {

@@ -34,6 +34,8 @@ export interface ExplorerView {
   camera: Camera | null;
   /** The datapoint open in the side panel. */
   datapoint: string | null;
+  /** The analysis whose ranking the review queue steps through (explorer/review/). */
+  review: string | null;
 }
 
 /** Selections up to this many points travel in the link; larger ones leave a note. */
@@ -60,6 +62,7 @@ export const DEFAULT_VIEW: ExplorerView = {
   selection: { ids: [], total: 0 },
   camera: null,
   datapoint: null,
+  review: null,
 };
 
 const enc = encodeURIComponent;
@@ -128,6 +131,7 @@ export function encodeView(view: ExplorerView): string {
     put('cam', `${num(x)},${num(y)},${num(distance)}`);
   }
   if (view.datapoint) put('dp', enc(view.datapoint));
+  if (view.review) put('review', enc(view.review));
   return parts.join('&');
 }
 
@@ -170,6 +174,7 @@ export function decodeView(search: string): ExplorerView {
       const cam = numbers(raw, 3);
       if (cam && cam[2]! > 0) view.camera = { x: cam[0]!, y: cam[1]!, distance: cam[2]! };
     } else if (key === 'dp') view.datapoint = value || null;
+    else if (key === 'review') view.review = value || null;
   }
   view.selection.total = Math.max(view.selection.total, view.selection.ids.length);
   return view;

@@ -56,6 +56,11 @@ class ExportRequest(BaseModel):
     )
     filter: ExportFilter | None = None
     format: Literal["csv", "parquet", "json"] = "csv"
+    columns: list[str] = Field(
+        default_factory=list,
+        max_length=64,
+        description="analysis columns to add (`analysis.<id>.<column>`, as the points take)",
+    )
     projection: RowId | None = Field(None, description="add this map's x and y")
 
 
@@ -69,7 +74,8 @@ def _disposition(project: str, space: str, extension: str) -> str:
 async def export_selection(state: State, body: ExportRequest) -> StreamingResponse:
     """The rows of a selection (``datapoint_ids``) or of a ``filter``, among the datapoints
     with a vector in ``space``: datapoint_id, key, dataset, label, prediction, score, uri,
-    text, tags, metadata fields and, with ``projection``, x and y."""
+    text, correct, original_label, tags, metadata fields, with ``projection`` x, y and
+    placed, and the analysis ``columns`` asked for: the same columns in every format."""
     frame = await run_in_threadpool(
         export.export_frame,
         state.store,
@@ -78,6 +84,7 @@ async def export_selection(state: State, body: ExportRequest) -> StreamingRespon
         datapoint_ids=body.datapoint_ids,
         where=body.filter.to_service() if body.filter is not None else None,
         projection=body.projection,
+        columns=body.columns,
     )
     return StreamingResponse(
         export.encode(frame, body.format),
