@@ -46,11 +46,17 @@ def arrow_body(rows: Sequence[dict[str, Any]], dimension: int = DIMENSION) -> by
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.Client) -> None:
+    """GraphQL and ingest calls, as someone with ``token`` (a bearer token) when given."""
+
+    def __init__(self, http: httpx.Client, token: str | None = None) -> None:
         self.http = http
+        self.token = token
+        self.headers = {"authorization": f"Bearer {token}"} if token else {}
 
     def post(self, query: str, **variables: Any) -> httpx.Response:
-        return self.http.post("/graphql", json={"query": query, "variables": variables})
+        return self.http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=self.headers
+        )
 
     def data(self, query: str, **variables: Any) -> dict[str, Any]:
         """The ``data`` of a request that must succeed."""
@@ -81,7 +87,7 @@ class GraphQLClient:
             "/api/v1/ingest",
             params={"project": project, "dataset": dataset, "space": space},
             content=arrow_body(rows),
-            headers={"content-type": wire.ARROW_STREAM_MEDIA_TYPE},
+            headers={"content-type": wire.ARROW_STREAM_MEDIA_TYPE, **self.headers},
         )
         assert response.status_code == 200, response.text
         return dict(response.json())

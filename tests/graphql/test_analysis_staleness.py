@@ -13,10 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from graphql_client import arrow_body, train_rows
+from graphql_client import GraphQLClient, train_rows
 from sqlalchemy import event
 
-from chroma.core import wire
 from chroma.db.store import Store
 from chroma.services import users
 from chroma.services.principals import Role
@@ -50,41 +49,7 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"auth_token": ADMIN})
 
 
-class Client:
-    def __init__(self, http: httpx.Client, token: str) -> None:
-        self.http, self.token = http, token
-
-    def post(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def data(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = self.post(query, **variables)
-        assert "errors" not in body, body["errors"]
-        return dict(body["data"])
-
-    def error(self, query: str, **variables: Any) -> dict[str, Any]:
-        errors = self.post(query, **variables)["errors"]
-        assert len(errors) == 1, errors
-        return dict(errors[0])
-
-    def log(self, rows: list[dict[str, Any]]) -> None:
-        response = self.http.post(
-            "/api/v1/ingest",
-            params={"project": "demo", "dataset": "train", "space": "clip"},
-            content=arrow_body(rows),
-            headers={
-                "content-type": wire.ARROW_STREAM_MEDIA_TYPE,
-                "authorization": f"Bearer {self.token}",
-            },
-        )
-        assert response.status_code == 200, response.text
-
+class Client(GraphQLClient):
     def computed(self, started: dict[str, Any]) -> dict[str, Any]:
         """The analysis once its computation ``started`` (an answer with ``job``) ended."""
         deadline = time.monotonic() + 120

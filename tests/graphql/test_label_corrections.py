@@ -10,11 +10,10 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
-from graphql_client import arrow_body, train_rows
+from graphql_client import GraphQLClient, train_rows
 from sqlalchemy import select
 
 import chroma
-from chroma.core import wire
 from chroma.db.models import Dataset
 from chroma.db.store import Store
 from chroma.services import users
@@ -51,41 +50,7 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"auth_token": ADMIN})
 
 
-class Client:
-    def __init__(self, http: httpx.Client, token: str) -> None:
-        self.http, self.token = http, token
-
-    def post(self, query: str, **variables: Any) -> dict[str, Any]:
-        response = self.http.post(
-            "/graphql",
-            json={"query": query, "variables": variables},
-            headers={"authorization": f"Bearer {self.token}"},
-        )
-        assert response.status_code == 200, response.text
-        return dict(response.json())
-
-    def data(self, query: str, **variables: Any) -> dict[str, Any]:
-        body = self.post(query, **variables)
-        assert "errors" not in body, body["errors"]
-        return dict(body["data"])
-
-    def error(self, query: str, **variables: Any) -> dict[str, Any]:
-        errors = self.post(query, **variables)["errors"]
-        assert len(errors) == 1, errors
-        return dict(errors[0])
-
-    def log(self, rows: list[dict[str, Any]], project: str = "demo") -> None:
-        response = self.http.post(
-            "/api/v1/ingest",
-            params={"project": project, "dataset": "train", "space": "clip"},
-            content=arrow_body(rows),
-            headers={
-                "content-type": wire.ARROW_STREAM_MEDIA_TYPE,
-                "authorization": f"Bearer {self.token}",
-            },
-        )
-        assert response.status_code == 200, response.text
-
+class Client(GraphQLClient):
     def labels(self) -> dict[str, str | None]:
         return {n["key"]: n["label"] for n in self.data(LABELS)["datapoints"]["nodes"]}
 
@@ -227,7 +192,7 @@ def test_a_label_that_is_not_text_and_a_viewer_are_refused(editor: Client, store
     target = editor.ids()["train-0"]
     wrong_type = editor.post(
         CORRECT, project="demo", c=[{"datapointId": target, "decision": "RELABEL", "label": 5}]
-    )
+    ).json()
     assert "String cannot represent a non string value" in wrong_type["errors"][0]["message"]
 
     users.add_user(store, "vera", Role.VIEWER)
