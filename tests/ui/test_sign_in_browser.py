@@ -12,11 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 from ui_browser import needs_built_ui
 
+import chroma
 from chroma.db.models import SignInSession
 from chroma.db.store import Store, open_store
 from chroma.services import users
@@ -136,4 +138,30 @@ def test_a_personal_token_signs_its_user_in_with_their_role(
     expect(page.get_by_test_id(f"project-link-{PROJECT}")).to_be_visible()
     page.get_by_test_id("sign-out").click()
     expect(page.get_by_test_id("sign-in-page")).to_be_visible()
+    assert unexpected_errors(page) == []
+
+
+def test_a_viewer_sees_no_write_controls_and_an_editor_does(
+    page: Page, guarded: LiveServer
+) -> None:
+    """The page keeps the writes a viewer's role would be refused (403) off the screen and
+    says why once; an editor sees them."""
+    with chroma.init(PROJECT, "train", "emb", url=guarded.url, token=TOKEN) as run:
+        run.log(np.eye(8, dtype=np.float32), ids=[f"k{i}" for i in range(8)])
+    for name, role in (("vera", Role.VIEWER), ("eddie", Role.EDITOR)):
+        users.add_user(guarded.store, name, role)
+        token = users.create_token(guarded.store, name, "browser").token
+        page.goto(f"{guarded.url}/p/{PROJECT}")
+        sign_in(page, token)
+        expect(page.get_by_test_id("signed-in-as")).to_have_text(f"{name} ({role.label})")
+        form = page.get_by_test_id("create-projection-emb")
+        note = page.get_by_test_id("read-only-note")
+        if role is Role.VIEWER:
+            expect(note).to_contain_text("viewer")
+            expect(form).to_have_count(0)
+        else:
+            expect(form).to_be_visible()
+            expect(note).to_have_count(0)
+        page.get_by_test_id("sign-out").click()
+        expect(page.get_by_test_id("sign-in-page")).to_be_visible()
     assert unexpected_errors(page) == []

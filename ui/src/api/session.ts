@@ -103,6 +103,19 @@ export function useSession(): Session {
   );
 }
 
+/**
+ * May this person write (log, tag, relabel, run and cancel jobs)? Everyone but a viewer;
+ * with auth off, everyone. The server refuses a viewer's writes all the same (403): this
+ * only keeps buttons that would be refused off the screen.
+ */
+export function mayWrite(current: Session): boolean {
+  return !(current.state === 'signedIn' && current.role === 'viewer');
+}
+
+export function useMayWrite(): boolean {
+  return mayWrite(useSession());
+}
+
 /** Tests: start from "checking" again. */
 export function resetSession(): void {
   set({ state: 'checking' });

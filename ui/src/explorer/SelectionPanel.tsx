@@ -6,6 +6,7 @@ import { useClient, useQuery } from 'urql';
 import { AddTagsMutation, DatapointQuery, RemoveTagsMutation } from '../api/explorer';
 import { type ExportFormat, exportOnServer } from '../api/exportSelection';
 import { displayableUri } from '../api/media';
+import { useMayWrite } from '../api/session';
 import { Button, EmptyState, ErrorBox, IconButton, icons, Select, Spinner } from '../kit';
 import { downloadBlob } from '../lib/download';
 import { formatCount, formatValue } from '../lib/format';
@@ -41,6 +42,7 @@ export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanel
   const { table, selection } = props;
   const [sortBy, setSortBy] = useState<string>(SORT_BY_INDEX);
   const [descending, setDescending] = useState(false);
+  const mayWrite = useMayWrite();
   const ordered = useMemo(
     () => sortIndices(table, selection, sortBy, descending),
     [table, selection, sortBy, descending],
@@ -80,7 +82,13 @@ export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanel
           Tag a selection to share it.
         </p>
       )}
-      <TagBar {...props} />
+      {mayWrite ? (
+        <TagBar {...props} />
+      ) : (
+        <p className="x-pad faint" data-testid="read-only-note">
+          Signed in as a viewer: you can read and export, not tag.
+        </p>
+      )}
       <ExportBar {...props} ordered={ordered} />
       {selection.length === 0 ? (
         <EmptyState title="Nothing selected" icon={<icons.LassoIcon size={24} />}>

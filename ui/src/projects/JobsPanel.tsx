@@ -4,6 +4,7 @@
 import { useState } from 'react';
 import { useMutation } from 'urql';
 import { CancelJobMutation } from '../api/projects';
+import { useMayWrite } from '../api/session';
 import type { JobsQuery } from '../gql/graphql';
 import { Badge, Button, ErrorBox, Progress } from '../kit';
 import { formatAgo, formatDuration, parseTime } from '../lib/format';
@@ -29,6 +30,7 @@ type Job = JobsQuery['jobs'][number];
 export function JobsPanel({ jobs, onChanged }: { jobs: readonly Job[]; onChanged: () => void }) {
   const [cancel, runCancel] = useMutation(CancelJobMutation);
   const [all, setAll] = useState(false);
+  const mayWrite = useMayWrite();
   if (jobs.length === 0) return <p className="faint">No jobs yet.</p>;
   const { shown, rest } = visibleJobs(jobs, all);
   return (
@@ -48,7 +50,7 @@ export function JobsPanel({ jobs, onChanged }: { jobs: readonly Job[]; onChanged
               </span>
               <span className="p-grow" />
               <Badge tone={stateTone(job.state)}>{stateLabel(job.state)}</Badge>
-              {isActive(job.state) && (
+              {isActive(job.state) && mayWrite && (
                 <Button
                   size="sm"
                   variant="ghost"

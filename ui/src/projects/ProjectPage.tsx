@@ -4,6 +4,7 @@ import { useQuery } from 'urql';
 import { describeError } from '../api/client';
 import { ProjectQuery } from '../api/projects';
 import { useReconnect } from '../api/serverStatus';
+import { useMayWrite } from '../api/session';
 import { PageError } from '../app/PageError';
 import { Button, EmptyState, ErrorBox, icons, Panel, Spinner } from '../kit';
 import { formatAgo, formatCount } from '../lib/format';
@@ -16,6 +17,7 @@ import './projects.css';
 import { useJobs } from './useJobs';
 
 export function ProjectPage({ project }: { project: string }) {
+  const mayWrite = useMayWrite();
   const [{ data, fetching, error }, reexecute] = useQuery({
     query: ProjectQuery,
     variables: { name: project },
@@ -126,6 +128,13 @@ export function ProjectPage({ project }: { project: string }) {
               )}
             </section>
             <h2 className="p-section__title p-section__title--out">Spaces</h2>
+            {!mayWrite && (
+              <p className="faint" data-testid="read-only-note">
+                Signed in as a viewer: you can read and export. Computing maps and analyses, tagging
+                and correcting labels need the editor role (an admin gives it:{' '}
+                <code>chroma users role NAME editor</code>).
+              </p>
+            )}
             {info.spaces.length === 0 && <p className="faint">No embeddings logged yet.</p>}
             <LiveJobs.Provider value={liveJobs}>
               {info.spaces.map((space) => (

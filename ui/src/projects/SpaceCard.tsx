@@ -8,6 +8,7 @@ import {
   RunAnalysisMutation,
   SetAnalysisAutoRefreshMutation,
 } from '../api/projects';
+import { useMayWrite } from '../api/session';
 import type { ProjectQuery } from '../gql/graphql';
 import { Badge, Button, Checkbox, ErrorBox } from '../kit';
 import { formatAgo, formatCount } from '../lib/format';
@@ -78,6 +79,7 @@ function NeighbourIndex({
   onStarted: () => void;
 }) {
   const [state, build] = useMutation(BuildNeighbourIndexMutation);
+  const mayWrite = useMayWrite();
   const index = space.neighbourIndex;
   return (
     <div className="p-space__row">
@@ -96,16 +98,18 @@ function NeighbourIndex({
         <span className="faint">not built</span>
       )}
       <span className="p-grow" />
-      <Button
-        size="sm"
-        variant="ghost"
-        busy={state.fetching}
-        onClick={() =>
-          void build({ project, space: space.name }).then((r) => !r.error && onStarted())
-        }
-      >
-        {index ? 'Rebuild' : 'Build'}
-      </Button>
+      {mayWrite && (
+        <Button
+          size="sm"
+          variant="ghost"
+          busy={state.fetching}
+          onClick={() =>
+            void build({ project, space: space.name }).then((r) => !r.error && onStarted())
+          }
+        >
+          {index ? 'Rebuild' : 'Build'}
+        </Button>
+      )}
       {state.error && (
         <ErrorBox title="Cannot build the index" message={mutationError(state.error)} />
       )}
@@ -212,6 +216,7 @@ function Analyses({
 }) {
   const [state, run] = useMutation(RunAnalysisMutation);
   const [auto, setAuto] = useMutation(SetAnalysisAutoRefreshMutation);
+  const mayWrite = useMayWrite();
   const map = space.projections.find((p) => p.state === 'READY');
   return (
     <div className="p-space__block">
@@ -234,7 +239,7 @@ function Analyses({
             cell: (a) => (
               <Checkbox
                 checked={a.autoRefresh}
-                disabled={auto.fetching}
+                disabled={auto.fetching || !mayWrite}
                 onChange={(on) =>
                   void setAuto({ id: a.id, on }).then((r) => !r.error && onStarted())
                 }

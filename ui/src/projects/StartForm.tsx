@@ -1,6 +1,7 @@
 // The one-line form under a table of computed results that starts another: pick a kind
 // (an algorithm, an analysis), press the button; a refusal shows below.
 import { useState } from 'react';
+import { useMayWrite } from '../api/session';
 import { Button, ErrorBox, Select, type SelectOption } from '../kit';
 
 export interface StartFormProps {
@@ -20,8 +21,10 @@ export interface StartFormProps {
   actionTestId?: string;
 }
 
+/** Nothing for a viewer: starting a job is an editor's (the project page says so once). */
 export function StartForm(props: StartFormProps) {
   const [choice, setChoice] = useState(props.choices[0]?.value ?? '');
+  if (!useMayWrite()) return null;
   return (
     <>
       <form

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { useMutation } from 'urql';
 import { describeError } from '../../api/client';
 import { CorrectLabelsMutation, UndoLabelCorrectionMutation } from '../../api/review';
-import { useSession } from '../../api/session';
+import { useMayWrite } from '../../api/session';
 import type { PointTable } from '../../points/types';
 import type { AnalysisInfo } from '../columns';
 import {
@@ -35,11 +35,6 @@ export interface ReviewInputs {
 /** A decision changes a datapoint's label: cached datapoint queries are fetched again. */
 const STALE_DATAPOINTS = { additionalTypenames: ['Datapoint'] };
 
-/** A viewer may step through the queue but not decide. */
-export function canDecide(session: ReturnType<typeof useSession>): boolean {
-  return !(session.state === 'signedIn' && session.role === 'viewer');
-}
-
 export function useReview({
   project,
   analysis,
@@ -50,8 +45,8 @@ export function useReview({
   ensureColumns,
   updateTable,
 }: ReviewInputs) {
-  const session = useSession();
-  const readOnly = !canDecide(session);
+  // A viewer may step through the queue but not decide.
+  const readOnly = !useMayWrite();
   const [columns] = useState<ReviewColumns | null>(() => reviewColumns(analysis, color));
   const wanted = useMemo(
     () => (columns ? [columns.score, columns.suggestion].filter((c): c is string => !!c) : []),
