@@ -30,6 +30,7 @@ SDK = Path(__file__).resolve().parents[2] / "src" / "chroma" / "sdk"
 CALLS_MADE_HERE = {
     ("_analyses", "set_auto_refresh"),
     ("_analyses", "start_analysis"),
+    ("_comparisons", "start_comparison"),
     ("_computed", "_read"),
     ("_computed", "delete"),
     ("_computed", "of_space"),
@@ -136,6 +137,7 @@ def test_what_the_sdk_sends_is_within_the_default_limits(
                 attempt(lambda: analysis.set_auto_refresh(False))
                 attempt(analysis.delete)
             attempt(run.analyses)
+            attempt(lambda: run.compare("clip", "clip-v2", k=5, progress=False, timeout=30))
             attempt(lambda: chroma.get_analysis(999, url=url))
             attempt(lambda: run.build_index(wait=False, progress=False))
             attempt(lambda: run.nearest(key="k1", k=1000, labels=["cat"]))

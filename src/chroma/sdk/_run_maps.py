@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chroma.sdk._analyses import Analysis, start_analysis
 from chroma.sdk._client import Client
+from chroma.sdk._comparisons import comparison_frame, start_comparison
 from chroma.sdk._corrections import fetch_corrections
 from chroma.sdk._graphql import graphql
 from chroma.sdk._jobs import JOB_FIELDS, Job
@@ -186,6 +187,78 @@ class RunMaps:
         """
         with self._connection() as client:
             return Analysis.of_space(client, self.project, self.space)
+
+    def compare(
+        self,
+        space_a: str,
+        space_b: str,
+        k: int = 10,
+        *,
+        datasets: str | Sequence[str] | None = None,
+        timeout: float | None = None,
+        progress: bool = True,
+    ) -> pd.DataFrame:
+        """Compare two spaces of this run's project over the datapoints both hold (a server
+        job), wait for it and read it, moved most first.
+
+        For every shared datapoint: the overlap of its ``k`` nearest neighbours (among the
+        shared datapoints) in ``space_a`` and in ``space_b``, and the labels of the
+        neighbours it gained and lost. Sends what is logged first. Everything is checked
+        before anything is queued; the same comparison again computes it again. It is an
+        analysis of kind ``"compare"`` of ``space_a`` (``chroma.get_analysis(id)``
+        recomputes or deletes it; ``analysis.<id>.moved`` colours a map of ``space_a``).
+
+        Args:
+            space_a: The first space (e.g. the old model or layer).
+            space_b: The second space, of the same project.
+            k: Neighbours per datapoint, 1 to 100.
+            datasets: Only datapoints of these datasets. Default: every dataset.
+            timeout: Seconds to wait at most.
+            progress: Show a tqdm progress bar (on stderr) with the job's message.
+
+        Returns:
+            A DataFrame, one row per shared datapoint: ``datapoint_id``, ``key``,
+            ``dataset``, ``label``, ``neighbour_overlap`` (0..1: the share of neighbours
+            both spaces agree on), ``moved`` (1 - overlap), ``gained_labels`` and
+            ``lost_labels`` (e.g. ``"cat (3), dog"``; None when none) and ``moved_rank``
+            (1: moved most). ``attrs["comparison_id"]`` is the comparison's id,
+            ``attrs["summary"]`` its summary: mean overlap per label and per cluster (when
+            space_a has a clusters analysis) and the datapoints that moved most.
+
+        Raises:
+            InvalidInput: The same space twice or spaces sharing no datapoints
+                (``where="spaceB"``), ``k`` out of range or above what the shared
+                datapoints allow (``"k"``). Nothing was queued.
+            NotFound: A space (``"spaceA"``, ``"spaceB"``) or dataset does not exist.
+            ChromaJobFailed: The computation failed.
+
+        Example:
+            Start a server with ``chroma application run``, then::
+
+                import numpy as np
+                import chroma
+
+                vectors = np.random.rand(300, 8)
+                keys = [f"img-{i}" for i in range(300)]
+                labels = (vectors[:, 0] > 0.5).astype(int)
+                with chroma.init(project="demo", dataset="train", space="model-v1") as run:
+                    run.log(vectors, ids=keys, labels=labels)
+                with chroma.init(project="demo", dataset="train", space="model-v2") as run:
+                    run.log(vectors ** 2, ids=keys, labels=labels)
+                    df = run.compare("model-v1", "model-v2", k=10)
+                print(df[["key", "label", "moved", "gained_labels", "lost_labels"]].head())
+                print(df.attrs["summary"]["labels"])  # mean overlap per label
+        """
+        with self._connection() as client:
+            comparison = start_comparison(
+                client,
+                project=self.project,
+                space_a=space_a,
+                space_b=space_b,
+                k=k,
+                datasets=datasets,
+            )
+        return comparison_frame(comparison.wait(progress=progress, timeout=timeout))
 
     def corrections(self, *, include_undone: bool = False) -> pd.DataFrame:
         """The label corrections of this run's project: decisions people made in the

@@ -29,6 +29,7 @@ from chroma.services import analyses, catalog, neighbours, projections
 from chroma.services import jobs as job_service
 from chroma.services import tags as _tags
 from chroma.services.analyses import freshness
+from chroma.services.analyses.comparison_requests import compare_spaces
 
 
 def _ids(values: list[strawberry.ID]) -> list[int]:
@@ -222,6 +223,38 @@ class Mutation:
         analysis_id = parse_id(id, where="id")
         store = info.context.store
         return Analysis.of(await offload.run(analyses.delete_analysis, store, analysis_id))
+
+    @described.mutation(
+        "Compare two spaces of a project over the datapoints both hold (a job; ADR 0015): per "
+        "datapoint, the overlap of its `k` (1 to 100) nearest neighbours in each space and "
+        "the labels of the neighbours it gained and lost, ranked by how much it moved. "
+        "Answers the comparison: an analysis of kind `compare` of `spaceA` (recompute and "
+        "delete it as one; its columns colour maps of spaceA). Everything is checked first: "
+        "unknown spaces, the same space twice, spaces of different projects (`projectB`), no "
+        "shared datapoints, `k` out of range."
+    )
+    async def compare_spaces(
+        self,
+        info: Info,
+        project: str,
+        space_a: str,
+        space_b: str,
+        k: int = 10,
+        project_b: str | None = None,
+        datasets: list[str] | None = None,
+    ) -> Analysis:
+        record, job = await offload.run(
+            compare_spaces,
+            info.context.store,
+            project=project,
+            space_a=space_a,
+            space_b=space_b,
+            k=k,
+            project_b=project_b,
+            datasets=datasets,
+        )
+        await info.context.submit(job.id)
+        return Analysis.of(record)
 
     @described.mutation(
         "Build a space's nearest-neighbour index and kNN graph from all its vectors (a job)."

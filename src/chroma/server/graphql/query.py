@@ -23,6 +23,7 @@ from chroma.services import analyses, catalog, datapoints, neighbours, projectio
 from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
 from chroma.services import search as search_service
+from chroma.services.analyses.comparison_requests import get_comparison
 from chroma.services.datapoints import DatapointFilter
 from chroma.services.neighbours import Neighbour
 from chroma.services.store import Store
@@ -182,6 +183,15 @@ class Query:
         analysis_id = parse_id(id, where="id")
         store = info.context.store
         return Analysis.of(await offload.read(store, analyses.get_analysis, analysis_id))
+
+    @described.field(
+        "One comparison of two spaces by id: an analysis of kind `compare` (an error if "
+        "there is none)."
+    )
+    async def comparison(self, info: Info, id: strawberry.ID) -> Analysis | None:
+        analysis_id = parse_id(id, where="id")
+        store = info.context.store
+        return Analysis.of(await offload.read(store, get_comparison, analysis_id))
 
     @described.field(
         f"The `k` (1 to {neighbours.MAX_K}) datapoints of a space nearest to a datapoint "

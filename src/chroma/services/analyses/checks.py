@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.models import Datapoint, EmbeddingChunk, ProjectionSet, Space
 from chroma.db.vectors import space_size
+from chroma.services.analyses.comparisons import check_comparison
 from chroma.services.analyses.params import MIN_ROWS, Kind, get_kind
 from chroma.services.catalog import dataset_names
 
@@ -94,7 +95,7 @@ def plan_analysis(
             where="datasets",
         )
     k = params.get("k")
-    if k is not None and kind != "outliers" and n < k + 1:
+    if k is not None and kind not in ("outliers", "compare") and n < k + 1:
         raise InvalidInput(f"k={k} needs at least {k + 1} points; there are {n}", where="params.k")
     context = _Context(session, space, spec, kind, names, analysed, reference, n)
     params = _CHECKS.get(kind, _no_check)(context, params)
@@ -230,10 +231,15 @@ def _check_label_next(context: _Context, params: dict[str, Any]) -> dict[str, An
     return params
 
 
+def _check_compare(context: _Context, params: dict[str, Any]) -> dict[str, Any]:
+    return check_comparison(context.session, context.space, context.analysed, params)
+
+
 _CHECKS = {
     "mislabels": _check_mislabels,
     "class_distance": _check_class_distance,
     "outliers": _check_outliers,
     "clusters": _check_clusters,
     "label_next": _check_label_next,
+    "compare": _check_compare,
 }

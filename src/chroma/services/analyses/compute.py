@@ -34,6 +34,7 @@ from chroma.db.models import utcnow
 from chroma.db.projections import read_coordinates
 from chroma.db.store import Store
 from chroma.services import computed
+from chroma.services.analyses.comparisons import compare, shared_inputs
 from chroma.services.analyses.freshness import inputs_stamp, queue_again_if_changed
 from chroma.services.analyses.inputs import Inputs, read_inputs, reference_neighbours
 from chroma.services.analyses.params import MIN_ROWS, validate_params
@@ -57,6 +58,8 @@ def compute_analysis(
     with store.read() as session:  # before the data: see freshness.py
         stamp = inputs_stamp(session, row)
     inputs = read_inputs(store, row, space, progress, rich=row.kind == "clusters")
+    if row.kind == "compare":  # only the datapoints the second space holds too (ADR 0015)
+        inputs = shared_inputs(inputs, params, computed.ids_or_none(row.dataset_ids))
     progress(0.05, f"analysing {inputs.n:,} points")
     columns, summary = RUNNERS[row.kind](inputs, params)
     summary = {"points": inputs.n, "reused_knn_graph": inputs.reused_graph, **summary}
@@ -319,6 +322,7 @@ RUNNERS: dict[str, Callable[[Inputs, dict[str, Any]], tuple[Columns, dict[str, A
     "duplicates": _duplicates,
     "clusters": _clusters,
     "label_next": _label_next,
+    "compare": compare,
 }
 
 

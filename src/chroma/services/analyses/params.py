@@ -123,6 +123,22 @@ KINDS: dict[str, Kind] = {
         description="which points to label next: uncertain, likely mislabelled, unusual, "
         "and spread over the space",
     ),
+    "compare": Kind(
+        params={
+            "space_b": Param("int", None, low=1, high=2**63 - 1),
+            "k": Param("int", 10, low=1, high=100),
+        },
+        columns={
+            "neighbour_overlap": "float32",
+            "moved": "float32",
+            "gained_labels": "string",
+            "lost_labels": "string",
+            "moved_rank": "int64",
+        },
+        order=("moved_rank", False),
+        description="how each shared datapoint's k nearest neighbours changed in a second "
+        "space of the project (ADR 0015: comparisons.py)",
+    ),
 }
 
 

@@ -57,3 +57,11 @@ class Space:
     async def analyses(self, info: Info) -> list[Analysis]:
         records = await info.context.loaders.analyses_of_space.load(self.space_id)
         return [Analysis.of(r) for r in records]
+
+    @described.field(
+        "Its comparisons with other spaces (`compareSpaces` with this space as spaceA), "
+        "oldest first: its analyses of kind `compare`."
+    )
+    async def comparisons(self, info: Info) -> list[Analysis]:
+        records = await info.context.loaders.analyses_of_space.load(self.space_id)
+        return [Analysis.of(r) for r in records if r.kind == "compare"]
