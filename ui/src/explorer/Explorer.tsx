@@ -21,6 +21,10 @@ import { ReviewPanel } from './review/ReviewPanel';
 import { SelectionPanel } from './SelectionPanel';
 import { Sidebar } from './Sidebar';
 import { SearchBox } from './search/SearchBox';
+import { ClusterLabels } from './summary/ClusterLabels';
+import { rowsWithValue } from './summary/rows';
+import { SummaryPanel } from './summary/SummaryPanel';
+import { useAnalysisSummary } from './summary/useAnalysisSummary';
 import { useColumnsOnDemand } from './useColumnsOnDemand';
 import { useFirstFrame } from './useFirstFrame';
 import { useMapLayers } from './useMapLayers';
@@ -89,6 +93,7 @@ export function Explorer({
   const side = useSidePanel(viewState, lookup, mapRef);
   const marks = usePointMarks(lookup, view.datapoint);
   const { ready, onDrawn } = useFirstFrame(points);
+  const summary = useAnalysisSummary(projection.id, analyses, table, loading, points.ensureColumns);
   // The review queue (explorer/review/) takes the right column while `review` names a
   // ready analysis; its current row is centred and ringed on the map.
   const reviewing = analyses.find((a) => a.id === view.review && a.state === 'READY') ?? null;
@@ -164,6 +169,17 @@ export function Explorer({
         placedCount={projection.placedCount}
         colorSelect={colorSelect}
         onReview={(review) => update({ review }, { push: true })}
+        summary={
+          <SummaryPanel
+            state={summary}
+            table={table}
+            lookup={lookup}
+            onSelect={(rows) => {
+              changeSelection(rows);
+              side.setTab('selection');
+            }}
+          />
+        }
       />
 
       <main
@@ -211,6 +227,22 @@ export function Explorer({
           onDrawn={onDrawn}
           onError={setMapError}
         />
+        {!loading &&
+          summary.labelsShown &&
+          summary.summary?.kind === 'clusters' &&
+          summary.column && (
+            <ClusterLabels
+              mapRef={mapRef}
+              clusters={summary.summary.clusters}
+              centres={summary.centres}
+              drawn={ready}
+              onPick={(cluster) => {
+                if (!summary.column) return;
+                changeSelection(rowsWithValue(table, summary.column, cluster));
+                side.setTab('selection');
+              }}
+            />
+          )}
         {marks.hovered !== null && marks.hovered < table.count && (
           <HoverCard
             project={project}

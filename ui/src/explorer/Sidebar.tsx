@@ -23,6 +23,8 @@ export interface SidebarProps extends Pick<ViewState, 'view' | 'update'> {
   colorSelect: React.Ref<HTMLSelectElement>;
   /** Start the review queue over an analysis's ranking. */
   onReview?: (analysisId: string) => void;
+  /** The analysis summary panel (explorer/summary/), under the review entry. */
+  summary?: React.ReactNode;
 }
 
 export function Sidebar({
@@ -36,6 +38,7 @@ export function Sidebar({
   placedCount,
   colorSelect,
   onReview,
+  summary,
 }: SidebarProps) {
   const options = useMemo(
     () => colorOptions(table, analyses, points.unavailable),
@@ -62,6 +65,7 @@ export function Sidebar({
           />
           <StaleNote analyses={analyses} color={view.color} />
           {onReview && <ReviewEntry analyses={analyses} color={view.color} onReview={onReview} />}
+          {summary}
           <DisplayPanel
             pointSize={layers.pointSize}
             opacity={view.opacity}

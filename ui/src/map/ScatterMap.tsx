@@ -69,6 +69,13 @@ export interface ScatterMapHandle {
   /** Centre a point, zooming in if far out. */
   focus(index: number): void;
   zoomTo(indices: ArrayLike<number>): void;
+  /**
+   * Where a position of the map's coordinates (the drawn, [-1, 1] ones) is on the canvas,
+   * in CSS pixels from its top left; null before the map exists. For overlays (labels).
+   */
+  toScreen(x: number, y: number): [number, number] | null;
+  /** Calls `listener` after every camera change (pan, zoom) and resize; returns the unsubscribe. */
+  onView(listener: () => void): () => void;
 }
 
 /** How far a press may wander and still count as a click (CSS pixels). */
@@ -102,6 +109,8 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
     // Callbacks change identity every render; the subscriptions read the latest ones.
     const latest = useRef(props);
     latest.current = props;
+    /** Overlays following the camera (ScatterMapHandle.onView). */
+    const viewListeners = useRef(new Set<() => void>());
 
     const syncFilterAndSelection = useCallback(
       (visible: Uint32Array | null, selection: Uint32Array) => {
@@ -204,6 +213,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
           const [x, y] = scatterplot.get('cameraTarget') as [number, number];
           const distance = scatterplot.get('cameraDistance') as number;
           latest.current.onCamera({ x, y, distance });
+          for (const listener of viewListeners.current) listener();
         }),
         scatterplot.subscribe('lassoStart', () => {
           lassoing = true;
@@ -213,6 +223,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
         if (!entry) return;
         const { width: w, height: h } = entry.contentRect;
         if (w > 0 && h > 0) scatterplot.set({ width: w, height: h });
+        for (const listener of viewListeners.current) listener();
       });
       resize.observe(container.current);
       // regl-scatterplot takes a mouse-up close to the mouse-down for a click, even after a
@@ -370,6 +381,29 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
             transition: true,
             transitionDuration: 450,
           });
+        },
+        toScreen(x, y) {
+          const scatterplot = plot.current;
+          const box = container.current;
+          if (!scatterplot || !box) return null;
+          // What regl-scatterplot's getScreenPosition does for a point: model (data aspect
+          // ratio), camera view, then the view's aspect ratio, into CSS pixels.
+          const view = scatterplot.get('cameraView') as ArrayLike<number>;
+          const aspect = (scatterplot.get('aspectRatio') as number) || 1;
+          const width = box.clientWidth;
+          const height = box.clientHeight;
+          if (!view || width === 0 || height === 0) return null;
+          const mx = x * aspect;
+          const cx = view[0]! * mx + view[4]! * y + view[12]!;
+          const cy = view[1]! * mx + view[5]! * y + view[13]!;
+          const w = view[3]! * mx + view[7]! * y + view[15]!;
+          return [(width * (cx / w / (width / height) + 1)) / 2, height * (0.5 - cy / w / 2)];
+        },
+        onView(listener) {
+          viewListeners.current.add(listener);
+          return () => {
+            viewListeners.current.delete(listener);
+          };
         },
       }),
       [],

@@ -5,7 +5,6 @@ import { useMutation } from 'urql';
 import {
   BuildNeighbourIndexMutation,
   CreateProjectionMutation,
-  RunAnalysisMutation,
   SetAnalysisAutoRefreshMutation,
 } from '../api/projects';
 import { useMayWrite } from '../api/session';
@@ -13,6 +12,7 @@ import type { ProjectQuery } from '../gql/graphql';
 import { Badge, Button, Checkbox, ErrorBox } from '../kit';
 import { formatAgo, formatCount } from '../lib/format';
 import { onLinkClick, paths } from '../state/router';
+import { AnalysisForm } from './AnalysisForm';
 import { ComputedTable } from './ComputedTable';
 import { StaleBadge } from './StaleBadge';
 import { StartForm } from './StartForm';
@@ -23,15 +23,6 @@ const ALGORITHMS = [
   { value: 'umap', label: 'UMAP' },
   { value: 'pca', label: 'PCA' },
   { value: 'tsne', label: 't-SNE' },
-];
-
-const ANALYSIS_KINDS = [
-  { value: 'mislabels', label: 'Likely mislabels' },
-  { value: 'outliers', label: 'Outliers' },
-  { value: 'duplicates', label: 'Near-duplicates' },
-  { value: 'class_distance', label: 'Distance to class' },
-  { value: 'clusters', label: 'Clusters' },
-  { value: 'label_next', label: 'What to label next' },
 ];
 
 function mutationError(error: {
@@ -214,7 +205,6 @@ function Analyses({
   space: Space;
   onStarted: () => void;
 }) {
-  const [state, run] = useMutation(RunAnalysisMutation);
   const [auto, setAuto] = useMutation(SetAnalysisAutoRefreshMutation);
   const mayWrite = useMayWrite();
   const map = space.projections.find((p) => p.state === 'READY');
@@ -279,20 +269,15 @@ function Analyses({
         data-testid={`analyses-${space.name}`}
         rowTestId={(a) => `analysis-${a.id}`}
       />
-      <StartForm
-        label="Run"
-        choices={ANALYSIS_KINDS}
-        choiceLabel="Analysis"
-        action="Analyse"
-        busy={state.fetching}
-        onStart={(kind) =>
-          void run({ project, space: space.name, kind }).then((r) => !r.error && onStarted())
-        }
-        error={
-          state.error ? mutationError(state.error) : auto.error ? mutationError(auto.error) : null
-        }
-        errorTitle={state.error ? 'Cannot start the analysis' : 'Cannot change auto refresh'}
+      <AnalysisForm
+        project={project}
+        space={space.name}
+        maps={space.projections.filter((p) => p.state === 'READY')}
+        onStarted={onStarted}
       />
+      {auto.error && (
+        <ErrorBox title="Cannot change auto refresh" message={mutationError(auto.error)} />
+      )}
     </div>
   );
 }
