@@ -22,13 +22,17 @@ COPY schema.graphql /src/schema.graphql
 COPY ui/ ./
 RUN npx vite build --logLevel warn
 
-# 2. The wheel, with the built UI inside (a hatch artifact: gitignored, shipped anyway).
+# 2. The wheel, with the built UI inside (a hatch artifact: gitignored, shipped anyway;
+#    hatch_build.py refuses a wheel without it). The context has no .git, so the version
+#    is CHROMA_VERSION (`--build-arg CHROMA_VERSION=$(git describe --tags | sed 's/^v//')`)
+#    or, left empty, pyproject.toml's fallback (0.0.0).
 FROM ${PYTHON_IMAGE} AS wheel
+ARG CHROMA_VERSION=
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md hatch_build.py ./
 COPY src/ src/
 COPY --from=ui /src/src/chroma/server/static/ src/chroma/server/static/
-RUN python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist . \
+RUN SETUPTOOLS_SCM_PRETEND_VERSION="${CHROMA_VERSION}" python -m pip wheel --no-cache-dir --no-deps --wheel-dir /dist . \
  && python -c "import glob, zipfile; names = zipfile.ZipFile(glob.glob('/dist/*.whl')[0]).namelist(); assert 'chroma/server/static/index.html' in names, 'the wheel lacks the UI'"
 
 # 3. The runtime: the wheel and its dependencies at the versions of requirements/lock.txt,

@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-capture bench-quality bench-ui-load clean ui ui-dev
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-compare bench-search bench-capture bench-quality bench-ui-load clean ui ui-dev release-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -70,6 +70,12 @@ bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks
 bench-index-updates: setup ## appending 10k points to a 1M space's index vs rewriting it (benchmarks/index_updates.py)
 	$(PY) benchmarks/index_updates.py $(ARGS)
 
+bench-compare: setup ## the compare job vs the two kNN graphs alone (benchmarks/compare.py)
+	$(PY) benchmarks/compare.py $(ARGS)
+
+bench-search: setup ## text search at 1M datapoints vs a scan of the same columns (benchmarks/search.py)
+	$(PY) benchmarks/search.py $(ARGS)
+
 bench-neighbour-queries: setup ## GraphQL and SDK neighbour queries vs the index lookup (benchmarks/neighbour_queries.py)
 	$(PY) benchmarks/neighbour_queries.py $(ARGS)
 
@@ -88,6 +94,9 @@ ui: ## build the web UI into src/chroma/server/static (npm ci when the lock file
 
 ui-dev: ## the UI's Vite dev server on :5173 with hot reload; API proxied to :8000 (`make run`)
 	bash scripts/ui.sh dev
+
+release-check: setup ## build sdist + wheel into dist/ (UI inside), run the wheel from a fresh venv (scripts/release.sh)
+	bash scripts/release.sh
 
 clean: ## delete caches and build output (keeps .venv: `rm -rf .venv` for a fresh start)
 	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

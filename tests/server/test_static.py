@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from chroma.db.store import open_store
+from chroma.server import static as ui_static
 from chroma.settings import Settings
 from live_server import LiveServer
 
@@ -39,8 +40,22 @@ def built(tmp_path: Path) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def not_built(tmp_path: Path) -> Iterator[httpx.Client]:
-    (tmp_path / "empty").mkdir()
-    yield from serve(tmp_path, tmp_path / "empty")
+    """A source checkout whose UI was never built."""
+    checkout = tmp_path / "checkout"
+    (checkout / "ui").mkdir(parents=True)
+    (checkout / "ui" / "package.json").write_text("{}")
+    (checkout / "pyproject.toml").write_text("")
+    static = checkout / "src" / "chroma" / "server" / "static"
+    static.mkdir(parents=True)
+    yield from serve(tmp_path, static)
+
+
+@pytest.fixture
+def installed_without_ui(tmp_path: Path) -> Iterator[httpx.Client]:
+    """An installed package (site-packages) built without the UI."""
+    static = tmp_path / "lib" / "site-packages" / "chroma" / "server" / "static"
+    static.mkdir(parents=True)
+    yield from serve(tmp_path, static)
 
 
 @pytest.mark.parametrize(
@@ -100,3 +115,21 @@ def test_without_a_build_the_page_says_how_to_build_it(not_built: httpx.Client, 
     assert "make ui" in response.text
     assert not_built.get("/api/v1/nothing-here").status_code == 404
     assert not_built.get("/healthz").json()["status"] == "ok"
+
+
+def test_an_installed_package_without_a_build_does_not_say_make_ui(
+    installed_without_ui: httpx.Client,
+) -> None:
+    response = installed_without_ui.get("/")
+    assert response.status_code == 200
+    assert "has no web UI" in response.text
+    assert "make ui" not in response.text
+    assert "from source" not in response.text
+    assert installed_without_ui.get("/healthz").json()["status"] == "ok"
+
+
+def test_this_checkout_counts_as_running_from_source() -> None:
+    assert ui_static.runs_from_checkout(ui_static.STATIC_DIR) == (
+        ui_static.STATIC_DIR.resolve().parts[-4:] == ("src", "chroma", "server", "static")
+    )
+    assert not ui_static.runs_from_checkout(Path("/"))
