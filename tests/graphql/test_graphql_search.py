@@ -156,7 +156,7 @@ def test_a_lone_surrogate_is_refused_as_input(http: httpx.Client, demo) -> None:
     body = f'{{"query": "{query}", "variables": {variables}}}'
     response = http.post("/graphql", content=body, headers={"content-type": "application/json"})
     [error] = response.json()["errors"]
-    assert error["extensions"] == {"code": "invalid_input", "where": "text"}
+    assert error["extensions"] == {"code": "invalid_input", "where": "variables.text"}
 
 
 def test_a_10_mb_search_text_is_refused_with_413_and_nothing_changes(

@@ -27,6 +27,7 @@ from sqlalchemy import SQLColumnExpression, Text, case, cast, func, literal_colu
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from chroma.core.unicode import is_storable
 from chroma.db.models import Datapoint, Dataset, ProjectionSet, Space
 from chroma.services import catalog
 
@@ -62,11 +63,8 @@ def checked_text(text: str) -> str:
         raise InvalidInput("the search text is empty", where="text")
     if "\x00" in text:
         raise InvalidInput("a NUL character can match nothing", where="text")
-    if not text.isascii():
-        try:
-            text.encode()
-        except UnicodeEncodeError:  # a lone surrogate (JSON's "\ud800"): no database takes it
-            raise InvalidInput("the search text is not valid Unicode", where="text") from None
+    if not is_storable(text):  # a lone surrogate (JSON's "\ud800"): no database takes it
+        raise InvalidInput("the search text is not valid Unicode", where="text")
     return text
 
 

@@ -29,7 +29,8 @@ from fastapi.routing import APIRoute
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from chroma.core.errors import PayloadTooLarge
+from chroma.core.errors import InvalidInput, PayloadTooLarge
+from chroma.core.unicode import UNSTORABLE, unstorable_at
 from chroma.server.errors import error_response
 from chroma.server.graphql import offload
 from chroma.server.graphql.cost import Measure, measure
@@ -135,6 +136,15 @@ class RequestLimits(SchemaExtension):
         context = self.execution_context
         limits = self._limits()
         assert context.graphql_document is not None  # validated already
+        # (A lone surrogate in the document itself is a syntax error already.)
+        unstorable = unstorable_at(context.variables or {}, "variables")
+        if unstorable is not None:
+            refused = InvalidInput(UNSTORABLE, where=unstorable)
+            context.result = ExecutionResult(
+                data=None, errors=[GraphQLError(refused.message, original_error=refused)]
+            )
+            yield
+            return
         found = measure(
             context.schema._schema,
             context.graphql_document,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
+from chroma.core.errors import InvalidInput
+from chroma.core.unicode import UNSTORABLE, unstorable_at
 from chroma.core.wire import MAX_ROW_ID
 from chroma.server.state import State
 from chroma.services import export
@@ -49,6 +51,17 @@ class ExportFilter(BaseModel):
 
 class ExportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, data: Any) -> Any:
+        """Refuse a lone surrogate anywhere in the body before any field reads it (a
+        database could not store nor look it up)."""
+        where = unstorable_at(data, "body")
+        if where is not None:
+            raise InvalidInput(UNSTORABLE, where=where)
+        return data
+
     project: str
     space: str
     datapoint_ids: list[RowId] | None = Field(
