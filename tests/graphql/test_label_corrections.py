@@ -242,3 +242,32 @@ def test_the_sdk_reads_the_corrections(editor: Client, server: LiveServer) -> No
     assert everything["undone_by"].iloc[1] == "eddie"
     assert isinstance(everything["at"].dtype, pd.DatetimeTZDtype)
     assert str(everything["at"].dt.tz) == "UTC"
+
+
+def test_a_review_of_an_analysis_deleted_meanwhile_decides_nothing(
+    editor: Client, store: Store
+) -> None:
+    """The review queue names its analysis: once an admin deleted it, a decision from the
+    queue is refused (not_found, where: analysis) and nothing changes."""
+    admin = Client(editor.http, ADMIN)
+    analysis = admin.data(
+        'mutation { runAnalysis(project: "demo", space: "clip", kind: "mislabels") { id } }'
+    )["runAnalysis"]["id"]
+    target = editor.ids()["train-0"]
+    decision = [{"datapointId": target, "decision": "RELABEL", "label": "dog"}]
+    review = """
+    mutation ($c: [LabelDecisionInput!]!, $a: ID) {
+      correctLabels(project: "demo", corrections: $c, source: "mislabels", analysis: $a) { id }
+    }
+    """
+    admin.data("mutation ($id: ID!) { deleteAnalysis(id: $id) { id } }", id=analysis)
+
+    refused = editor.error(review, c=decision, a=analysis)
+
+    assert refused["extensions"] == {"code": "not_found", "where": "analysis"}
+    assert "deleted meanwhile" in refused["message"]
+    assert editor.labels()["train-0"] == "cat"
+    assert editor.data(HISTORY, undone=True)["labelCorrections"] == []
+    # Without a deleted analysis the same decision goes through.
+    assert editor.data(review, c=decision, a=None)["correctLabels"]
+    assert editor.labels()["train-0"] == "dog"

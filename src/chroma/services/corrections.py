@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
 from chroma.db.bulk import in_steps
-from chroma.db.models import Datapoint, Dataset, LabelCorrection, utcnow
+from chroma.db.models import Analysis, Datapoint, Dataset, LabelCorrection, Space, utcnow
 from chroma.db.store import Store
 from chroma.services import catalog
 from chroma.services.principals import Principal
@@ -118,11 +118,15 @@ def correct_labels(
     *,
     by: Principal,
     source: str | None = None,
+    analysis_id: int | None = None,
 ) -> list[CorrectionRecord]:
-    """Record the decisions (all or none) and relabel the datapoints they relabel."""
+    """Record the decisions (all or none) and relabel the datapoints they relabel; with
+    ``analysis_id`` (the review queue's), only while that analysis still exists."""
     _check(decisions, source)
     with store.write() as session:
         proj = catalog.get_project(session, project)
+        if analysis_id is not None:
+            _check_analysis(session, proj.id, analysis_id)
         points = _datapoints(session, proj.id, [d.datapoint_id for d in decisions])
         now = utcnow()
         rows = []
@@ -154,6 +158,21 @@ def correct_labels(
             catalog.bump_dataset(session, dataset_id)  # cached points and facets go stale
         session.flush()
         return [_record(row, points[row.datapoint_id], session) for row in rows]
+
+
+def _check_analysis(session: Session, project_id: int, analysis_id: int) -> None:
+    """A review of an analysis deleted meanwhile (or of another project's) decides nothing."""
+    found = session.scalar(
+        select(Analysis.id)
+        .join(Space, Space.id == Analysis.space_id)
+        .where(Analysis.id == analysis_id, Space.project_id == project_id)
+    )
+    if found is None:
+        raise NotFound(
+            f"analysis {analysis_id} is not in this project (deleted meanwhile?): nothing was "
+            "decided",
+            where="analysis",
+        )
 
 
 def _datapoints(session: Session, project_id: int, ids: list[int]) -> dict[int, Datapoint]:

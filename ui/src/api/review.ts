@@ -6,8 +6,14 @@ export const CorrectLabelsMutation = graphql(`
     $project: String!
     $corrections: [LabelDecisionInput!]!
     $source: String
+    $analysis: ID
   ) {
-    correctLabels(project: $project, corrections: $corrections, source: $source) {
+    correctLabels(
+      project: $project
+      corrections: $corrections
+      source: $source
+      analysis: $analysis
+    ) {
       id
       datapointId
       key

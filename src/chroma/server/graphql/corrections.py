@@ -110,7 +110,8 @@ class CorrectionMutations:
     @described.mutation(
         "Decide on datapoints' labels (all or none): RELABEL sets the new `label` (what "
         "analyses, maps and exports use from now on; the label before is kept), CONFIRM "
-        "and UNSURE record a review without changing it."
+        "and UNSURE record a review without changing it. With `analysis` (a review of its "
+        "ranking), refused while that analysis does not exist."
     )
     async def correct_labels(
         self,
@@ -118,7 +119,9 @@ class CorrectionMutations:
         project: str,
         corrections: list[LabelDecisionInput],
         source: str | None = None,
+        analysis: strawberry.ID | None = None,
     ) -> list[LabelCorrection]:
+        analysis_id = parse_id(analysis, where="analysis") if analysis is not None else None
         found = await offload.run(
             service.correct_labels,
             info.context.store,
@@ -126,6 +129,7 @@ class CorrectionMutations:
             _decisions(corrections),
             by=principal_or_local(info.context),
             source=source,
+            analysis_id=analysis_id,
         )
         return [LabelCorrection.of(record) for record in found]
 

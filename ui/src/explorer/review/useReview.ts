@@ -90,6 +90,7 @@ export function useReview({
           project,
           corrections: [{ datapointId, decision, label: decision === 'RELABEL' ? label : null }],
           source: analysis.kind,
+          analysis: analysis.id,
         },
         STALE_DATAPOINTS,
       );
@@ -125,6 +126,7 @@ export function useReview({
       correct,
       project,
       analysis.kind,
+      analysis.id,
       updateTable,
       length,
     ],
