@@ -74,6 +74,11 @@ class Artifacts(Protocol):
         ...
 
 
+def _made(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 class FolderArtifacts:
     remote = False
 
@@ -81,9 +86,7 @@ class FolderArtifacts:
         self.root = root
 
     def folder(self, kind: str) -> Path:
-        path = self.root / kind
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return _made(self.root / kind)
 
     def publish(self, kind: str, path: Path) -> None:
         pass  # written in place and fsynced by its writer
@@ -130,9 +133,7 @@ class ObjectArtifacts:
         self.cache_root = cache_root
 
     def folder(self, kind: str) -> Path:
-        path = self.cache_root / kind
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return _made(self.cache_root / kind)
 
     def publish(self, kind: str, path: Path) -> None:
         import obstore

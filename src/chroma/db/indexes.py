@@ -67,11 +67,10 @@ def seal(store: Store, path: Path) -> None:
 def local_file(store: Store, name: str) -> Path:
     """The file ``name`` on this machine's disk, downloaded from a remote artifact store on
     a miss (the cached copies no row names any more then go)."""
-    artifacts = store.artifacts
-    if not artifacts.remote or (index_dir(store) / name).is_file():
-        return artifacts.fetch(KIND, name)
-    path = artifacts.fetch(KIND, name)
-    _sweep_local(store, grace_seconds=store.settings.orphan_grace_seconds)
+    downloading = store.artifacts.remote and not (index_dir(store) / name).is_file()
+    path = store.artifacts.fetch(KIND, name)
+    if downloading:
+        _sweep_local(store, grace_seconds=store.settings.orphan_grace_seconds)
     return path
 
 

@@ -46,6 +46,13 @@ class Decision(StrEnum):
     UNSURE = "unsure"
 
 
+LIVE_RELABEL = (
+    LabelCorrection.undone_at.is_(None),
+    LabelCorrection.decision == Decision.RELABEL.value,
+)
+"""A relabel that still holds (not undone, not replaced by a re-log)."""
+
+
 @dataclass(frozen=True)
 class LabelDecision:
     datapoint_id: int
@@ -288,11 +295,7 @@ def original_labels(session: Session, dataset_ids: Iterable[int]) -> dict[int, s
     whose live corrections changed it (the first live relabel's label before), by id."""
     query = (
         select(LabelCorrection.datapoint_id, LabelCorrection.label_before)
-        .where(
-            LabelCorrection.dataset_id.in_(sorted(set(dataset_ids))),
-            LabelCorrection.undone_at.is_(None),
-            LabelCorrection.decision == Decision.RELABEL.value,
-        )
+        .where(LabelCorrection.dataset_id.in_(sorted(set(dataset_ids))), *LIVE_RELABEL)
         .order_by(LabelCorrection.id)
     )
     found: dict[int, str | None] = {}
@@ -307,11 +310,7 @@ def labels_to_keep(
     """For datapoints logged again with these labels: the label each must get instead, where
     a live correction should survive (``logged`` is the label the batch carries by
     datapoint id). Marks the corrections a different logged label replaces undone."""
-    is_live = (
-        LabelCorrection.dataset_id == dataset_id,
-        LabelCorrection.undone_at.is_(None),
-        LabelCorrection.decision == Decision.RELABEL.value,
-    )
+    is_live = (LabelCorrection.dataset_id == dataset_id, *LIVE_RELABEL)
     if not session.scalar(select(exists().where(*is_live))):
         return {}  # the common case: one cheap query per re-logging batch
     chains: dict[int, list[LabelCorrection]] = {}

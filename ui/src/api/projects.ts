@@ -133,15 +133,6 @@ export const CreateProjectionMutation = graphql(`
   }
 `);
 
-export const RunAnalysisMutation = graphql(`
-  mutation RunAnalysis($project: String!, $space: String!, $kind: String!) {
-    runAnalysis(project: $project, space: $space, kind: $kind) {
-      id
-      state
-    }
-  }
-`);
-
 export const SetAnalysisAutoRefreshMutation = graphql(`
   mutation SetAnalysisAutoRefresh($id: ID!, $on: Boolean!) {
     setAnalysisAutoRefresh(id: $id, on: $on) {
