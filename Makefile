@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-compare bench-search bench-capture bench-quality bench-ui-load clean ui ui-dev release-check
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-compare bench-search bench-capture bench-quality bench-ui-load clean ui ui-dev release-check docs docs-serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -55,6 +55,13 @@ schema: setup ## regenerate the committed schema.graphql
 cli-docs: setup ## regenerate docs/cli.md from the commands' --help
 	$(PY) scripts/gen_cli_docs.py
 
+# NO_MKDOCS_2_WARNING: Material for MkDocs prints a notice about its end of life on every run.
+docs: setup ## build the docs site strictly into site/ (mkdocs.yml; as the test command does)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: setup ## serve the docs site on :8001 with live reload (ARGS go to `mkdocs serve`)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8001 $(ARGS)
+
 bench-ingest: setup ## run the ingest benchmark (benchmarks/ingest.py)
 	$(PY) benchmarks/ingest.py
 
@@ -99,5 +106,5 @@ release-check: setup ## build sdist + wheel into dist/ (UI inside), run the whee
 	bash scripts/release.sh
 
 clean: ## delete caches and build output (keeps .venv: `rm -rf .venv` for a fresh start)
-	rm -rf build dist test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
+	rm -rf build dist site test-artifacts .pytest_cache .mypy_cache .ruff_cache .import_linter_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

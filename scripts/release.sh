@@ -81,16 +81,25 @@ import zipfile
 sdist, wheel = sys.argv[1:]
 with tarfile.open(sdist) as tar:
     names = {name.split("/", 1)[1] for name in tar.getnames() if "/" in name}
-for wanted in ("src/chroma/server/static/index.html", "ui/package.json", "ui/package-lock.json"):
+for wanted in (
+    "src/chroma/server/static/index.html",
+    "src/chroma/notebook/static/widget.js",
+    "ui/package.json",
+    "ui/package-lock.json",
+):
     if wanted not in names:
         sys.exit(f"release: the sdist has no {wanted}")
 if any(name.startswith("ui/node_modules/") for name in names):
     sys.exit("release: the sdist carries ui/node_modules")
 wheel_names = set(zipfile.ZipFile(wheel).namelist())
-if "chroma/server/static/index.html" not in wheel_names:
-    sys.exit("release: the wheel has no chroma/server/static/index.html")
+for wanted in ("chroma/server/static/index.html", "chroma/notebook/static/widget.js"):
+    if wanted not in wheel_names:
+        sys.exit(f"release: the wheel has no {wanted}")
 assets = [n for n in wheel_names if n.startswith("chroma/server/static/assets/")]
-print(f"release: both carry the UI (the wheel: index.html and {len(assets)} assets)")
+print(
+    f"release: both carry the UI and the notebook widget (the wheel: index.html, "
+    f"{len(assets)} assets and widget.js)"
+)
 PY
 done_step "build sdist + wheel"
 

@@ -49,6 +49,8 @@ check "ruff check" .venv/bin/ruff check
 check "ruff format" .venv/bin/ruff format --check
 check "mypy" .venv/bin/mypy
 check "import contracts" .venv/bin/lint-imports
+# The docs site, strictly: a broken link or a public SDK name without a docstring fails it.
+check "docs" env NO_MKDOCS_2_WARNING=1 .venv/bin/mkdocs build --strict --site-dir site
 # The browser tests (tests/ui) need Debian's chromium and the built UI; without a build
 # they would skip, so the UI is checked and built here first (scripts/ui.sh check: npm ci,
 # codegen drift, tsc, Biome, Vitest, then the vite build).

@@ -58,7 +58,7 @@ fi
 out=src/chroma/server/static
 build_stamp=ui/node_modules/.chroma-build-stamp
 # Every input of the build (tests and fixtures are not), plus the lock file.
-mapfile -d '' inputs < <(cd ui && find src public index.html vite.config.ts tsconfig.json package-lock.json \
+mapfile -d '' inputs < <(cd ui && find src public index.html vite.config.ts vite.widget.config.ts tsconfig.json package-lock.json \
   -type f -not -name '*.test.ts' -not -name '*.test.tsx' -not -path 'src/points/fixtures/*' -print0 | sort -z)
 src_hash=$(cd ui && hash_of "${inputs[@]}")
 if [[ "$mode" == check ]]; then
@@ -67,11 +67,14 @@ if [[ "$mode" == check ]]; then
   echo "$src_hash" >"$build_stamp"
   exit 0
 fi
-if ! $force && [[ -f "$out/index.html" && "$(cat "$build_stamp" 2>/dev/null)" == "$src_hash" ]]; then
+widget=src/chroma/notebook/static/widget.js
+if ! $force && [[ -f "$out/index.html" && -f "$widget" && "$(cat "$build_stamp" 2>/dev/null)" == "$src_hash" ]]; then
   echo "ui: the build in $out is up to date"
   exit 0
 fi
 echo "ui: building the web UI into $out"
 (cd ui && npx vite build --logLevel warn)
+echo "ui: building the notebook widget into $widget"
+(cd ui && npx vite build -c vite.widget.config.ts --logLevel warn)
 echo "$src_hash" >"$build_stamp"
 echo "ui: built ($(du -sh "$out" | cut -f1))"

@@ -4,6 +4,9 @@ The SDK lives at the top level: ``chroma.init(...)`` returns a :class:`chroma.Ru
 """
 
 from chroma._version import __version__
+from chroma.integrations.huggingface import import_hf_dataset
+from chroma.integrations.label_studio import export_label_studio, import_label_studio
+from chroma.notebook import show
 from chroma.sdk import (
     Analysis,
     ChromaAutologWarning,
@@ -29,6 +32,7 @@ from chroma.sdk import (
     autolog_enabled,
     autolog_flush,
     cancel_job,
+    correct_labels,
     create_projection,
     export,
     get_analysis,
@@ -72,19 +76,24 @@ __all__ = [
     "autolog_enabled",
     "autolog_flush",
     "cancel_job",
+    "correct_labels",
     "create_projection",
     "export",
+    "export_label_studio",
     "get_analysis",
     "get_job",
     "get_projection",
     "import_dataframe",
     "import_file",
+    "import_hf_dataset",
+    "import_label_studio",
     "init",
     "nearest",
     "projections",
     "read_datapoints",
     "read_vectors",
     "resend_spool",
+    "show",
     "wait_for_job",
     "watch",
 ]

@@ -19,6 +19,15 @@ from __future__ import annotations
 
 
 class ChromaError(Exception):
+    """The base of every Chroma error: a ``message`` and ``where`` it applies, if anywhere.
+
+    Attributes:
+        message: what went wrong, in a sentence.
+        where: the column, row, field or argument at fault (``"embeddings[3]"``), or None.
+        code: the error's name on the wire (``"invalid_input"``), as in ``to_dict()``.
+        status_code: the HTTP status the server answers it with.
+    """
+
     status_code = 500
     code = "internal"
 
@@ -31,15 +40,20 @@ class ChromaError(Exception):
         return f"{self.message} (at {self.where})" if self.where else self.message
 
     def to_dict(self) -> dict[str, str | None]:
+        """The error as the server sends it: ``{"code", "message", "where"}``."""
         return {"code": self.code, "message": self.message, "where": self.where}
 
 
 class InvalidInput(ChromaError):
+    """The request is wrong (a bad argument, value, column or row); nothing was written."""
+
     status_code = 422
     code = "invalid_input"
 
 
 class PayloadTooLarge(InvalidInput):
+    """The request is over one of the server's size limits (HTTP 413): send less at once."""
+
     status_code = 413
     code = "payload_too_large"
 
@@ -50,11 +64,16 @@ class UnsupportedMedia(InvalidInput):
 
 
 class NotFound(ChromaError):
+    """An unknown project, dataset, space or other object (HTTP 404)."""
+
     status_code = 404
     code = "not_found"
 
 
 class Conflict(ChromaError):
+    """The request clashes with what exists: a name already taken, a dimension already
+    fixed, a job already finished (HTTP 409)."""
+
     status_code = 409
     code = "conflict"
 

@@ -14,6 +14,7 @@ from chroma.sdk._capture import (
     autolog_flush,
     watch,
 )
+from chroma.sdk._corrections import correct_labels
 from chroma.sdk._errors import (
     ChromaConnectionError,
     ChromaError,
@@ -64,6 +65,7 @@ __all__ = [
     "autolog_enabled",
     "autolog_flush",
     "cancel_job",
+    "correct_labels",
     "create_projection",
     "export",
     "get_analysis",

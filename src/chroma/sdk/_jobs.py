@@ -78,6 +78,7 @@ class Job:
 
     @property
     def succeeded(self) -> bool:
+        """Whether it finished successfully (state ``"succeeded"``)."""
         return self.state == "succeeded"
 
     @classmethod

@@ -45,6 +45,7 @@ class Vectors:
 
     @property
     def dimension(self) -> int:
+        """The length of each vector: the space's dimension."""
         return int(self.vectors.shape[1])
 
 
