@@ -15,7 +15,8 @@ confirm the wrong labels. Nothing below knows which labels were flipped or which
 were held out.
 
 - **mislabels**: ``mislabel_scores`` on the train rows (cosine kNN graph, k=10, from
-  ``knn_graph``; labels = the noisy labels), top k = the number of flipped labels:
+  ``knn_graph``; labels = the noisy labels; the embeddings for its linear view, as the
+  analysis job passes them), top k = the number of flipped labels:
   precision, recall, F1. Three variants: the neighbourhood alone; with the model's
   predictions on its own training rows (in-sample: what a user logs after training, the
   headline figure); with out-of-fold predictions (those cleanlab gets). Baseline, same run:
@@ -188,7 +189,7 @@ def bench_mislabels(case: Case, out: dict[str, Any]) -> None:
     }
     for name, extra in variants.items():
         started = time.perf_counter()
-        result = mislabel_scores(labels, rows, dist, **extra)
+        result = mislabel_scores(labels, rows, dist, vectors=vectors, **extra)
         out[f"ours_{name}_s"] = time.perf_counter() - started
         top = top_k(result.score, k)
         out[f"ours_{name}"] = precision_recall_f1(top, case.flipped)

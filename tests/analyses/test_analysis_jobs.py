@@ -69,7 +69,7 @@ def test_mislabels_finds_the_flipped_labels_and_their_evidence(store) -> None:
     record = _run(store, "mislabels")
     assert record.state == "ready"
     assert record.row_count == 200
-    assert record.params == {"k": 10}
+    assert record.params == {"k": 10, "review_share": 0.05}
     assert record.reference_dataset_ids is None
     assert record.summary is not None
     assert record.summary["labelled"] == 200
@@ -151,7 +151,7 @@ def test_outliers_flag_a_far_cluster_against_the_reference(store) -> None:
     far, far_keys = far_points(15)
     log(store, np.concatenate([prod, far]), [*prod_keys, *far_keys], dataset="prod")
     record = _run(store, "outliers", reference=["train"], params={"k": 5})
-    assert record.params == {"k": 5, "quantile": 0.95}
+    assert record.params == {"k": 5, "quantile": 0.95, "method": "combined"}
     summary = record.summary
     assert summary is not None
     assert summary["ood"]["prod"]["rows"] == 75
@@ -160,7 +160,7 @@ def test_outliers_flag_a_far_cluster_against_the_reference(store) -> None:
     assert summary["ood"]["train"]["fraction"] == pytest.approx(0.05, abs=0.02)
     rows = {row["key"]: row for row in _rows(store, record.id)}
     assert all(rows[key]["ood"] for key in far_keys)
-    assert all(rows[key]["knn_distance"] > summary["threshold"] for key in far_keys)
+    assert all(rows[key]["ood_score"] > summary["threshold"] for key in far_keys)
     assert all(rows[key]["density_score"] > 1.5 for key in far_keys)
     # The reference never counts itself: its own rows have a positive k-th distance.
     assert min(rows[key]["knn_distance"] for key in keys) > 0
@@ -278,14 +278,15 @@ def test_label_next_picks_size_rows_in_rank_order(store) -> None:
     assert record.params["weights"] == {
         "uncertainty": 1.0,
         "mislabel": 1.0,
-        "outlier": 1.0,
+        "novelty": 1.0,
+        "outlier": 0.0,
         "diversity": 2.0,
     }
     summary = record.summary
     assert summary is not None
     assert summary["size"] == 20
     assert len(summary["picked"]) == 20
-    assert summary["signals"] == ["uncertainty", "mislabel", "outlier"]
+    assert summary["signals"] == ["uncertainty", "mislabel", "novelty", "outlier"]
     rows = _rows(store, record.id)  # picked first, in rank order
     assert [row["label_next_rank"] for row in rows[:20]] == list(range(1, 21))
     assert all(row["label_next_rank"] is None for row in rows[20:])

@@ -139,8 +139,8 @@ def test_bad_inputs_name_the_field(cliques: np.ndarray) -> None:
         "candidates": np.ones(n, dtype=bool),
     }
     with pytest.raises(InvalidInput) as caught:
-        label_next(**{**base, "weights": {"novelty": 1.0}})
-    assert caught.value.where == "weights.novelty"
+        label_next(**{**base, "weights": {"surprise": 1.0}})
+    assert caught.value.where == "weights.surprise"
     with pytest.raises(InvalidInput) as caught:
         label_next(**{**base, "weights": {"outlier": -1.0}})
     assert caught.value.where == "weights.outlier"

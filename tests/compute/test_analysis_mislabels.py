@@ -79,11 +79,11 @@ def test_neighbour_votes_weigh_by_distance_and_the_label_counts_once() -> None:
     rows = np.array([[2, 3, 1], [0, 2, 3], [3, 0, 1], [2, 0, 1]])
     distances = np.array([[0.1, 0.2, 0.9]] * 4, dtype=np.float32)
     found = mislabel_scores(labels, rows, distances)
-    weights = np.exp(-np.array([0.1, 0.2, 0.9]) / 0.4)
-    weights *= 3 / weights.sum()  # normalised to average 1
+    # one scale for the space: the median row's mean distance (0.4) weighs 1
+    weights = np.exp(-(np.array([0.1, 0.2, 0.9]) - 0.4) / 0.4)
     # row 0 ("a"): neighbours b, b, a
     assert found.agreement[0] == pytest.approx(weights[2] / weights.sum(), rel=1e-5)
-    assert found.score[0] == pytest.approx(1 - (weights[2] + 1) / (3 + 1), rel=1e-5)
+    assert found.score[0] == pytest.approx(1 - (weights[2] + 1) / (weights.sum() + 1), rel=1e-5)
     assert found.suggested[0] == "b"
     assert found.evidence[0][:2].tolist() == [2, 3]
 

@@ -35,11 +35,14 @@ def far_cluster():
 
 def test_a_far_cluster_is_flagged_and_the_reference_mostly_not(far_cluster) -> None:
     _, reference, rows, distances = far_cluster
-    found = outlier_scores(rows, distances, reference, k=10, quantile=0.95)
+    found = outlier_scores(rows, distances, reference, k=10, quantile=0.95, method="knn")
     assert found.ood[1800:].mean() > 0.99
     assert 0.04 <= found.ood[:1500].mean() <= 0.06  # the quantile, by construction
     assert found.ood[1500:1800].mean() < 0.15  # unseen rows of the same distribution
-    assert found.threshold == pytest.approx(np.quantile(distances[:1500, 9], 0.95))
+    # method="knn": the score orders rows as the k-th distance does
+    order = np.argsort(distances[:, 9], kind="stable")
+    assert (np.diff(found.ood_score[order]) >= 0).all()
+    assert found.threshold == pytest.approx(np.quantile(found.ood_score[:1500], 0.95))
     np.testing.assert_array_equal(found.knn_distance, distances[:, 9])
     assert np.median(found.density_score[:1500]) == pytest.approx(1.0, abs=0.1)
     assert found.density_score[1800:].min() > np.quantile(found.density_score[:1800], 0.9)

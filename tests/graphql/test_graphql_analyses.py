@@ -100,7 +100,7 @@ def test_mislabels_run_as_a_job_and_page_their_rows(
     started = run(http, "mislabels", datasets=["train"], params={"k": 8})
     assert started["kind"] == "mislabels"
     assert started["state"] in ("QUEUED", "COMPUTING")
-    assert started["params"] == {"k": 8}
+    assert started["params"] == {"k": 8, "review_share": 0.05}
     assert started["datasets"] == [{"name": "train"}]
     assert started["referenceDatasets"] is None
     assert started["columns"] == [

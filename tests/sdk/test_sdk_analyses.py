@@ -58,7 +58,7 @@ def test_analyze_waits_and_reads_the_scores_as_a_dataframe(
     assert isinstance(found, chroma.Analysis)
     assert found.ready
     assert found.kind == "mislabels"
-    assert found.params == {"k": 8}
+    assert found.params == {"k": 8, "review_share": 0.05}
     assert found.space == run.space
     assert found.datasets is None
     assert found.reference is None

@@ -121,7 +121,7 @@ class Analysis(Computed):
 
         Args:
             order_by: A column to sort by. Default: the kind's main score, most
-                suspicious first (``mislabel_score``, ``knn_distance``, ``class_distance``
+                suspicious first (``mislabel_score``, ``ood_score``, ``class_distance``
                 descending; ``duplicate_group``, ``cluster``, ``label_next_rank``
                 ascending). Missing values (None, NaN) always come last.
             descending: Sort direction. Default: the column's natural one (descending

@@ -110,6 +110,7 @@ describe('buildRequest', () => {
         params: {
           'weights.uncertainty': '0',
           'weights.mislabel': '0',
+          'weights.novelty': '0',
           'weights.outlier': '0',
           'weights.diversity': '0',
         },

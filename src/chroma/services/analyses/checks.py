@@ -228,6 +228,26 @@ def _check_clusters(context: _Context, params: dict[str, Any]) -> dict[str, Any]
 
 def _check_label_next(context: _Context, params: dict[str, Any]) -> dict[str, Any]:
     _dataset_param(context, params, "candidates")
+    which = params.get("candidate_rows", "all")
+    if which == "all":
+        return params
+    by_name = {name: i for i, name in context.names.items()}
+    names = params["candidates"]
+    datasets = (
+        [by_name[name] for name in (names if isinstance(names, list) else [names])]
+        if names is not None
+        else context.analysed
+    )
+    labelled = Datapoint.label.is_not(None) if which == "labelled" else Datapoint.label.is_(None)
+    found = context.session.scalar(
+        select(Datapoint.id).where(Datapoint.dataset_id.in_(datasets), labelled).limit(1)
+    )
+    if found is None:
+        raise InvalidInput(
+            f"candidate_rows is {which!r} but no datapoint of {context.listed(datasets)} is "
+            f"{which}: pick other candidates or candidate_rows 'all'",
+            where="params.candidate_rows",
+        )
     return params
 
 

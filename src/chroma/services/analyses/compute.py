@@ -10,6 +10,7 @@ commit (ADR 0008), so a failed or cancelled job leaves the previous result whole
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from chroma.compute.analyses.duplicates import (
     duplicate_groups,
     suggest_threshold,
 )
-from chroma.compute.analyses.label_next import label_next
+from chroma.compute.analyses.label_next import candidate_rows, label_next, label_next_signals
 from chroma.compute.analyses.mislabels import mislabel_scores
 from chroma.compute.analyses.outliers import ood_summary, outlier_scores
 from chroma.compute.progress import Progress
@@ -36,7 +37,12 @@ from chroma.db.store import Store
 from chroma.services import computed
 from chroma.services.analyses.comparisons import compare, shared_inputs
 from chroma.services.analyses.freshness import inputs_stamp, queue_again_if_changed
-from chroma.services.analyses.inputs import Inputs, read_inputs, reference_neighbours
+from chroma.services.analyses.inputs import (
+    Inputs,
+    neighbours_among,
+    read_inputs,
+    reference_neighbours,
+)
 from chroma.services.analyses.params import MIN_ROWS, validate_params
 from chroma.services.analyses.requests import ANALYSES
 from chroma.services.jobs import Commit
@@ -138,14 +144,14 @@ def _class_distance(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, di
 
 def _mislabels(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
     rows, distances = inputs.graph(params["k"])
-    inputs.progress(0.7, "comparing labels with their neighbours'")
-    has_predictions = _has_values(inputs.predictions)
+    inputs.progress(0.7, "comparing labels with their neighbours' and a linear model's")
     found = mislabel_scores(
         inputs.labels,
         rows,
         distances,
-        predictions=inputs.predictions if has_predictions else None,
-        prediction_scores=inputs.scores if np.isfinite(inputs.scores).any() else None,
+        vectors=inputs.data.vectors,
+        **_logged_predictions(inputs),
+        review_share=params["review_share"],
     )
     columns = {
         "mislabel_score": _f32(found.score),
@@ -156,9 +162,19 @@ def _mislabels(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[st
     summary = {
         "labelled": int(np.isfinite(found.score).sum()),
         "suggestions": sum(v is not None for v in found.suggested.tolist()),
-        "used_predictions": has_predictions,
+        "flagged": int(found.flagged.sum()),
+        "review_share": params["review_share"],
+        "used_predictions": _has_values(inputs.predictions),
     }
     return columns, summary
+
+
+def _logged_predictions(inputs: Inputs) -> dict[str, Any]:
+    """The model's logged predictions and scores, where any were logged."""
+    return {
+        "predictions": inputs.predictions if _has_values(inputs.predictions) else None,
+        "prediction_scores": inputs.scores if np.isfinite(inputs.scores).any() else None,
+    }
 
 
 def _outliers(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[str, Any]]:
@@ -168,15 +184,33 @@ def _outliers(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[str
             f"outliers with k={k} need at least {k + 1} reference points", where="reference"
         )
     rows, distances = reference_neighbours(inputs, k)
+    others = others_distances = None
+    other = ~inputs.reference
+    if params["method"] == "combined" and int(other.sum()) >= k + 1:  # the density ratio's
+        after = replace(inputs, progress=lambda f, m: inputs.progress(0.5 + 0.5 * f, m))
+        others, others_distances = neighbours_among(after, other, k, what="other")
     inputs.progress(0.8, "scoring against the reference")
-    found = outlier_scores(rows, distances, inputs.reference, k=k, quantile=params["quantile"])
+    found = outlier_scores(
+        rows,
+        distances,
+        inputs.reference,
+        k=k,
+        quantile=params["quantile"],
+        method=params["method"],
+        other_neighbours=others,
+        other_distances=others_distances,
+    )
     columns = {
+        "ood_score": _f32(found.ood_score),
         "knn_distance": _f32(found.knn_distance),
         "density_score": _f32(found.density_score),
         "ood": pa.array(np.asarray(found.ood, dtype=bool), type=pa.bool_()),
     }
     summary = {
         "reference": _names_of(inputs, inputs.reference),
+        "method": found.method,
+        "parts": found.parts,
+        "quantile": params["quantile"],
         "threshold": float(found.threshold),
         "ood": ood_summary(found.ood, inputs.dataset_codes, inputs.dataset_names),
     }
@@ -242,6 +276,9 @@ def _clusters(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[str
         predictions=inputs.predictions[rows] if _has_values(inputs.predictions) else None,
         metadata=[inputs.metadata[i] for i in rows.tolist()],
         texts=[inputs.texts[i] for i in rows.tolist()] if any(inputs.texts) else None,
+        datasets=np.asarray(inputs.dataset_names, dtype=object)[inputs.dataset_codes[rows]]
+        if len(inputs.dataset_names) > 1  # one dataset: "train 100%" says nothing
+        else None,
     )
     cluster = np.full(inputs.n, -2, dtype=np.int64)  # -2: not on the map -> null
     cluster[rows] = found
@@ -272,35 +309,28 @@ def _label_next(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[s
     k = params["k"]
     rows, distances = inputs.graph(k)
     inputs.progress(0.7, "mixing the signals")
-    signals: list[str] = []
-    uncertainty = None
-    if np.isfinite(inputs.scores).any():
-        uncertainty = (1.0 - inputs.scores).astype(np.float32)
-        signals.append("uncertainty")
-    mislabel = None
-    labelled = {v for v in inputs.labels.tolist() if v is not None}
-    if len(labelled) >= 2:
-        mislabel = mislabel_scores(inputs.labels, rows, distances).score
-        signals.append("mislabel")
-    outlier = np.where(rows[:, -1] >= 0, distances[:, -1], np.nan).astype(np.float32)
-    signals.append("outlier")
-    candidates = np.ones(inputs.n, dtype=bool)
+    signals = label_next_signals(
+        inputs.labels, rows, distances, vectors=inputs.data.vectors, **_logged_predictions(inputs)
+    )
+    within = None
     if params["candidates"] is not None:
         wanted = [
             inputs.dataset_names.index(n) for n in params["candidates"] if n in inputs.dataset_names
         ]
-        candidates = np.isin(inputs.dataset_codes, wanted)
-    if not candidates.any():
-        raise InvalidInput("no candidate points to pick from", where="params.candidates")
+        within = np.isin(inputs.dataset_codes, wanted)
+        if not within.any():
+            raise InvalidInput("no candidate points to pick from", where="params.candidates")
+    try:
+        candidates = candidate_rows(inputs.labels, params["candidate_rows"], within)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, where="params.candidate_rows") from error
     size = min(int(params["size"]), int(candidates.sum()))
     found = label_next(
         size=size,
-        uncertainty=uncertainty,
-        mislabel=mislabel,
-        outlier=outlier,
         neighbours=rows,
         candidates=candidates,
         weights=params["weights"],
+        **signals,
     )
     columns = {
         "label_next_rank": _ints_or_null(found.rank, 0),
@@ -310,7 +340,8 @@ def _label_next(inputs: Inputs, params: dict[str, Any]) -> tuple[Columns, dict[s
         "size": len(found.order),
         "picked": inputs.ids[found.order[:SUMMARY_IDS]].tolist(),
         "weights": dict(params["weights"]),
-        "signals": signals,
+        "signals": [name for name, values in signals.items() if values is not None],
+        "candidate_rows": params["candidate_rows"],
     }
     return columns, summary
 

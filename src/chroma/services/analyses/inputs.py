@@ -168,23 +168,29 @@ def reference_neighbours(
     inputs: Inputs, k: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
     """The ``k`` nearest *reference* rows of every row, a reference row never its own."""
-    reference_rows = np.flatnonzero(inputs.reference)
-    if len(reference_rows) == inputs.n:  # everything is reference: the space's own graph
+    return neighbours_among(inputs, inputs.reference, k)
+
+
+def neighbours_among(
+    inputs: Inputs, among: npt.NDArray[np.bool_], k: int, *, what: str = "reference"
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """The ``k`` nearest rows of ``among`` of every row (row positions), never the row
+    itself; -1 pads a list when ``among`` holds fewer rows."""
+    among_rows = np.flatnonzero(among)
+    if len(among_rows) == inputs.n:  # every row: the space's own graph
         return inputs.graph(k)
     vectors = inputs.data.vectors
-    inputs.progress(0.1, f"searching {len(reference_rows):,} reference points")
-    if len(reference_rows) * inputs.n <= EXACT_REFERENCE_CELLS:
-        found, distances = exact_search(
-            vectors[reference_rows], vectors, k + 1, metric=inputs.metric
-        )
+    inputs.progress(0.1, f"searching {len(among_rows):,} {what} points")
+    if len(among_rows) * inputs.n <= EXACT_REFERENCE_CELLS:
+        found, distances = exact_search(vectors[among_rows], vectors, k + 1, metric=inputs.metric)
     else:
         index = AnnIndex.build(
-            vectors[reference_rows],
-            np.arange(len(reference_rows), dtype=np.int64),
+            vectors[among_rows],
+            np.arange(len(among_rows), dtype=np.int64),
             metric=inputs.metric,
             progress=lambda f, m: inputs.progress(0.1 + 0.4 * f, m),
         )
-        inputs.progress(0.5, "querying the reference index")
+        inputs.progress(0.5, f"querying the {what} index")
         found, distances = index.query(vectors, k + 1, ef=max(64, 2 * (k + 1)))
-    rows = np.where(found >= 0, reference_rows[found.clip(0)], -1)
+    rows = np.where(found >= 0, among_rows[found.clip(0)], -1)
     return _drop_own(rows, distances, k)

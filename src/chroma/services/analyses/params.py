@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chroma.compute.analyses.class_distance import MIN_CLASS_SIZE
-from chroma.compute.analyses.label_next import DEFAULT_WEIGHTS
+from chroma.compute.analyses.label_next import CANDIDATE_ROWS, DEFAULT_WEIGHTS
+from chroma.compute.analyses.mislabels import REVIEW_SHARE
+from chroma.compute.analyses.outliers import DEFAULT_METHOD, DEFAULT_QUANTILE
+from chroma.compute.analyses.outliers import METHODS as OOD_METHODS
 from chroma.core.errors import InvalidInput
 
 MIN_ROWS = 10
@@ -67,7 +70,10 @@ KINDS: dict[str, Kind] = {
         "distribution, and the nearest class",
     ),
     "mislabels": Kind(
-        params={"k": Param("int", 10, low=1, high=GRAPH_K_LIMIT)},
+        params={
+            "k": Param("int", 10, low=1, high=GRAPH_K_LIMIT),
+            "review_share": Param("float", REVIEW_SHARE, low=0.0, high=1.0, open_low=True),
+        },
         columns={
             "mislabel_score": "float32",
             "suggested_label": "string",
@@ -76,18 +82,28 @@ KINDS: dict[str, Kind] = {
         },
         order=("mislabel_score", True),
         labels=True,
-        description="labels their nearest neighbours disagree with",
+        description="labels their nearest neighbours, a linear model of the labels and the "
+        "logged model disagree with; the top review_share of the labelled points get a "
+        "suggested label",
     ),
     "outliers": Kind(
         params={
             "k": Param("int", 10, low=1, high=100),
-            "quantile": Param("float", 0.95, low=0.5, high=1.0, open_high=True),
+            "quantile": Param("float", DEFAULT_QUANTILE, low=0.5, high=1.0, open_high=True),
+            "method": Param("str", DEFAULT_METHOD, choices=OOD_METHODS),
         },
-        columns={"knn_distance": "float32", "density_score": "float32", "ood": "bool"},
-        order=("knn_distance", True),
+        columns={
+            "ood_score": "float32",
+            "knn_distance": "float32",
+            "density_score": "float32",
+            "ood": "bool",
+        },
+        order=("ood_score", True),
         reference=True,
-        description="distance to the k-th nearest reference point, density (LOF), and "
-        "out-of-distribution flags",
+        description="how far each point lies outside the reference (distance to it, and "
+        "how much denser the other points are there), distance to the k-th nearest "
+        "reference point, density (LOF), and out-of-distribution flags calibrated on the "
+        "reference (quantile: 1 - the share of in-distribution points flagged)",
     ),
     "duplicates": Kind(
         params={
@@ -116,12 +132,14 @@ KINDS: dict[str, Kind] = {
             "size": Param("int", 100, low=1, high=1_000_000),
             "weights": Param("weights", DEFAULT_WEIGHTS),
             "candidates": Param("names", None, optional=True),
+            "candidate_rows": Param("str", "all", choices=CANDIDATE_ROWS),
             "k": Param("int", 10, low=1, high=GRAPH_K_LIMIT),
         },
         columns={"label_next_rank": "int64", "label_next_score": "float32"},
         order=("label_next_rank", False),
-        description="which points to label next: uncertain, likely mislabelled, unusual, "
-        "and spread over the space",
+        description="which points to label next: likely mislabelled, uncertain or far from "
+        "the labelled points, and spread over the space; candidate_rows picks among all, "
+        "the unlabelled or the labelled points",
     ),
     "compare": Kind(
         params={
@@ -227,7 +245,7 @@ def validate_params(kind: str, params: Mapping[str, Any] | None) -> dict[str, An
 
     Example:
         >>> validate_params("outliers", {"k": 5})
-        {'k': 5, 'quantile': 0.95}
+        {'k': 5, 'quantile': 0.95, 'method': 'combined'}
     """
     spec = get_kind(kind)
     if params is not None and not isinstance(params, Mapping):

@@ -111,6 +111,11 @@ def order_rows(
     """``rows`` (positions into ``results``) sorted by a column; the kind's order by default."""
     default_column, default_descending = KINDS[kind].order
     column = order_by or default_column
+    computed = results.table.column_names
+    if order_by is None and computed and column not in computed:
+        # A result computed before its kind's main column existed (outliers' ood_score):
+        # its first column of the kind's, in the kind's order, instead of an error.
+        column = next((c for c in KINDS[kind].columns if c in computed), column)
     if descending is None:
         descending = default_descending if order_by is None else True
     known = results.table.column_names or list(KINDS[kind].columns)

@@ -1,5 +1,5 @@
 // The Explorer's summary of one analysis (sidebar): clusters with their descriptions,
-// drift between two datasets signed (grew: new; shrank: vanished), the share of
+// drift between two datasets signed (grown and shrunk clusters listed apart), the share of
 // out-of-distribution rows per dataset, duplicate groups and leakage between datasets.
 // Every entry is a button that makes its rows the selection.
 import type { ReactNode } from 'react';
@@ -10,7 +10,7 @@ import type { PointTable } from '../../points/types';
 import { kindLabel } from '../../projects/analysisKinds';
 import type { Selection } from '../../state/selection';
 import { flaggedRowsOf, leakingRows, rowsOfIds, rowsWithValue } from './rows';
-import { describeCluster, signedPoints } from './summaries';
+import { type DriftEntry, describeCluster, signedPoints } from './summaries';
 import type { AnalysisSummaryState } from './useAnalysisSummary';
 import './summary.css';
 
@@ -87,6 +87,7 @@ export function SummaryPanel({ state, table, lookup, onSelect }: SummaryPanelPro
                   <span className="x-summary__sub faint">errors {percent(c.errorRate)}</span>
                 )}
               </>,
+              `${describeCluster(c)}: select these rows`,
             ),
           )}
         </ul>
@@ -95,30 +96,47 @@ export function SummaryPanel({ state, table, lookup, onSelect }: SummaryPanelPro
             <h4 className="x-summary__head">
               Drift: {summary.drift.baseline} → {summary.drift.current}
             </h4>
-            <ul className="x-summary__list" data-testid="summary-drift">
-              {summary.drift.clusters.map((d) =>
-                entry(
-                  String(d.cluster),
-                  `summary-drift-${d.cluster}`,
-                  () => rowsWithValue(table, column, d.cluster),
-                  <>
-                    <span className="x-summary__name">#{d.cluster}</span>
-                    <span
-                      className={`x-summary__what x-summary__sign--${d.difference > 0 ? 'up' : d.difference < 0 ? 'down' : 'none'}`}
-                      data-difference={d.difference}
-                    >
-                      {signedPoints(d.difference)}{' '}
-                      <span className="faint">
-                        {d.difference > 0 ? 'new' : d.difference < 0 ? 'vanishing' : 'steady'}
-                      </span>
-                    </span>
-                    <span className="x-summary__num faint">
-                      {percent(d.baselineShare)} → {percent(d.currentShare)}
-                    </span>
-                  </>,
-                ),
-              )}
-            </ul>
+            <div data-testid="summary-drift">
+              {(
+                [
+                  ['grew', 'Grew', (d: DriftEntry) => d.difference > 0],
+                  ['shrank', 'Shrank', (d: DriftEntry) => d.difference < 0],
+                ] as const
+              ).map(([side, title, onSide]) => {
+                const entries = summary.drift?.clusters.filter(onSide) ?? [];
+                if (entries.length === 0) return null;
+                return (
+                  <div key={side}>
+                    <h5 className="x-summary__side faint">
+                      {title} in {summary.drift?.current}
+                    </h5>
+                    <ul className="x-summary__list" data-testid={`summary-drift-${side}`}>
+                      {entries.map((d) =>
+                        entry(
+                          String(d.cluster),
+                          `summary-drift-${d.cluster}`,
+                          () => rowsWithValue(table, column, d.cluster),
+                          <>
+                            <span className="x-summary__name">#{d.cluster}</span>
+                            <span
+                              className={`x-summary__what x-summary__sign--${side === 'grew' ? 'up' : 'down'}`}
+                              data-difference={d.difference}
+                              data-direction={d.direction}
+                            >
+                              {signedPoints(d.difference)}{' '}
+                              <span className="faint">{d.direction}</span>
+                            </span>
+                            <span className="x-summary__num faint">
+                              {percent(d.baselineShare)} → {percent(d.currentShare)}
+                            </span>
+                          </>,
+                        ),
+                      )}
+                    </ul>
+                  </div>
+                );
+              })}
+            </div>
           </>
         )}
       </>
@@ -128,6 +146,7 @@ export function SummaryPanel({ state, table, lookup, onSelect }: SummaryPanelPro
       <>
         <p className="x-summary__facts faint">
           against {summary.reference.join(', ') || 'the reference'}
+          {summary.method ? ` · ${summary.method} score` : ''}
           {summary.threshold !== null ? ` · threshold ${summary.threshold.toPrecision(3)}` : ''}
         </p>
         <ul className="x-summary__list" data-testid="summary-ood">

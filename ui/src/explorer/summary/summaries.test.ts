@@ -67,6 +67,7 @@ describe('parseSummary', () => {
           baselineShare: 0.1,
           currentShare: 0.4,
           difference: 0.3,
+          direction: 'grew',
           baselineRows: 5,
           currentRows: 20,
         },
@@ -90,6 +91,7 @@ describe('parseSummary', () => {
     expect(outliers).toEqual({
       kind: 'outliers',
       reference: ['train'],
+      method: null,
       threshold: 1.5,
       ood: [
         { dataset: 'train', rows: 10, outside: 1, fraction: 0.1 },
@@ -137,6 +139,60 @@ describe('parseSummary', () => {
       ],
       picked: [7, 8, 9],
     });
+  });
+});
+
+describe('cluster descriptions', () => {
+  const summary = parseSummary('clusters', {
+    clusters: [
+      {
+        cluster: 0,
+        size: 300,
+        labelled: 2,
+        coverage: 0.0067,
+        labels: [['libs', 1]],
+        labels_supported: false,
+        description: 'mostly unlabelled (2 of 300 labelled) · prod 99% · mail, smtp',
+        datasets: [['prod', 0.99]],
+        words: [
+          ['mail', 0.3],
+          ['smtp', 0.2],
+        ],
+      },
+      {
+        cluster: 1,
+        size: 40,
+        labelled: 1,
+        labels: [['libs', 1]],
+        labels_supported: false,
+        description: 'mostly unlabelled (1 of 40 labelled) · prod 90%',
+        datasets: [['prod', 0.9]],
+      },
+    ],
+    drift: {
+      baseline: 'train',
+      current: 'prod',
+      clusters: [
+        { cluster: 0, difference: 0.4, direction: 'new' },
+        { cluster: 1, difference: -0.2, direction: 'vanished' },
+        { cluster: 2, difference: -0.1 },
+      ],
+    },
+  });
+  if (summary?.kind !== 'clusters') throw new Error('kind');
+  const [unlabelled, noWords] = summary.clusters;
+
+  it("shows the server's description, never a label a handful of rows claim", () => {
+    expect(describeCluster(unlabelled!)).toBe(
+      'mostly unlabelled (2 of 300 labelled) · prod 99% · mail, smtp',
+    );
+    expect(clusterLabelText(unlabelled!)).toBe('mail smtp');
+    expect(clusterLabelText(noWords!)).toBe('prod 90%');
+    expect(unlabelled!.datasets).toEqual([['prod', 0.99]]);
+  });
+
+  it('reads the direction of drift, or derives it from the sign', () => {
+    expect(summary.drift?.clusters.map((d) => d.direction)).toEqual(['new', 'vanished', 'shrank']);
   });
 });
 

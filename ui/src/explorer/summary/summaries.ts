@@ -9,6 +9,14 @@ export interface ClusterEntry {
   labelled: number;
   /** Top labels as [value, share among labelled rows]. */
   labels: [string, number][];
+  /** Whether enough of the cluster is labelled for its labels to name it (the server's
+   * rule, clusters.py MIN_COVERAGE); true from an older server that did not say. */
+  labelsSupported: boolean;
+  /** The server's one-line description (labels with their coverage, or "mostly
+   * unlabelled" and what else it knows); empty from an older server. */
+  description: string;
+  /** Top datasets as [name, share]. */
+  datasets: [string, number][];
   errorRate: number | null;
   words: string[];
   /** Top metadata values per field. */
@@ -21,6 +29,8 @@ export interface DriftEntry {
   currentShare: number;
   /** current - baseline: positive grew (new), negative shrank (vanished). */
   difference: number;
+  /** new | grew | steady | shrank | vanished (from the sign when the server did not say). */
+  direction: string;
   baselineRows: number;
   currentRows: number;
 }
@@ -44,6 +54,8 @@ export interface OodEntry {
 export interface OutliersSummary {
   kind: 'outliers';
   reference: string[];
+  /** The score the flag thresholds (combined | knn); null from an older server. */
+  method: string | null;
   threshold: number | null;
   ood: OodEntry[];
 }
@@ -105,6 +117,9 @@ function clusterEntry(v: Json): ClusterEntry {
     size: num(v.size),
     labelled: num(v.labelled),
     labels: shares(v.labels),
+    labelsSupported: typeof v.labels_supported === 'boolean' ? v.labels_supported : true,
+    description: typeof v.description === 'string' ? v.description : '',
+    datasets: shares(v.datasets),
     errorRate: numOrNull(v.error_rate),
     words: list(v.words)
       .map((w) => (Array.isArray(w) ? str(w[0]) : str(w)))
@@ -132,6 +147,14 @@ function parseClusters(s: Json): ClustersSummary {
               baselineShare: num(d.baseline_share),
               currentShare: num(d.current_share),
               difference: num(d.difference),
+              direction:
+                typeof d.direction === 'string'
+                  ? d.direction
+                  : num(d.difference) > 0
+                    ? 'grew'
+                    : num(d.difference) < 0
+                      ? 'shrank'
+                      : 'steady',
               baselineRows: num(d.baseline_rows),
               currentRows: num(d.current_rows),
             })),
@@ -145,6 +168,7 @@ function parseOutliers(s: Json): OutliersSummary {
   return {
     kind: 'outliers',
     reference: strings(s.reference),
+    method: typeof s.method === 'string' ? s.method : null,
     threshold: numOrNull(s.threshold),
     ood: Object.entries(ood)
       .filter(([, v]) => isObject(v))
@@ -224,8 +248,10 @@ export function parseSummary(kind: string, summary: unknown): Summary | null {
 
 const percent = (share: number): string => `${Math.round(share * 100)}%`;
 
-/** A cluster in a few words: its top labels, else its distinctive words, else metadata. */
+/** A cluster in a few words: the server's description; from an older server, its top
+ * labels, else its distinctive words, else metadata. */
 export function describeCluster(entry: ClusterEntry): string {
+  if (entry.description) return entry.description;
   if (entry.labels.length > 0) {
     return entry.labels.map(([value, share]) => `${value} ${percent(share)}`).join(' · ');
   }
@@ -238,11 +264,14 @@ export function describeCluster(entry: ClusterEntry): string {
   return `cluster ${entry.cluster}`;
 }
 
-/** The short text drawn on the map at a cluster's centre. */
+/** The short text drawn on the map at a cluster's centre: its top label when enough of it
+ * is labelled, else its words, else its main dataset. */
 export function clusterLabelText(entry: ClusterEntry): string {
-  const top = entry.labels[0];
+  const top = entry.labelsSupported ? entry.labels[0] : undefined;
   if (top) return `${top[0]}${entry.labels.length > 1 ? ` ${percent(top[1])}` : ''}`;
   if (entry.words.length > 0) return entry.words.slice(0, 2).join(' ');
+  const dataset = entry.datasets[0];
+  if (dataset) return `${dataset[0]} ${percent(dataset[1])}`;
   return `#${entry.cluster}`;
 }
 
