@@ -1,7 +1,10 @@
 """Facets: per field, which values the datapoints have and how many of each.
 
 For the Explorer's overview and its filter lists: labels, predictions, datasets, tags and
-metadata fields (scalars; numbers also get their min and max). Counts are over the
+metadata fields (scalars; numbers also get their min and max). A text field whose values
+are (nearly) unique per row (a request id, a file path) is an ``identifier``: a list of
+thousands of values of count 1 filters nothing, so the Explorer offers a text filter for
+it instead (:func:`is_identifier` decides, here only). Counts are over the
 project's datapoints in some datasets, and with ``space`` over those with a vector in
 that space (what its maps show).
 
@@ -38,6 +41,11 @@ BASE_FIELDS = ("label", "prediction", "dataset", "tags")
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_FIELDS = 200
+IDENTIFIER_MIN_DISTINCT = 50
+"""Fewer different values than this always make a list (one short enough to read)."""
+IDENTIFIER_MIN_SHARE = 0.5
+"""Different values per datapoint with a value from which a field is identifier-like: on
+average at most two datapoints share a value."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,9 @@ class FacetValue:
 class Facet:
     field: str
     kind: str
-    """``category`` (text, booleans, mixed), ``number`` (numeric metadata) or ``tags``."""
+    """``category`` (text, booleans, mixed), ``identifier`` (a category whose values are
+    nearly unique per datapoint: :func:`is_identifier`), ``number`` (numeric metadata) or
+    ``tags``."""
     values: list[FacetValue]
     """Most frequent first (ties by value), at most ``limit``."""
     distinct: int
@@ -157,14 +167,21 @@ def _ranked(counts: pd.Series, limit: int) -> list[FacetValue]:
     ]
 
 
+def is_identifier(distinct: int, counted: int) -> bool:
+    """Whether a text field with ``distinct`` different values over ``counted`` datapoints
+    (those with a value) names rows rather than groups them."""
+    return distinct >= IDENTIFIER_MIN_DISTINCT and distinct >= IDENTIFIER_MIN_SHARE * counted
+
+
 def _category(field: str, values: pd.Series, total: int, limit: int) -> Facet:
     counts = values.dropna().value_counts(sort=False)
+    counted = int(counts.sum())
     return Facet(
         field=field,
-        kind="category",
+        kind="identifier" if is_identifier(len(counts), counted) else "category",
         values=_ranked(counts, limit),
         distinct=len(counts),
-        missing=total - int(counts.sum()),
+        missing=total - counted,
         total=total,
     )
 

@@ -13,6 +13,10 @@ Case: PostgreSQL's ILIKE folds every letter; SQLite's LIKE folds ASCII letters o
 
 There is no index behind it: a search scans the project's rows (about a second per
 million datapoints on SQLite, see ``benchmarks/search.py``).
+
+A search *by meaning* (:func:`search_by_meaning`) embeds the text with the model of the
+map's space (``services/text_models.py``: a sentence-transformers model the server has
+offline) and answers the space's nearest datapoints from its neighbour index.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from sqlalchemy.orm import Session
 from chroma.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from chroma.core.unicode import is_storable
 from chroma.db.models import Datapoint, Dataset, ProjectionSet, Space
-from chroma.services import catalog
+from chroma.db.store import Store
+from chroma.services import catalog, neighbours, text_models
+from chroma.services.datapoints import DatapointFilter
 
 SearchField = Literal["key", "label", "prediction", "text", "metadata"]
 FIELDS: tuple[SearchField, ...] = get_args(SearchField)
@@ -155,13 +161,107 @@ def search(
     return SearchResult(count=int(count), ids=ids)
 
 
+@dataclass(frozen=True)
+class MeaningResult:
+    model: str
+    """The model the text was embedded with (the space's)."""
+    ids: npt.NDArray[np.int64]
+    """The nearest datapoints' ids, nearest first."""
+    distances: npt.NDArray[np.float32]
+    """Their distances to the text, in the space's metric."""
+
+
+MEANING_DEFAULT_K = 100
+MEANING_MAX_K = neighbours.MAX_K
+
+
+def _map_space(
+    session: Session, project_id: int, projection_id: int
+) -> tuple[Space, list[str] | None]:
+    """The space of a map and the names of the datasets it covers (None: every one)."""
+    row = session.execute(
+        select(Space, ProjectionSet.dataset_ids)
+        .join(ProjectionSet, ProjectionSet.space_id == Space.id)
+        .where(ProjectionSet.id == projection_id, Space.project_id == project_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no map {projection_id} in this project", where="projection")
+    space, covered = row
+    if covered is None:
+        return space, None
+    names = session.execute(
+        select(Dataset.id, Dataset.name).where(Dataset.project_id == project_id)
+    ).all()
+    return space, [name for id_, name in names if id_ in set(covered)]
+
+
+def meaning_model(
+    session: Session, project: str, projection_id: int
+) -> tuple[str | None, str | None]:
+    """The model a map's space records, and why the server cannot search by meaning with
+    it (None: it can). Loads no model."""
+    proj = catalog.get_project(session, project)
+    space, _ = _map_space(session, proj.id, projection_id)
+    return space.model, text_models.unavailable_reason(space.model)
+
+
+def search_by_meaning(
+    store: Store,
+    project: str,
+    text: str,
+    *,
+    projection_id: int,
+    limit: int = MEANING_DEFAULT_K,
+) -> MeaningResult:
+    """The ``limit`` datapoints of a map nearest to ``text`` embedded by its space's model,
+    nearest first. :class:`InvalidInput` (where: projection) when the server cannot load
+    that model; the model loads on the first search, then stays loaded."""
+    checked_text(text)
+    if not 1 <= limit <= MEANING_MAX_K:
+        raise InvalidInput(f"first must be between 1 and {MEANING_MAX_K:,}", where="first")
+    with store.read() as session:
+        proj = catalog.get_project(session, project)
+        space, datasets = _map_space(session, proj.id, projection_id)
+        space_name, dimension, model = space.name, space.dimension, space.model
+    encode = text_models.encoder(model, where="projection")
+    vector = encode(text)
+    if vector.shape[1] != dimension:
+        raise InvalidInput(
+            f"the model {model!r} makes vectors of {vector.shape[1]} numbers, but space "
+            f"{space_name!r} holds {dimension}: its vectors came from another model",
+            where="projection",
+        )
+    if datasets == []:
+        return MeaningResult(
+            model=str(model), ids=np.empty(0, np.int64), distances=np.empty(0, np.float32)
+        )
+    found = neighbours.nearest(
+        store,
+        project=project,
+        space=space_name,
+        k=limit,
+        vector=vector[0],
+        where=DatapointFilter(datasets=datasets) if datasets is not None else None,
+    )
+    return MeaningResult(
+        model=str(model),
+        ids=np.array([n.record.id for n in found], dtype=np.int64),
+        distances=np.array([n.distance for n in found], dtype=np.float32),
+    )
+
+
 __all__ = [
     "FIELDS",
     "MAX_LIMIT",
     "MAX_TEXT_CHARS",
+    "MEANING_DEFAULT_K",
+    "MEANING_MAX_K",
+    "MeaningResult",
     "SearchField",
     "SearchResult",
     "checked_text",
     "like_pattern",
+    "meaning_model",
     "search",
+    "search_by_meaning",
 ]

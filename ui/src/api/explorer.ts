@@ -59,6 +59,20 @@ export const MetadataSampleQuery = graphql(`
   }
 `);
 
+/**
+ * How the server classifies these fields over the map's datapoints: an IDENTIFIER (values
+ * nearly unique per row) gets a text filter instead of a list of values.
+ */
+export const FacetKindsQuery = graphql(`
+  query FacetKinds($project: String!, $space: String!, $fields: [String!]!) {
+    facets(project: $project, space: $space, fields: $fields, limit: 1) {
+      field
+      kind
+      distinct
+    }
+  }
+`);
+
 export const DatapointQuery = graphql(`
   query Datapoint($project: String!, $id: ID!) {
     datapoint(project: $project, id: $id) {

@@ -10,3 +10,23 @@ export const SearchQuery = graphql(`
     }
   }
 `);
+
+/** Whether the map can be searched by meaning (its space's model is one the server has). */
+export const MeaningSearchStatusQuery = graphql(`
+  query MeaningSearchStatus($project: String!, $projection: ID!) {
+    meaningSearch(project: $project, projection: $projection) {
+      model
+      available
+    }
+  }
+`);
+
+/** The map's datapoints nearest in meaning to a text, nearest first. */
+export const SearchByMeaningQuery = graphql(`
+  query SearchByMeaning($project: String!, $projection: ID!, $text: String!, $first: Int!) {
+    searchByMeaning(project: $project, projection: $projection, text: $text, first: $first) {
+      model
+      datapointIds
+    }
+  }
+`);

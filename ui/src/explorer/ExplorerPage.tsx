@@ -56,6 +56,7 @@ export function ExplorerPage({ project }: { project: string }) {
       view.color,
       ...Object.keys(view.filters.values),
       ...Object.keys(view.filters.ranges),
+      ...Object.keys(view.filters.matches ?? {}),
     ].filter((c) => c.startsWith(ANALYSIS) || c.startsWith(METADATA));
     columnsFor.current = { projection, columns: [...new Set([...BASE_COLUMNS, ...linked])] };
   }

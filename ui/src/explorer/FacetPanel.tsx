@@ -1,14 +1,16 @@
-// Filters: one facet per categorical / tag column (values with counts, OR within a facet)
-// and a range per numeric column; facets combine with AND. Counts come from
-// points/facets.ts, computed over the loaded typed arrays.
+// Filters: one facet per categorical / tag column (values with counts, OR within a facet),
+// a text box per identifier-like column (the server says which: useIdentifierFields) and
+// a range per numeric column; facets combine with AND. Counts come from points/facets.ts,
+// computed over the loaded typed arrays.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Checkbox, Panel, RangeSlider } from '../kit';
 import { formatCompact, formatValue } from '../lib/format';
 import {
   type FacetCounts,
   type Filters,
   NULL_VALUE,
+  setMatch,
   setRange,
   toggleValue,
 } from '../points/facets';
@@ -25,6 +27,8 @@ export interface FacetPanelProps {
   filters: Filters;
   passCount: number;
   analyses: readonly AnalysisInfo[];
+  /** Text columns whose values are nearly unique per row: filtered by text, not listed. */
+  identifiers?: ReadonlySet<string>;
   onChange: (filters: Filters) => void;
 }
 
@@ -39,7 +43,11 @@ function facetOrder(names: string[]): string[] {
 
 export const FacetPanel = memo(function FacetPanel(props: FacetPanelProps) {
   const { table, facets, filters, passCount, analyses, onChange } = props;
-  const active = Object.keys(filters.values).length + Object.keys(filters.ranges).length;
+  const matches = filters.matches ?? {};
+  const active =
+    Object.keys(filters.values).length +
+    Object.keys(filters.ranges).length +
+    Object.keys(matches).length;
   const categorical = facetOrder([...facets.keys()]);
   const numeric = [...table.columns.entries()]
     .filter(([, c]) => c.kind === 'number')
@@ -58,7 +66,7 @@ export const FacetPanel = memo(function FacetPanel(props: FacetPanelProps) {
           <Button
             size="sm"
             variant="ghost"
-            onClick={() => onChange({ values: {}, ranges: {} })}
+            onClick={() => onChange({ values: {}, ranges: {}, matches: {} })}
             data-testid="clear-filters"
           >
             Clear
@@ -68,16 +76,26 @@ export const FacetPanel = memo(function FacetPanel(props: FacetPanelProps) {
       data-testid="facet-panel"
     >
       <div className="x-stack">
-        {categorical.map((field) => (
-          <Facet
-            key={field}
-            facet={facets.get(field)!}
-            label={columnLabel(field, analyses)}
-            selected={filters.values[field] ?? []}
-            onToggle={(value) => onChange(toggleValue(filters, field, value))}
-            onClear={() => onChange({ ...filters, values: { ...filters.values, [field]: [] } })}
-          />
-        ))}
+        {categorical.map((field) =>
+          props.identifiers?.has(field) || matches[field] ? (
+            <IdentifierFacet
+              key={field}
+              facet={facets.get(field)!}
+              label={columnLabel(field, analyses)}
+              text={matches[field] ?? ''}
+              onText={(text) => onChange(setMatch(filters, field, text))}
+            />
+          ) : (
+            <Facet
+              key={field}
+              facet={facets.get(field)!}
+              label={columnLabel(field, analyses)}
+              selected={filters.values[field] ?? []}
+              onToggle={(value) => onChange(toggleValue(filters, field, value))}
+              onClear={() => onChange({ ...filters, values: { ...filters.values, [field]: [] } })}
+            />
+          ),
+        )}
         {numeric.map((field) => {
           const column = table.columns.get(field);
           if (column?.kind !== 'number' || !(column.max > column.min)) return null;
@@ -195,6 +213,80 @@ function Facet({ facet, label, selected, onToggle, onClear }: FacetProps) {
           {rows.length === 0 && <p className="x-note">No values.</p>}
         </>
       )}
+    </div>
+  );
+}
+
+/** The longest text an identifier filter keeps (a pasted page must not become a URL). */
+export const MATCH_MAX = 200;
+
+/** Rows (by the facet's counts) whose value contains `text`, any case. */
+export function matchingCount(facet: FacetCounts, text: string): number {
+  const needle = text.toLowerCase();
+  let count = 0;
+  facet.values.forEach((value, code) => {
+    if (value.toLowerCase().includes(needle)) count += facet.counts[code] ?? 0;
+  });
+  return count;
+}
+
+function IdentifierFacet(props: {
+  facet: FacetCounts;
+  label: string;
+  text: string;
+  onText: (text: string) => void;
+}) {
+  const { facet, label, text, onText } = props;
+  // Follow the keys locally; filter the points once typing pauses.
+  // (The latest onText through a ref: a parent re-rendering must not restart the pause.)
+  const [draft, setDraft] = useState(text);
+  const latest = useRef(onText);
+  latest.current = onText;
+  useEffect(() => setDraft(text), [text]);
+  useEffect(() => {
+    const next = draft.trim();
+    if (next === text) return;
+    const timer = setTimeout(() => latest.current(next), 200);
+    return () => clearTimeout(timer);
+  }, [draft, text]);
+  const needle = draft.trim();
+  const matching = useMemo(() => (needle ? matchingCount(facet, needle) : null), [facet, needle]);
+  return (
+    <div className="x-facet" data-testid={`facet-identifier-${facet.field}`}>
+      <div className="x-facet__head">
+        <span className="x-facet__title">
+          {label}
+          {text && <span className="x-pill">1</span>}
+        </span>
+        {text && (
+          <button type="button" className="x-link" onClick={() => onText('')}>
+            clear
+          </button>
+        )}
+      </div>
+      <input
+        className="k-input k-input--sm x-facet__search"
+        placeholder="Contains…"
+        value={draft}
+        maxLength={MATCH_MAX}
+        onChange={(event) => setDraft(event.target.value)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter') onText(draft.trim());
+          // Escape hands the keys back to the map's shortcuts; the filter stays.
+          if (event.key === 'Escape') {
+            event.preventDefault();
+            onText(draft.trim());
+            event.currentTarget.blur();
+          }
+        }}
+        aria-label={`Filter ${label} by text`}
+        data-testid={`facet-match-${facet.field}`}
+      />
+      <p className="x-note" data-testid={`facet-match-note-${facet.field}`}>
+        {matching === null
+          ? `${formatCompact(facet.values.length)} values, nearly one per row: filter by text.`
+          : `${formatCompact(matching)} ${matching === 1 ? 'row contains' : 'rows contain'} “${needle}”.`}
+      </p>
     </div>
   );
 }

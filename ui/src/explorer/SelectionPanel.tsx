@@ -1,9 +1,10 @@
-// The selection: its size, tagging, exports, and a virtualised list of its datapoints
-// (details fetched only for the rows on screen). Hovering a row marks its point on the map.
+// The selection: its size, tagging, exports, and its datapoints as a virtualised list of
+// compact rows or a grid of thumbnails (SelectionGrid; details fetched only for what is on
+// screen). Hovering a row or a tile marks its point on the map; a click opens it.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
-import { useClient, useQuery } from 'urql';
-import { AddTagsMutation, DatapointQuery, RemoveTagsMutation } from '../api/explorer';
+import { memo, useMemo, useRef, useState } from 'react';
+import { useClient } from 'urql';
+import { AddTagsMutation, RemoveTagsMutation } from '../api/explorer';
 import { type ExportFormat, exportOnServer } from '../api/exportSelection';
 import { displayableUri } from '../api/media';
 import { useMayWrite } from '../api/session';
@@ -14,8 +15,28 @@ import { cellValue, SORT_BY_INDEX, sortIndices } from '../points/rows';
 import type { PointTable } from '../points/types';
 import { type AnalysisInfo, columnLabel } from './columns';
 import { snippet, Thumb } from './Media';
+import { SelectionGrid } from './SelectionGrid';
+import { useSettledDatapoint } from './useSettledDatapoint';
 
-const ROW_H = 52;
+/** One line a row: about 25 rows on a laptop screen (twice the former two-line rows). */
+const ROW_H = 30;
+const ROW_THUMB = 24;
+
+type Layout = 'list' | 'grid';
+/** The layout outlives the panel (opening a datapoint unmounts it) for this tab's session. */
+const LAYOUT_KEY = 'chroma.selectionLayout';
+
+function storedLayout(): Layout {
+  try {
+    return sessionStorage.getItem(LAYOUT_KEY) === 'grid' ? 'grid' : 'list';
+  } catch {
+    return 'list';
+  }
+}
+const LAYOUTS: readonly { id: Layout; label: string }[] = [
+  { id: 'list', label: 'List' },
+  { id: 'grid', label: 'Grid' },
+];
 /** Ids per addTags / removeTags call: keeps each request small and the server responsive. */
 const TAG_BATCH = 5000;
 
@@ -42,6 +63,15 @@ export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanel
   const { table, selection } = props;
   const [sortBy, setSortBy] = useState<string>(SORT_BY_INDEX);
   const [descending, setDescending] = useState(false);
+  const [layout, setLayoutState] = useState<Layout>(storedLayout);
+  const setLayout = (next: Layout) => {
+    setLayoutState(next);
+    try {
+      sessionStorage.setItem(LAYOUT_KEY, next);
+    } catch {
+      // Storage refused (private mode): the choice lasts as long as the panel.
+    }
+  };
   const mayWrite = useMayWrite();
   const ordered = useMemo(
     () => sortIndices(table, selection, sortBy, descending),
@@ -119,8 +149,33 @@ export const SelectionPanel = memo(function SelectionPanel(props: SelectionPanel
               }
               onClick={() => setDescending(!descending)}
             />
+            {/* biome-ignore lint/a11y/useSemanticElements: a pair of toggle buttons, not a form's fieldset */}
+            <div className="x-seg" role="group" aria-label="Show the selection as">
+              {LAYOUTS.map(({ id, label }) => (
+                <button
+                  key={id}
+                  type="button"
+                  className="x-seg__button"
+                  aria-pressed={layout === id}
+                  onClick={() => setLayout(id)}
+                  data-testid={`selection-layout-${id}`}
+                >
+                  {label}
+                </button>
+              ))}
+            </div>
           </div>
-          <SelectionList {...props} ordered={ordered} />
+          {layout === 'grid' ? (
+            <SelectionGrid
+              project={props.project}
+              table={table}
+              ordered={ordered}
+              onOpen={props.onOpen}
+              onHover={props.onRowHover}
+            />
+          ) : (
+            <SelectionList {...props} ordered={ordered} />
+          )}
         </>
       )}
     </div>
@@ -358,19 +413,7 @@ function SelectionRow({
   onHover: (index: number | null) => void;
 }) {
   const id = String(table.ids[index]);
-  // Rows flying past while scrolling never ask the server; a row that stays does.
-  const [settled, setSettled] = useState(false);
-  useEffect(() => {
-    const timer = setTimeout(() => setSettled(true), 150);
-    return () => clearTimeout(timer);
-  }, []);
-  const [{ data, fetching }] = useQuery({
-    query: DatapointQuery,
-    variables: { project, id },
-    pause: !settled,
-    requestPolicy: 'cache-first',
-  });
-  const detail = data?.datapoint ?? null;
+  const { detail, fetching } = useSettledDatapoint(project, id);
   const value = (name: string) => {
     const column = table.columns.get(name);
     return column ? cellValue(column, index) : null;
@@ -382,7 +425,7 @@ function SelectionRow({
   return (
     <button
       type="button"
-      className="x-row-item"
+      className="x-row-item x-row-item--compact"
       style={{ transform: `translateY(${top}px)`, height: ROW_H }}
       onMouseEnter={() => onHover(index)}
       onFocus={() => onHover(index)}
@@ -390,10 +433,14 @@ function SelectionRow({
       data-testid={`selection-row-${id}`}
     >
       {!detail ? (
-        <span className="x-thumb x-thumb--empty">{fetching && <Spinner />}</span>
+        <span className="x-thumb x-thumb--empty" style={{ width: ROW_THUMB, height: ROW_THUMB }}>
+          {fetching && <Spinner />}
+        </span>
       ) : detail.hasImage || displayableUri(detail.uri) || detail.text ? (
-        <Thumb source={detail} size={40} />
-      ) : null}
+        <Thumb source={detail} size={ROW_THUMB} />
+      ) : (
+        <span className="x-thumb x-thumb--empty" style={{ width: ROW_THUMB, height: ROW_THUMB }} />
+      )}
       <span className="x-row-item__main">
         <span className="x-row-item__title">
           {label ?? <span className="faint">no label</span>}

@@ -12,6 +12,8 @@ export interface Filters {
   values: Record<string, string[]>;
   /** Numeric facets: the closed range allowed (missing values fail). */
   ranges: Record<string, [number, number]>;
+  /** Identifier-like fields (a value per row): the text their value must contain, any case. */
+  matches?: Record<string, string>;
 }
 
 export const emptyFilters = (): Filters => ({ values: {}, ranges: {} });
@@ -19,7 +21,8 @@ export const emptyFilters = (): Filters => ({ values: {}, ranges: {} });
 export function isFilterEmpty(filters: Filters): boolean {
   return (
     Object.values(filters.values).every((v) => v.length === 0) &&
-    Object.keys(filters.ranges).length === 0
+    Object.keys(filters.ranges).length === 0 &&
+    Object.keys(filters.matches ?? {}).length === 0
   );
 }
 
@@ -55,6 +58,29 @@ function categoryTest(
     if (wanted.has(value)) ok[code] = 1;
   });
   if (wanted.has(NULL_VALUE)) ok[column.values.length] = 1;
+  const none = column.values.length;
+  const codes = column.codes;
+  return {
+    field,
+    run(fails, failedAt, index) {
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i]!;
+        if (ok[code < 0 ? none : code] === 0) {
+          fails[i]!++;
+          failedAt[i] = index;
+        }
+      }
+    },
+  };
+}
+
+function matchTest(field: string, column: Column & { kind: 'category' }, text: string): Test {
+  // Test each distinct value once; the points then only look up their code.
+  const needle = text.toLowerCase();
+  const ok = new Uint8Array(column.values.length + 1);
+  column.values.forEach((value, code) => {
+    if (value.toLowerCase().includes(needle)) ok[code] = 1;
+  });
   const none = column.values.length;
   const codes = column.codes;
   return {
@@ -136,6 +162,10 @@ function compile(table: PointTable, filters: Filters): Test[] {
   for (const [field, range] of Object.entries(filters.ranges)) {
     const column = table.columns.get(field);
     if (column?.kind === 'number') tests.push(rangeTest(field, column.values, range));
+  }
+  for (const [field, text] of Object.entries(filters.matches ?? {})) {
+    const column = table.columns.get(field);
+    if (column?.kind === 'category' && text) tests.push(matchTest(field, column, text));
   }
   // failedAt is a Uint8Array: more than 255 simultaneous filters is not a real case.
   return tests.slice(0, 255);
@@ -247,4 +277,12 @@ export function setRange(filters: Filters, field: string, range: [number, number
   if (range) ranges[field] = range;
   else delete ranges[field];
   return { ...filters, ranges };
+}
+
+/** Filter an identifier-like field by the text its value contains ('' removes the filter). */
+export function setMatch(filters: Filters, field: string, text: string): Filters {
+  const matches = { ...filters.matches };
+  if (text) matches[field] = text;
+  else delete matches[field];
+  return { ...filters, matches };
 }

@@ -116,6 +116,9 @@ export function encodeView(view: ExplorerView): string {
     const [lo, hi] = view.filters.ranges[field]!;
     put(`r.${field}`, `${num(lo, 6)},${num(hi, 6)}`);
   }
+  for (const field of Object.keys(view.filters.matches ?? {}).sort()) {
+    put(`m.${field}`, enc(view.filters.matches![field]!));
+  }
   if (!view.fade) put('filtered', 'hide');
   if (view.showPlaced) put('placed', '1');
   if (view.pointSize !== null) put('size', num(view.pointSize, 2));
@@ -164,6 +167,8 @@ export function decodeView(search: string): ExplorerView {
     else if (key.startsWith('r.') && key.length > 2) {
       const range = numbers(raw, 2);
       if (range) view.filters.ranges[key.slice(2)] = [range[0]!, range[1]!];
+    } else if (key.startsWith('m.') && key.length > 2 && value) {
+      view.filters.matches = { ...view.filters.matches, [key.slice(2)]: value };
     } else if (key === 'filtered') view.fade = value !== 'hide';
     else if (key === 'placed') view.showPlaced = value === '1';
     else if (key === 'size') view.pointSize = clampNumber(value, 0.5, 40, 4);

@@ -65,6 +65,7 @@ ROOT_WEIGHT = 10
 WEIGHTS: Mapping[str, int] = {
     "Query.facets": 1000,
     "Query.search": 1000,
+    "Query.searchByMeaning": 1000,
     "DatapointConnection.totalCount": 500,
     "Query.neighbors": 100,
     "Analysis.rows": 10,

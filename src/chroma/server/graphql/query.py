@@ -18,7 +18,7 @@ from chroma.server.graphql.types.job import Job, JobState
 from chroma.server.graphql.types.neighbor import Neighbor
 from chroma.server.graphql.types.project import Project
 from chroma.server.graphql.types.projection import Projection
-from chroma.server.graphql.types.search import SearchResult
+from chroma.server.graphql.types.search import MeaningSearch, MeaningSearchResult, SearchResult
 from chroma.services import analyses, catalog, datapoints, neighbours, projections
 from chroma.services import facets as facet_service
 from chroma.services import jobs as job_service
@@ -258,3 +258,42 @@ class Query:
             limit=first,
         )
         return SearchResult.of(found)
+
+    @described.field(
+        "Whether the map `projection` can be searched by meaning: its space records a "
+        "sentence-transformers model the server has offline. Loads no model."
+    )
+    async def meaning_search(
+        self, info: Info, project: str, projection: strawberry.ID
+    ) -> MeaningSearch:
+        model, reason = await offload.read(
+            info.context.store,
+            search_service.meaning_model,
+            project,
+            parse_id(projection, where="projection"),
+        )
+        return MeaningSearch(model=model, available=reason is None, reason=reason)
+
+    @described.field(
+        "The `first` datapoints of the map `projection` nearest in meaning to `text` "
+        "(embedded by its space's model, loaded once per server process), nearest first. "
+        "An invalid_input error (where: projection) when the server cannot load that model."
+    )
+    async def search_by_meaning(
+        self,
+        info: Info,
+        project: str,
+        projection: strawberry.ID,
+        text: str,
+        first: int = search_service.MEANING_DEFAULT_K,
+    ) -> MeaningSearchResult:
+        search_service.checked_text(text)  # before a model loads: a refusal costs nothing
+        found = await offload.run(
+            search_service.search_by_meaning,
+            info.context.store,
+            project,
+            text,
+            projection_id=parse_id(projection, where="projection"),
+            limit=first,
+        )
+        return MeaningSearchResult.of(found)

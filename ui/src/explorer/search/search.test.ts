@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { idLookup } from '../../points/lookup';
-import { describeHits, hitsOnMap, MAX_SEARCH_CHARS, searchTextProblem } from './search';
+import {
+  describeHits,
+  describeMeaning,
+  hitsOnMap,
+  MAX_SEARCH_CHARS,
+  searchTextProblem,
+} from './search';
 
 describe('searchTextProblem', () => {
   it('lets ordinary text through, wildcards and all', () => {
@@ -35,5 +41,13 @@ describe('describeHits', () => {
     expect(describeHits({ count: 12, truncated: false, listed: 12, onMap: 10 })).toBe(
       '12 hits · 10 on this map',
     );
+  });
+});
+
+describe('describeMeaning', () => {
+  it('names the model and the hits off this map', () => {
+    expect(describeMeaning(100, 100, 'm')).toBe('100 nearest in meaning (m)');
+    expect(describeMeaning(100, 80, 'm')).toBe('100 nearest in meaning (m) · 80 on this map');
+    expect(describeMeaning(0, 0, 'm')).toBe('No datapoints to compare with');
   });
 });

@@ -7,6 +7,8 @@ import { fromIndices, type Selection } from '../../state/selection';
 /** The server's limits (services/search.py): longer text is refused before it is sent. */
 export const MAX_SEARCH_CHARS = 1000;
 export const MAX_SEARCH_HITS = 100_000;
+/** The nearest datapoints a search by meaning selects. */
+export const MEANING_HITS = 50;
 
 /** Why `text` cannot be searched for, or null when it can. */
 export function searchTextProblem(text: string): string | null {
@@ -43,6 +45,14 @@ export function describeHits({ count, truncated, listed, onMap }: SearchOutcome)
   if (count === 0) return 'No hits';
   const parts = [`${formatCount(count)} ${count === 1 ? 'hit' : 'hits'}`];
   if (truncated) parts.push(`showing first ${formatCount(listed)}`);
+  if (onMap < listed) parts.push(`${formatCount(onMap)} on this map`);
+  return parts.join(' · ');
+}
+
+/** "50 nearest in meaning (all-MiniLM-L6-v2)", "… · 80 on this map". */
+export function describeMeaning(listed: number, onMap: number, model: string): string {
+  if (listed === 0) return 'No datapoints to compare with';
+  const parts = [`${formatCount(listed)} nearest in meaning (${model})`];
   if (onMap < listed) parts.push(`${formatCount(onMap)} on this map`);
   return parts.join(' · ');
 }

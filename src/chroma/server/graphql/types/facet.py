@@ -12,6 +12,11 @@ from chroma.services import facets
 @strawberry.enum(description="What a facet counts.")
 class FacetKind(Enum):
     CATEGORY = "category"
+    IDENTIFIER = strawberry.enum_value(
+        "identifier",
+        description="Text whose values are nearly unique per datapoint (a request id, a file "
+        "path): filter it by text rather than by a list of values.",
+    )
     NUMBER = "number"
     TAGS = "tags"
 
