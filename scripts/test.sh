@@ -31,7 +31,8 @@ check() {
 
 run_pytest() {
   local status=0
-  .venv/bin/pytest "$@" || status=$?
+  # --durations: the slowest tests at the end of the log, to keep the suite's time in check.
+  .venv/bin/pytest --durations=30 "$@" || status=$?
   # 5 means "no tests collected": a typo in a path or -k must not pass as green.
   if [[ $status -eq 5 ]]; then
     echo "pytest collected no tests: that counts as a failure" >&2

@@ -5,9 +5,23 @@ few seconds of training, one pass over the train and the test set logs the penul
 layer's output of every image, with its label, the model's prediction and confidence,
 and the image itself, into the datasets ``train`` and ``test`` of the project ``digits``.
 
+While it trains, the test set's embeddings are also logged at a few epochs (``--snapshots``,
+before training included) with ``chroma.watch(..., step=epoch)``: one space per epoch,
+``digits-cnn-over-training@step=<epoch>``, forming the family ``digits-cnn-over-training``.
+Each epoch's map is aligned to the previous epoch's, and each point's ``movement`` (how far
+it moved since) is a points column.
+
 Start the app (``scripts/run.sh``), then::
 
     .venv/bin/python examples/digits/train.py
+
+To see the training over time: open the project ``digits``, pick the space
+``digits-cnn-over-training@step=0`` and drag the step slider (its maps are made a few
+seconds after the script ends): the ten digits pull apart epoch by epoch; colour by
+``movement`` to see which images moved most. From Python::
+
+    steps = chroma.projections("digits", "digits-cnn-over-training@step=4")
+    steps[0].points(["label", "movement"])  # movement since the snapshot before
 """
 
 from __future__ import annotations
@@ -26,6 +40,8 @@ import chroma
 
 CLASSES = [str(digit) for digit in range(10)]
 SPACE = "digits-cnn-penultimate"
+FAMILY = "digits-cnn-over-training"
+"""The test set's embeddings at a few epochs: the spaces ``<FAMILY>@step=<epoch>``."""
 
 
 class DigitsCNN(nn.Module):
@@ -59,14 +75,27 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--project", default="digits", help="project to log into")
     parser.add_argument("--epochs", type=int, default=12, help="training epochs (default 12)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and the model")
+    parser.add_argument(
+        "--snapshots",
+        type=int,
+        default=4,
+        help="epochs at which the test set is logged as a step, the untrained model "
+        "included (default 4; 0: none)",
+    )
     return parser.parse_args()
 
 
-def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int) -> None:
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+def train(
+    model: nn.Module,
+    optimiser: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    epochs: range,
+    total_epochs: int,
+) -> None:
     loss_of = nn.CrossEntropyLoss()
     model.train()
-    for epoch in range(1, epochs + 1):
+    for epoch in epochs:
         order = torch.randperm(len(x))
         total = 0.0
         for start in range(0, len(x), 64):
@@ -76,7 +105,32 @@ def train(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int) -> No
             loss.backward()
             optimiser.step()
             total += loss.item() * len(batch)
-        print(f"epoch {epoch:2d}/{epochs}: loss {total / len(x):.3f}")
+        print(f"epoch {epoch:2d}/{total_epochs}: loss {total / len(x):.3f}")
+
+
+def snapshot_epochs(epochs: int, snapshots: int) -> list[int]:
+    """``snapshots`` epochs from 0 (untrained) to the last, evenly spread."""
+    if snapshots <= 0:
+        return []
+    return sorted({round(i * epochs / max(snapshots - 1, 1)) for i in range(snapshots)})
+
+
+def log_snapshot(
+    model: DigitsCNN,
+    run: chroma.Run,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    rows: np.ndarray,
+    epoch: int,
+) -> None:
+    """The test set's embeddings now, as the step ``epoch`` of the family (keys and labels
+    only: the predictions stored are the trained model's, logged at the end)."""
+    model.eval()
+    with chroma.watch(model.embedding, run, classes=CLASSES, step=epoch) as watch, torch.no_grad():
+        for start in range(0, len(rows), 256):
+            batch = rows[start : start + 256]
+            with watch.batch(ids=[f"test-{i}" for i in batch], labels=y[batch]):
+                model(x[batch])
 
 
 def main() -> None:
@@ -94,9 +148,25 @@ def main() -> None:
     y = torch.from_numpy(digits.target).long()
 
     model = DigitsCNN()
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     started = time.perf_counter()
-    train(model, x[train_idx], y[train_idx], args.epochs)
-    print(f"trained in {time.perf_counter() - started:.1f} s")
+    # Train up to each snapshot epoch, then log the test set at that step (one run: each
+    # step goes to its own space, and closing the run asks for their maps in step order).
+    with chroma.init(project=args.project, dataset="test", space=FAMILY, url=args.url) as steps:
+        done = 0
+        for epoch in [*snapshot_epochs(args.epochs, args.snapshots), args.epochs]:
+            train(
+                model,
+                optimiser,
+                x[train_idx],
+                y[train_idx],
+                range(done + 1, epoch + 1),
+                args.epochs,
+            )
+            done = epoch
+            if epoch in snapshot_epochs(args.epochs, args.snapshots) and epoch not in steps.steps:
+                log_snapshot(model, steps, x, y, test_idx, epoch)
+    print(f"trained in {time.perf_counter() - started:.1f} s (steps logged: {steps.steps})")
 
     model.eval()
     for split, rows in (("train", train_idx), ("test", test_idx)):
@@ -146,6 +216,11 @@ def main() -> None:
         f"\nOpen {args.url} and pick the project {args.project!r} (space {SPACE!r}):"
         "\ncolour by label or prediction, filter the test set, look at the mistakes."
     )
+    if steps.steps:
+        print(
+            f"Training over time: the space {FAMILY}@step={steps.steps[0]}'s step slider "
+            f"moves the test images through epochs {steps.steps}; colour by movement."
+        )
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ CALLS_MADE_HERE = {
     ("_computed", "of_space"),
     ("_computed", "recompute"),
     ("_corrections", "fetch_corrections"),
+    ("_corrections", "send_corrections"),
     ("_import", "_restore_tags"),
     ("_jobs", "fetch_job"),
     ("_jobs", "request_cancel"),
@@ -143,6 +144,7 @@ def test_what_the_sdk_sends_is_within_the_default_limits(
             attempt(lambda: run.nearest(key="k1", k=1000, labels=["cat"]))
             attempt(lambda: run.nearest(vector=[0.1, 0.2, 0.3, 0.4], k=10))
             attempt(lambda: run.corrections(include_undone=True))
+            attempt(lambda: chroma.correct_labels("demo", {"k1": "dog"}, url=url))
 
     assert len(bodies) >= len(CALLS_MADE_HERE)
     for sent in bodies:

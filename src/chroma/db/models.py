@@ -290,6 +290,11 @@ class ProjectionSet(ComputedResult, Base):
     point_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     placed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+    align_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projection_set.id", ondelete="SET NULL")
+    )
+    """The map this one starts from and is rotated onto: a family's previous step, or any
+    map with shared keys (``services/steps.py``)."""
 
 
 class ProjectionChunk(Base):

@@ -19,6 +19,7 @@ import pyarrow as pa  # pyarrow.compute is imported where used: +50 ms to `impor
 
 from chroma.core.errors import InvalidInput
 from chroma.sdk import init
+from chroma.sdk._import import FIELD_COLUMNS
 
 if TYPE_CHECKING:
     import datasets
@@ -26,13 +27,6 @@ if TYPE_CHECKING:
 BATCH_ROWS = 10_000
 """Rows read, checked and logged at a time (the run re-batches them for the network)."""
 _SOURCE = "the Hugging Face dataset"
-_FIELDS = {  # log() argument -> the column of that name used when none is named
-    "labels": "label",
-    "predictions": "prediction",
-    "scores": "score",
-    "uris": "uri",
-    "texts": "text",
-}
 
 
 @dataclass
@@ -104,7 +98,7 @@ def _plan(
         raise _bad(f"column {vector!r} is {kind}, not a list of numbers per row", vector)
     ids = id_column or next((c for c in ("key", "id") if c in have), None)
     fields = {}
-    for argument, default in _FIELDS.items():
+    for argument, default in FIELD_COLUMNS.items():
         name = given.get(argument) or (default if default in have else None)
         if name is not None:
             fields[argument] = name
@@ -321,7 +315,7 @@ def import_hf_dataset(
         raise InvalidInput("batch_rows must be at least 1", where="batch_rows")
     given = dict(
         zip(
-            _FIELDS,
+            FIELD_COLUMNS,
             (label_column, prediction_column, score_column, uri_column, text_column),
             strict=True,
         )

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from chroma.sdk._run import Run
 
 PathLike = str | os.PathLike[str]
-_OPTIONAL = {  # log() argument -> the column of that name used when none is named
+FIELD_COLUMNS = {  # log() argument -> the column of that name used when none is named
     "labels": "label",
     "predictions": "prediction",
     "scores": "score",
@@ -213,7 +213,7 @@ def _arguments(
     if id_column is not None:
         names["ids"] = id_column
     optional: dict[str, Any] = {}
-    for argument, default in _OPTIONAL.items():
+    for argument, default in FIELD_COLUMNS.items():
         name = columns.get(argument) or (default if default in have else None)
         if name is not None:
             optional[argument] = frame[name]
@@ -383,7 +383,7 @@ def import_dataframe(
 
 
 def _columns(*given: str | None) -> dict[str, str | None]:
-    return dict(zip(("ids", *_OPTIONAL), given, strict=True))
+    return dict(zip(("ids", *FIELD_COLUMNS), given, strict=True))
 
 
 def import_file(

@@ -24,9 +24,9 @@ __all__ = ["Projection", "create_projection", "get_projection", "projections"]
 
 _CREATE = """
 mutation ($project: String!, $space: String!, $algorithm: String!, $params: JSON,
-          $datasets: [String!], $autoPlace: Boolean!) {
+          $datasets: [String!], $autoPlace: Boolean!, $alignTo: ID) {
   createProjection(project: $project, space: $space, algorithm: $algorithm, params: $params,
-                   datasets: $datasets, autoPlace: $autoPlace) { %s }
+                   datasets: $datasets, autoPlace: $autoPlace, alignTo: $alignTo) { %s }
 }
 """
 DEFAULT_COLUMNS = ("label",)
@@ -51,6 +51,9 @@ class Projection(Computed):
         auto_place: Points logged later are placed into the map (the others do not move).
         point_count: Points on the map.
         placed_count: Of those, points placed after the map was computed.
+        align_to: The id of the map this one starts from and is rotated onto (a family's
+            previous step, or ``align_to=`` when made), or None. Its ``movement`` column
+            is how far each point moved from there.
         created_at: When it was created (UTC).
         computed_at: When the map was last computed in full.
         job: The latest computation (a :class:`chroma.Job`), or None.
@@ -64,18 +67,20 @@ class Projection(Computed):
 
     _TYPE = "Projection"
     _PLURAL = "projections"
-    _OWN_FIELDS = "algorithm autoPlace pointCount placedCount"
+    _OWN_FIELDS = "algorithm autoPlace pointCount placedCount alignTo"
 
     algorithm: str
     auto_place: bool
     point_count: int
     placed_count: int
+    align_to: int | None
 
     def _update_own(self, data: Mapping[str, Any]) -> None:
         self.algorithm = str(data["algorithm"])
         self.auto_place = bool(data["autoPlace"])
         self.point_count = int(data["pointCount"])
         self.placed_count = int(data["placedCount"])
+        self.align_to = int(data["alignTo"]) if data.get("alignTo") is not None else None
 
     def __repr__(self) -> str:
         return (
@@ -125,9 +130,16 @@ def start_projection(
     params: Mapping[str, Any],
     datasets: str | Sequence[str] | None,
     auto_place: bool,
+    align_to: int | Projection | None = None,
 ) -> Projection:
     if not isinstance(algorithm, str):
         raise InvalidInput(f"algorithm must be a name, not {algorithm!r}", where="algorithm")
+    if isinstance(align_to, Projection):
+        align_to = align_to.id
+    if align_to is not None and (isinstance(align_to, bool) or not isinstance(align_to, int)):
+        raise InvalidInput(
+            f"align_to is a map (a Projection or its id), not {align_to!r}", where="align_to"
+        )
     answer = graphql(
         client,
         _CREATE % Projection.fields(),
@@ -137,6 +149,7 @@ def start_projection(
         params=dict(params),
         datasets=names(datasets, "datasets"),
         autoPlace=bool(auto_place),
+        alignTo=None if align_to is None else str(align_to),
     )
     return Projection(Endpoint.of(client), answer["createProjection"])
 
@@ -148,6 +161,7 @@ def create_projection(
     *,
     datasets: str | Sequence[str] | None = None,
     auto_place: bool = True,
+    align_to: int | Projection | None = None,
     wait: bool = True,
     progress: bool = True,
     timeout: float | None = None,
@@ -164,6 +178,8 @@ def create_projection(
         datasets: Dataset names to map. Default: every dataset of the space, present and
             future.
         auto_place: Place points logged later into the map.
+        align_to: A map of the same project (a :class:`Projection` or its id) sharing
+            datapoints: the new map starts from it and is rotated onto it.
         wait: Wait for the computation (with a progress bar when ``progress``).
         progress: Show a tqdm progress bar while waiting.
         timeout: Seconds to wait at most.
@@ -194,6 +210,7 @@ def create_projection(
             params=params,
             datasets=datasets,
             auto_place=auto_place,
+            align_to=align_to,
         )
     return projection.wait(progress=progress, timeout=timeout) if wait else projection
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from chroma.core import wire
 from chroma.core.errors import ChromaError
+from chroma.core.steps import check_step, step_space
 from chroma.sdk._client import Client, OnRetry, Params, RetryPolicy
 from chroma.sdk._convert import Rows, encode_batch, frame_arguments, prepare
 from chroma.sdk._read import Vectors, datapoints_frame, fetch_datapoints_table, fetch_vectors
@@ -82,6 +83,18 @@ class Run(RunMaps):
             "space_model": model,
             "space_layer": layer,
         }
+        self._step_config: dict[str, Any] = {
+            "model": model,
+            "layer": layer,
+            "batch_size": batch_size,
+            "max_queued_batches": max_queued_batches,
+            "max_in_flight": max_in_flight,
+            "ingest_retry": ingest_retry,
+            "spool": spool,
+            "max_spool_bytes": max_spool_bytes,
+        }
+        self._steps: dict[int, Run] = {}
+        """The runs into this family's step spaces (``log(..., step=)``), by step."""
         self._batch_size = batch_size
         self._dimension = dimension
         self._lock = threading.RLock()
@@ -145,6 +158,7 @@ class Run(RunMaps):
         uris: Any = None,
         texts: Any = None,
         images: Any = None,
+        step: Any = None,
     ) -> list[str]:
         """Check rows and queue them for sending.
 
@@ -168,13 +182,26 @@ class Run(RunMaps):
             images: Per row: PNG/JPEG bytes, or a uint8 array ``(h, w)``, ``(h, w, 3)``,
                 ``(h, w, 4)`` (encoded as PNG), or None. A 3-D/4-D uint8 array is read as a
                 stack of images.
+            step: The training step (an epoch) these embeddings were taken at: a whole
+                number from 0 to 2**31 - 1. Rows then go to the space
+                ``<space>@step=<step>``, one space per step, forming the family ``<space>``:
+                log the same ids at each step and the maps of the steps are aligned step to
+                step, with each point's ``movement`` as a points column (the Explorer's
+                step slider animates them). Each step's map is made when the run closes.
 
         Returns:
             The rows' keys, in order.
 
         Raises:
             InvalidInput: The rows break a rule; ``where`` names the argument and row,
-                e.g. ``"embeddings[17]"`` or ``"labels"``.
+                e.g. ``"embeddings[17]"`` or ``"labels"``; ``"step"`` for a step that is
+                not a whole number in range (a bool, a float, a string, a huge int).
+
+        Example::
+
+            for epoch in range(3):
+                train_one_epoch(net)
+                run.log(embed(net, x_test), ids=keys, labels=y_test, step=epoch)
             ChromaError: A batch sent earlier failed (the server's error class and
                 message); this call then logs nothing.
         """
@@ -187,7 +214,36 @@ class Run(RunMaps):
             "texts": texts,
             "images": images,
         }
+        if step is not None:
+            return self._step_run(step)._log(embeddings, ids, optional, None)
         return self._log(embeddings, ids, optional, None)
+
+    def _step_run(self, step: Any) -> Run:
+        """The run logging into this family's space for ``step`` (made on first use; its
+        own sender, so each batch goes to one space)."""
+        number = check_step(step)  # a bad step is refused before anything is queued
+        name = step_space(self.space, number)
+        with self._lock:
+            self._check_open()
+            child = self._steps.get(number)
+            if child is None:
+                child = Run(
+                    self._fresh_client(),
+                    project=self.project,
+                    dataset=self.dataset,
+                    space=name,
+                    dimension=None,
+                    **self._step_config,
+                )
+                _open_runs.discard(child)  # closed with this run, in step order
+                self._steps[number] = child
+            return child
+
+    @property
+    def steps(self) -> list[int]:
+        """The steps logged through this run (``log(..., step=)``), in order."""
+        with self._lock:
+            return sorted(self._steps)
 
     def log_dataframe(
         self,
@@ -344,8 +400,11 @@ class Run(RunMaps):
         with self._lock:
             self._check_open()
             self._seal()
+            children = [self._steps[s] for s in sorted(self._steps) if not self._steps[s]._closed]
         self._sender.wait()
         self._sender.raise_error()
+        for child in children:
+            child.flush()
 
     def close(self) -> None:
         """Flush, then stop the sender thread and close connections. Safe to call twice.
@@ -361,6 +420,9 @@ class Run(RunMaps):
         if self._closed:
             return
         try:
+            # Steps in order: each step's first map is made aligned to the previous step's.
+            for step in sorted(self._steps):
+                self._steps[step].close()
             try:
                 self.flush()
             except KeyboardInterrupt as interrupt:

@@ -38,6 +38,7 @@ class RunMaps:
         *,
         datasets: str | Sequence[str] | None = None,
         auto_place: bool = True,
+        align_to: int | Projection | None = None,
         wait: bool = True,
         progress: bool = True,
         timeout: float | None = None,
@@ -53,6 +54,11 @@ class RunMaps:
             datasets: Dataset names to map. Default: every dataset of the space, present
                 and future (train next to production shows drift).
             auto_place: Place points logged later into the map, without moving the others.
+            align_to: A map of the same project (a :class:`Projection` or its id) sharing
+                datapoints with this space (another model, another layer): the new map
+                starts from its layout and is rotated onto it, so the same place means the
+                same thing on both; its ``movement`` points column says how far each
+                point moved.
             wait: Wait until the map is computed. Else return at once; follow it with
                 :meth:`Projection.wait`.
             progress: Show a tqdm progress bar (on stderr) with the job's message.
@@ -95,6 +101,7 @@ class RunMaps:
                 params=params,
                 datasets=datasets,
                 auto_place=auto_place,
+                align_to=align_to,
             )
         return projection.wait(progress=progress, timeout=timeout) if wait else projection
 
@@ -138,10 +145,12 @@ class RunMaps:
             timeout: Seconds to wait at most.
             progress: Show a tqdm progress bar (on stderr) with the job's message.
             **params: The kind's parameters: ``k`` (mislabels, outliers, duplicates,
-                label_next), ``quantile`` (outliers), ``min_class_size``
+                label_next), ``review_share`` (mislabels: the share of labelled points
+                given a suggested label), ``quantile`` (outliers), ``min_class_size``
                 (class_distance), ``threshold`` (duplicates), ``source``, ``projection``,
                 ``min_cluster_size``, ``baseline``, ``current`` (clusters), ``size``,
-                ``weights``, ``candidates`` (label_next).
+                ``weights``, ``candidates``, ``candidate_rows`` (label_next: ``"all"``,
+                ``"unlabelled"`` or ``"labelled"``).
 
         Returns:
             The :class:`chroma.Analysis`; read its scores with :meth:`Analysis.to_pandas`.

@@ -35,6 +35,7 @@ from chroma.services import catalog
 from chroma.services import columns as fields
 from chroma.services.analyses.rows import analysis_column, analysis_stamp, parse_column
 from chroma.services.content_coding import encode
+from chroma.services.movement import MOVEMENT, movement_column, movement_stamp
 
 KEEP_PER_MAP = 4
 """Encoded column sets kept per map (the Explorer asks for one or two; the SDK for others)."""
@@ -55,12 +56,12 @@ def check_columns(columns: Sequence[str], limit: int | None = None) -> list[str]
             where="columns",
         )
     for name in distinct:
-        if name in BASE_COLUMNS or parse_column(name) is not None:
+        if name in BASE_COLUMNS or name == MOVEMENT or parse_column(name) is not None:
             continue
         if fields.metadata_field(name) is None:
             raise InvalidInput(
-                f"unknown column {name!r}; use {', '.join(BASE_COLUMNS)}, metadata.<field> "
-                "or analysis.<id>.<column>",
+                f"unknown column {name!r}; use {', '.join(BASE_COLUMNS)}, {MOVEMENT}, "
+                "metadata.<field> or analysis.<id>.<column>",
                 where="columns",
             )
     return distinct
@@ -91,6 +92,8 @@ def _table(
         for name in columns
         if (found := parse_column(name)) is not None
     }
+    if MOVEMENT in columns:
+        scored[MOVEMENT] = movement_column(session, projection)
     read = fields.read_columns(
         session,
         space.project_id,
@@ -197,6 +200,9 @@ def _key(session: Session, projection: ProjectionSet, space: Space, columns: lis
     ]
     for name in columns:
         found = parse_column(name)
+        if name == MOVEMENT:
+            parts.append(f"{name}@{movement_stamp(session, projection)}")
+            continue
         parts.append(
             name
             if found is None

@@ -34,7 +34,7 @@ from chroma.db.projections import (
 )
 from chroma.db.store import Store
 from chroma.db.vectors import space_size
-from chroma.services import catalog, computed, index_files
+from chroma.services import catalog, computed, index_files, steps
 from chroma.services.computed import ComputedKind, ComputedRecord
 from chroma.services.jobs import Commit, JobKind, JobRecord
 from chroma.services.neighbours import graph_for_rows, index_row, load_graph, read_all
@@ -49,6 +49,7 @@ class ProjectionRecord(ComputedRecord):
     auto_place: bool
     point_count: int
     placed_count: int
+    align_to_id: int | None
 
     @classmethod
     def of(cls, row: ProjectionSet, job: Job | None) -> ProjectionRecord:
@@ -58,6 +59,7 @@ class ProjectionRecord(ComputedRecord):
             auto_place=row.auto_place,
             point_count=row.point_count,
             placed_count=row.placed_count,
+            align_to_id=row.align_to_id,
         )
 
 
@@ -101,8 +103,13 @@ def create_projection(
     params: dict[str, Any] | None = None,
     datasets: Sequence[str] | None = None,
     auto_place: bool = True,
+    align_to: int | None = None,
 ) -> tuple[ProjectionRecord, JobRecord]:
-    """Check everything, then record the set and queue its computation (one transaction)."""
+    """Check everything, then record the set and queue its computation (one transaction).
+
+    ``align_to`` names a map of the same project sharing datapoints with this space: the
+    new map starts from its layout and is rotated onto it (``services/steps.py``).
+    """
     with store.write() as session:
         proj = catalog.get_project(session, project)
         spc = catalog.get_space(session, proj, space)
@@ -110,7 +117,9 @@ def create_projection(
         dataset_ids = catalog.resolve_datasets(names, datasets, "datasets")
         n = space_size(session, spc.id, dataset_ids)
         checked = compute.validate_params(algorithm, dict(params or {}), n)
-        return _create(session, spc, algorithm, checked, dataset_ids, auto_place)
+        if align_to is not None:
+            steps.check_align_to(session, spc, align_to, dataset_ids)
+        return _create(session, spc, algorithm, checked, dataset_ids, auto_place, align_to)
 
 
 def _create(
@@ -120,6 +129,7 @@ def _create(
     params: dict[str, Any],
     dataset_ids: list[int] | None,
     auto_place: bool,
+    align_to_id: int | None = None,
 ) -> tuple[ProjectionRecord, JobRecord]:
     row = ProjectionSet(
         space_id=space.id,
@@ -127,6 +137,7 @@ def _create(
         params=params,
         dataset_ids=dataset_ids,
         auto_place=auto_place,
+        align_to_id=align_to_id,
     )
     session.add(row)
     job = computed.queue(session, PROJECTIONS, row, space)
@@ -146,7 +157,8 @@ def delete_projection(store: Store, projection_id: int) -> ProjectionRecord:
 def queue_map_updates(session: Session, space: Space, *, min_points: int) -> list[int]:
     """What a space's maps need after ingest: new points placed into each auto-updating map,
     or, for a space without any map yet, a first map (UMAP, or PCA while the space is too
-    small for UMAP; none below ``min_points``). Returns the queued jobs' ids."""
+    small for UMAP; none below ``min_points``), aligned to the previous step's map when the
+    space is a step of a family. Returns the queued jobs' ids."""
     rows = session.scalars(select(ProjectionSet).where(ProjectionSet.space_id == space.id)).all()
     if not rows:
         n = space_size(session, space.id)
@@ -156,7 +168,17 @@ def queue_map_updates(session: Session, space: Space, *, min_points: int) -> lis
             algorithm, params = default_algorithm(n)
         except InvalidInput:
             return []
-        _record, job = _create(session, space, algorithm, params, None, auto_place=True)
+        previous = steps.previous_step_map(session, space)
+        record, job = _create(
+            session,
+            space,
+            algorithm,
+            params,
+            None,
+            auto_place=True,
+            align_to_id=previous.id if previous is not None else None,
+        )
+        steps.adopt_next_step(session, space, record.id)
         return [job.id]
     return [
         computed.queue_job(session, PROJECTIONS, JobKind.PROJECTION_PLACE, row, space).id
@@ -192,24 +214,69 @@ def compute_projection(
         graph = load_graph(store, spc.id)
         if graph is not None and graph.k + 1 >= int(params.get("n_neighbors", 15)):
             knn = graph_for_rows(graph, data.datapoint_ids)
+    with store.read() as session:
+        seen = steps.reference_version(session, row)
+    reference = steps.reference_for(store, row, data.datapoint_ids)
+    if reference is not None and row.algorithm != "pca":  # PCA has no start to give
+        progress(0.03, "starting from the map aligned to")
+        initial = steps.initial_layout(
+            reference, data.vectors, spc.metric, params.get("random_state")
+        )
+    else:
+        initial = None
     result = compute.project(
         row.algorithm,
         data.vectors,
         params,
         metric=spc.metric,
         knn=knn,
+        initial=initial,
         progress=lambda f, m: progress(0.05 + 0.9 * f, m),
     )
+    coords, frame = steps.rotate_onto(reference, result.coords)
     progress(0.97, "saving the map")
-    summary = {"points": len(data.datapoint_ids), "reused_knn_graph": knn is not None}
+    summary: dict[str, Any] = {
+        "points": len(data.datapoint_ids),
+        "reused_knn_graph": knn is not None,
+        "aligned_to": reference.projection_id if reference is not None else None,
+    }
+    if reference is not None:
+        summary["alignment_residual"] = round(float(frame["align_residual"]), 6)
+    model = {**result.model, **frame}
     with commit(summary) as session:
         target = computed.in_commit(session, PROJECTIONS, projection_id)
         clear_coordinates(session, projection_id)
-        write_coordinates(session, projection_id, data.datapoint_ids, result.coords, placed=False)
-        target.model = _pack_model(result.model)
+        write_coordinates(session, projection_id, data.datapoint_ids, coords, placed=False)
+        target.model = _pack_model(model)
         target.point_count, target.placed_count = len(data.datapoint_ids), 0
         target.computed_at = utcnow()
+        _realign_dependants(session, target)
+        if steps.reference_version(session, target) != seen:
+            # The map it aligns to was computed meanwhile (side by side): once more, on it.
+            _recompute_quietly(session, target, spc)
     return summary
+
+
+def _realign_dependants(session: Session, reference: ProjectionSet) -> None:
+    """Maps aligned to this one, computed against an older version of it or before it had
+    coordinates (two steps' maps computed side by side), are computed again against it:
+    a family's steps stay aligned down the chain."""
+    for dependant in steps.dependants(session, reference.id):
+        current = steps.aligned_to_current(_unpack_model(dependant.model), reference)
+        idle = computed.active_job(session, dependant) is None
+        if dependant.computed_at is not None and not current and idle:
+            space = session.get(Space, dependant.space_id)
+            assert space is not None  # a space's maps are deleted with it
+            _recompute_quietly(session, dependant, space)
+
+
+def _recompute_quietly(session: Session, row: ProjectionSet, space: Space) -> None:
+    """Queue a map's recomputation for its alignment's sake, unless its own checks now
+    fail (its data no longer fits its params): then it is left as it is."""
+    try:
+        computed.recompute_in(session, PROJECTIONS, row, space)
+    except InvalidInput:
+        return
 
 
 def place_new_points(
@@ -229,15 +296,17 @@ def place_new_points(
     new_ids, new_vectors = data.datapoint_ids[new], data.vectors[new]
     k = min(int(row.params.get("n_neighbors", PLACE_K)), len(existing))
     rows, distances = _neighbours_in_map(store, spc, data, existing, new_vectors, k, progress)
+    model = _unpack_model(row.model)
     coords = compute.place(
         row.algorithm,
-        _unpack_model(row.model),
+        model,
         new_vectors=new_vectors,
         reference_coords=existing.coords,
         neighbour_rows=rows,
         neighbour_distances=distances,
         progress=lambda f, m: progress(0.5 + 0.45 * f, m),
     )
+    coords = steps.into_frame(row.algorithm, model, coords)
     with commit({"placed": len(new_ids)}) as session:
         target = computed.in_commit(session, PROJECTIONS, projection_id)
         write_coordinates(session, projection_id, new_ids, coords, placed=True)

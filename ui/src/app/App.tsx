@@ -15,6 +15,9 @@ import './app.css';
 const ExplorerPage = lazy(() =>
   import('../explorer/ExplorerPage').then((m) => ({ default: m.ExplorerPage })),
 );
+const ComparePage = lazy(() =>
+  import('../compare/ComparePage').then((m) => ({ default: m.ComparePage })),
+);
 
 export function App({ client }: { client: Client }) {
   const { pathname } = useLocation();
@@ -48,6 +51,8 @@ function Screen({ route }: { route: Route }) {
       return <ProjectPage key={route.project} project={route.project} />;
     case 'explore':
       return <ExplorerPage key={route.project} project={route.project} />;
+    case 'compare':
+      return <ComparePage key={route.project} project={route.project} />;
     default:
       return (
         <EmptyState title="Nothing here" data-testid="not-found">
@@ -71,7 +76,10 @@ function Crumb({ to, children }: { to: string; children: React.ReactNode }) {
 }
 
 function Header({ route }: { route: Route }) {
-  const project = route.name === 'project' || route.name === 'explore' ? route.project : null;
+  const project =
+    route.name === 'project' || route.name === 'explore' || route.name === 'compare'
+      ? route.project
+      : null;
   return (
     <header className="app-header">
       <a
@@ -95,6 +103,12 @@ function Header({ route }: { route: Route }) {
           <>
             <span className="app-crumb-sep">/</span>
             <span className="app-crumb app-crumb--here">Map</span>
+          </>
+        )}
+        {route.name === 'compare' && (
+          <>
+            <span className="app-crumb-sep">/</span>
+            <span className="app-crumb app-crumb--here">Compare</span>
           </>
         )}
       </nav>

@@ -13,6 +13,9 @@ import { EMPTY, fromIndices, fromMask, intersection } from '../state/selection';
 import { useTheme } from '../state/theme';
 import type { AnalysisInfo } from './columns';
 import { DatapointPanel } from './DatapointPanel';
+import { DensityOverlay } from './density/DensityOverlay';
+import { DensityPanel } from './density/DensityPanel';
+import { useDensity } from './density/useDensity';
 import { HelpOverlay } from './HelpOverlay';
 import { HoverCard } from './HoverCard';
 import { LoadingOverlay, MapToolbar, StatusBar } from './MapChrome';
@@ -21,12 +24,14 @@ import { ReviewPanel } from './review/ReviewPanel';
 import { SelectionPanel } from './SelectionPanel';
 import { Sidebar } from './Sidebar';
 import { SearchBox } from './search/SearchBox';
+import { StepSlider } from './steps/StepSlider';
 import { ClusterLabels } from './summary/ClusterLabels';
 import { rowsWithValue } from './summary/rows';
 import { SummaryPanel } from './summary/SummaryPanel';
 import { useAnalysisSummary } from './summary/useAnalysisSummary';
 import { useColumnsOnDemand } from './useColumnsOnDemand';
 import { useFirstFrame } from './useFirstFrame';
+import { useIdentifierFields } from './useIdentifierFields';
 import { useMapLayers } from './useMapLayers';
 import { usePointMarks } from './usePointMarks';
 import type { Points } from './usePoints';
@@ -84,6 +89,7 @@ export function Explorer({
   const lookup = useMemo(() => idLookup(table.ids), [table.ids]);
   useColumnsOnDemand(view.color, view.filters, table.columns, points.ensureColumns);
   const layers = useMapLayers(table, view, mapTheme);
+  const identifiers = useIdentifierFields(project, projection.space?.name ?? null, table);
   const { selection, droppedFromLink, changeSelection } = useSelection(
     table.ids,
     loading,
@@ -94,6 +100,7 @@ export function Explorer({
   const marks = usePointMarks(lookup, view.datapoint);
   const { ready, onDrawn } = useFirstFrame(points);
   const summary = useAnalysisSummary(projection.id, analyses, table, loading, points.ensureColumns);
+  const density = useDensity(table, loading);
   // The review queue (explorer/review/) takes the right column while `review` names a
   // ready analysis; its current row is centred and ringed on the map.
   const reviewing = analyses.find((a) => a.id === view.review && a.state === 'READY') ?? null;
@@ -168,12 +175,25 @@ export function Explorer({
         analyses={analyses}
         placedCount={projection.placedCount}
         colorSelect={colorSelect}
+        identifiers={identifiers}
         onReview={(review) => update({ review }, { push: true })}
         summary={
           <SummaryPanel
             state={summary}
             table={table}
             lookup={lookup}
+            onSelect={(rows) => {
+              changeSelection(rows);
+              side.setTab('selection');
+            }}
+          />
+        }
+        density={
+          <DensityPanel
+            datasets={density.datasets}
+            choice={density.choice}
+            onChoice={density.setChoice}
+            result={density.result}
             onSelect={(rows) => {
               changeSelection(rows);
               side.setTab('selection');
@@ -212,6 +232,15 @@ export function Explorer({
           onHits={changeSelection}
           inputRef={searchInput}
         />
+        <StepSlider
+          projection={projection.id}
+          table={table}
+          loading={loading}
+          updateTable={updateTable}
+          ensureColumns={points.ensureColumns}
+          onColor={(color) => update({ color })}
+          onStep={(id) => update({ projection: id, datapoint: null }, { push: true })}
+        />
         <ScatterMap
           ref={mapRef}
           data={loading ? null : layers.data}
@@ -243,6 +272,9 @@ export function Explorer({
               }}
             />
           )}
+        {!loading && density.choice.shown && density.result && (
+          <DensityOverlay mapRef={mapRef} result={density.result} drawn={ready} />
+        )}
         {marks.hovered !== null && marks.hovered < table.count && (
           <HoverCard
             project={project}
@@ -280,6 +312,8 @@ export function Explorer({
         />
         {loading && <LoadingOverlay points={points} expected={projection.pointCount} />}
         {ready && <div data-testid="map-ready" data-points={table.count} hidden />}
+        {/* The point a hovered row, tile or neighbour rings on the map (for browser tests). */}
+        {marks.ringed !== null && <div data-testid="map-ringed" data-point={marks.ringed} hidden />}
       </main>
 
       <aside className="x-aside" aria-label="Selection and datapoint">

@@ -25,6 +25,10 @@ export interface SidebarProps extends Pick<ViewState, 'view' | 'update'> {
   onReview?: (analysisId: string) => void;
   /** The analysis summary panel (explorer/summary/), under the review entry. */
   summary?: React.ReactNode;
+  /** The density difference panel (explorer/density/), under the summary. */
+  density?: React.ReactNode;
+  /** Identifier-like text columns (filtered by text): useIdentifierFields. */
+  identifiers?: ReadonlySet<string>;
 }
 
 export function Sidebar({
@@ -39,6 +43,8 @@ export function Sidebar({
   colorSelect,
   onReview,
   summary,
+  density,
+  identifiers,
 }: SidebarProps) {
   const options = useMemo(
     () => colorOptions(table, analyses, points.unavailable),
@@ -66,6 +72,7 @@ export function Sidebar({
           <StaleNote analyses={analyses} color={view.color} />
           {onReview && <ReviewEntry analyses={analyses} color={view.color} onReview={onReview} />}
           {summary}
+          {density}
           <DisplayPanel
             pointSize={layers.pointSize}
             opacity={view.opacity}
@@ -80,6 +87,7 @@ export function Sidebar({
             filters={view.filters}
             passCount={layers.filtered.passCount}
             analyses={analyses}
+            identifiers={identifiers}
             onChange={(filters) => update({ filters })}
           />
         </>

@@ -7,6 +7,7 @@ import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useSta
 import createScatterplot from 'regl-scatterplot';
 import { markPhase } from '../lib/instrumentation';
 import { publishMapProbe } from './probe';
+import './map.css';
 
 type Scatterplot = ReturnType<typeof createScatterplot>;
 
@@ -61,6 +62,8 @@ export interface ScatterMapProps {
   /** After the first frame with all points (once per `data` identity). */
   onDrawn: (data: MapData) => void;
   onError: (message: string) => void;
+  /** Publishes the map's probe under this name too (map/probe.ts), for pages of several maps. */
+  probeName?: string;
 }
 
 export interface ScatterMapHandle {
@@ -329,7 +332,12 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
           // The frame with the points is painted on the next animation frame.
           requestAnimationFrame(() => {
             if (cancelled) return;
-            publishMapProbe(scatterplot, data, () => latest.current.style);
+            publishMapProbe(
+              scatterplot,
+              data,
+              () => latest.current.style,
+              latest.current.probeName,
+            );
             latest.current.onDrawn(data);
           });
         });

@@ -22,7 +22,10 @@ export interface MapProbe {
 
 declare global {
   interface Window {
+    /** The map drawn last. */
     __chromaMapProbe?: MapProbe;
+    /** Maps that were given a probe name (a page with several maps: the compare page). */
+    __chromaMapProbes?: Record<string, MapProbe>;
   }
 }
 
@@ -30,9 +33,10 @@ export function publishMapProbe(
   scatterplot: Scatterplot,
   data: MapData,
   style: () => MapStyle,
+  name?: string,
 ): void {
   const count = data.x.length;
-  window.__chromaMapProbe = {
+  const probe: MapProbe = {
     count,
     drawOrder() {
       const order = scatterplot.get('pointOrder') as number[] | null;
@@ -50,4 +54,6 @@ export function publishMapProbe(
       return at ? [at[0], at[1]] : null;
     },
   };
+  window.__chromaMapProbe = probe;
+  if (name) window.__chromaMapProbes = { ...window.__chromaMapProbes, [name]: probe };
 }

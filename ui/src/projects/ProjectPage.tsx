@@ -70,16 +70,27 @@ export function ProjectPage({ project }: { project: string }) {
             {fetching && <Spinner />}
           </p>
         </div>
-        {latest && (
-          <Button
-            variant="primary"
-            icon={<icons.MapIcon />}
-            onClick={() => navigate(paths.explore(project, `projection=${latest.id}`))}
-            data-testid="open-explorer"
-          >
-            Open the map
-          </Button>
-        )}
+        <div className="p-head__actions">
+          {ready.length > 1 && (
+            <Button
+              onClick={() => navigate(paths.compare(project))}
+              data-testid="open-compare"
+              title="Two maps side by side, linked by datapoint"
+            >
+              Compare maps
+            </Button>
+          )}
+          {latest && (
+            <Button
+              variant="primary"
+              icon={<icons.MapIcon />}
+              onClick={() => navigate(paths.explore(project, `projection=${latest.id}`))}
+              data-testid="open-explorer"
+            >
+              Open the map
+            </Button>
+          )}
+        </div>
       </header>
 
       {info.datasets.length === 0 && info.spaces.length === 0 ? (

@@ -1,4 +1,4 @@
-// A small client-side router: three screens do not need a routing library. The location
+// A small client-side router: four screens do not need a routing library. The location
 // is an external store (history API); the server answers index.html for unknown non-API
 // paths, so every route is also a deep link.
 import { useSyncExternalStore } from 'react';
@@ -7,6 +7,7 @@ export type Route =
   | { name: 'projects' }
   | { name: 'project'; project: string }
   | { name: 'explore'; project: string }
+  | { name: 'compare'; project: string }
   | { name: 'not-found'; path: string };
 
 export function matchRoute(pathname: string): Route {
@@ -15,6 +16,9 @@ export function matchRoute(pathname: string): Route {
   if (parts[0] === 'p' && parts.length === 2) return { name: 'project', project: parts[1]! };
   if (parts[0] === 'p' && parts.length === 3 && parts[2] === 'explore') {
     return { name: 'explore', project: parts[1]! };
+  }
+  if (parts[0] === 'p' && parts.length === 3 && parts[2] === 'compare') {
+    return { name: 'compare', project: parts[1]! };
   }
   return { name: 'not-found', path: pathname };
 }
@@ -32,6 +36,8 @@ export const paths = {
   project: (project: string) => `/p/${encodeURIComponent(project)}`,
   explore: (project: string, query = '') =>
     `/p/${encodeURIComponent(project)}/explore${query ? `?${query}` : ''}`,
+  compare: (project: string, query = '') =>
+    `/p/${encodeURIComponent(project)}/compare${query ? `?${query}` : ''}`,
 };
 
 const listeners = new Set<() => void>();

@@ -40,6 +40,7 @@ def project(
     *,
     metric: str = "cosine",
     knn: Knn | None = None,
+    initial: npt.ArrayLike | None = None,
     progress: Progress | None = None,
 ) -> ProjectionResult:
     """Lay out ``vectors`` (float32 ``[N, D]``) in two dimensions.
@@ -55,6 +56,10 @@ def project(
     many sampled points and the others are placed (see :mod:`.landmarks`; ``knn`` is then
     unused).
 
+    ``initial`` (float ``[N, 2]``) is where UMAP and t-SNE start instead of their own
+    initial layout (e.g. from a previous map: :func:`.alignment.seed_layout`); PCA has no
+    start and ignores it.
+
     ``progress(fraction, message)`` is called often (at least every epoch or few
     iterations) with a non-decreasing fraction in [0, 1]; an exception it raises aborts
     the computation and propagates (that is how a job is cancelled).
@@ -68,17 +73,26 @@ def project(
     checked_metric = check_metric(metric)
     n = len(vectors)
     p = validate_params(algorithm, params, n)
+    start = _check_initial(initial, n)
     report = Reporter(progress)
     report(0.0, f"starting {algorithm} on {n:,} points", force=True)
     stage = report.stage(0.0, 1.0)
     if algorithm == "pca":
         coords, model = pca.fit(vectors, p, metric=checked_metric, progress=stage)
     elif fit_size(p, n) < n:
-        coords, model = landmarks.fit(algorithm, vectors, p, metric=checked_metric, progress=stage)
+        coords, model = landmarks.fit(
+            algorithm, vectors, p, metric=checked_metric, initial=start, progress=stage
+        )
     else:
         fit_one = umap_.fit if algorithm == "umap" else tsne.fit
         coords, model = fit_one(
-            vectors, p, metric=checked_metric, knn=knn, reduced=None, progress=stage
+            vectors,
+            p,
+            metric=checked_metric,
+            knn=knn,
+            reduced=None,
+            initial=start,
+            progress=stage,
         )
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     if coords.shape != (n, 2) or not np.isfinite(coords).all():
@@ -88,3 +102,15 @@ def project(
         )
     report.done()
     return ProjectionResult(coords=coords, model=model, params=p)
+
+
+def _check_initial(initial: npt.ArrayLike | None, n: int) -> F32 | None:
+    if initial is None:
+        return None
+    start = np.ascontiguousarray(initial, dtype=np.float32)
+    if start.shape != (n, 2) or not np.isfinite(start).all():
+        raise InvalidInput(
+            f"an initial layout is {n} finite (x, y) pairs; got shape {start.shape}",
+            where="initial",
+        )
+    return start

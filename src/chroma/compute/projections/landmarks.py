@@ -33,6 +33,7 @@ def fit(
     p: dict[str, Any],
     *,
     metric: Metric,
+    initial: F32 | None = None,
     progress: Progress | None,
 ) -> tuple[F32, dict[str, Any]]:
     """Lay out ``vectors`` through ``p["landmarks"]`` sampled points: ``(coords, model)``."""
@@ -65,6 +66,7 @@ def fit(
         metric=metric,
         knn=graph,
         reduced=sample,
+        initial=None if initial is None else initial[landmarks],
         progress=report.stage(0.2, 0.6),
     )
     del graph

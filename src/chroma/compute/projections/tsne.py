@@ -19,6 +19,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse
 from openTSNE import TSNE
 from openTSNE.affinity import (
@@ -98,6 +99,7 @@ def fit(
     metric: Metric,
     knn: Knn | None,
     reduced: Reduced | None,
+    initial: F32 | None = None,
     progress: Progress | None,
 ) -> tuple[F32, dict[str, Any]]:
     """A t-SNE layout of ``vectors`` with validated params ``p``: ``(coords, model)``."""
@@ -116,7 +118,8 @@ def fit(
     probabilities = affinities(graph[0], graph[1], p["perplexity"], metric)
     del graph
     report(share + 0.03, "initial layout", force=True)
-    init = initial_layout(probabilities, reduced.vectors if reduced is not None else vectors, p)
+    data = reduced.vectors if reduced is not None else vectors
+    init = initial_layout(probabilities, data, p, given=initial)
     phases = (p["early_exaggeration_iter"], p["n_iter"])
     callback = _Callback(report.stage(share + 0.05, 1.0), phases)
     tsne = TSNE(
@@ -141,14 +144,25 @@ def fit(
     return coords, model
 
 
-def initial_layout(probabilities: scipy.sparse.csr_matrix, data: F32, p: dict[str, Any]) -> F32:
-    """openTSNE-style start: PCA of ``data``, spectral on the affinities, or random; std 1e-4."""
+def initial_layout(
+    probabilities: scipy.sparse.csr_matrix,
+    data: F32,
+    p: dict[str, Any],
+    *,
+    given: F32 | None = None,
+) -> F32:
+    """openTSNE-style start: ``given`` (a previous map's places), else PCA of ``data``,
+    spectral on the affinities, or random; std 1e-4."""
     n = probabilities.shape[0]
     rng = np.random.default_rng(p["random_state"])
-    if p["init"] == "spectral" and n > 3:
+    coords: npt.NDArray[Any]
+    if given is not None:
+        coords = np.asarray(given - given.mean(axis=0), dtype=np.float64)
+    elif p["init"] == "spectral" and n > 3:
         coords = spectral_init(probabilities, 2, random_state=p["random_state"])
         return np.ascontiguousarray(coords, dtype=np.float32)
-    coords = principal_coords(data, rng) if p["init"] == "pca" else rng.normal(size=(n, 2))
+    else:
+        coords = principal_coords(data, rng) if p["init"] == "pca" else rng.normal(size=(n, 2))
     std = coords[:, 0].std()
     if not std > 0:  # constant data: a tiny random start instead
         coords, std = rng.normal(size=(n, 2)), 1.0

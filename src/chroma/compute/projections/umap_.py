@@ -32,6 +32,8 @@ from .pca import principal_coords
 PLACE_EPOCHS_FEW = 100
 PLACE_EPOCHS_MANY = 30
 """Placement epochs (umap-learn's transform: 100 up to 10,000 new points, 30 above)."""
+START_SPAN = (5.0, 100.0)
+"""Extents of a given start kept as they are (a UMAP map's own); others are scaled to 10."""
 
 
 def fit(
@@ -41,6 +43,7 @@ def fit(
     metric: Metric,
     knn: Knn | None,
     reduced: Reduced | None,
+    initial: F32 | None = None,
     progress: Progress | None,
 ) -> tuple[F32, dict[str, Any]]:
     """A UMAP layout of ``vectors`` with validated params ``p``: ``(coords, model)``."""
@@ -61,7 +64,7 @@ def fit(
     rng = np.random.default_rng(p["random_state"])
     report(share + 0.02, "initial layout", force=True)
     data = reduced.vectors if reduced is not None else vectors
-    init = initial_layout(graph, data, p["init"], metric, rng)
+    init = initial_layout(graph, data, p["init"], metric, rng, given=initial)
     a, b = find_ab_params(p["spread"], p["min_dist"])
     model: dict[str, Any] = {
         "a": float(a),
@@ -118,12 +121,21 @@ def fuzzy_graph(rows: I64, distances: F32) -> scipy.sparse.coo_matrix:
 
 
 def initial_layout(
-    graph: scipy.sparse.coo_matrix, data: F32, init: str, metric: str, rng: np.random.Generator
+    graph: scipy.sparse.coo_matrix,
+    data: F32,
+    init: str,
+    metric: str,
+    rng: np.random.Generator,
+    *,
+    given: F32 | None = None,
 ) -> F32:
-    """Starting coordinates in [0, 10]^2: spectral (umap-learn's), PCA of ``data``, or random."""
+    """Starting coordinates in [0, 10]^2: ``given`` (a previous map's places), else spectral
+    (umap-learn's), PCA of ``data``, or random."""
     n = graph.shape[0]
     seed = int(rng.integers(2**31 - 1))
     start: npt.NDArray[np.floating[Any]]
+    if given is not None:
+        return _scaled_start(given, rng)
     if init == "random" or n <= 3:
         start = rng.uniform(-10, 10, size=(n, 2))
     elif init == "pca":
@@ -145,6 +157,18 @@ def initial_layout(
     coords += rng.normal(scale=1e-4, size=coords.shape)
     low, high = coords.min(axis=0), coords.max(axis=0)
     coords = 10.0 * (coords - low) / np.where(high > low, high - low, 1.0)
+    return np.ascontiguousarray(coords, dtype=np.float32)
+
+
+def _scaled_start(given: F32, rng: np.random.Generator) -> F32:
+    """A given start (a previous map's places), its shape kept: scaled by one factor (not per
+    axis, which would stretch it) to UMAP's usual extent, unless it already has it."""
+    coords = np.asarray(given, dtype=np.float64)
+    coords = coords - coords.mean(axis=0)
+    span = float(np.ptp(coords, axis=0).max())
+    if not START_SPAN[0] <= span <= START_SPAN[1]:
+        coords *= 10.0 / span if span > 0 else 1.0
+    coords += rng.normal(scale=1e-4, size=coords.shape)
     return np.ascontiguousarray(coords, dtype=np.float32)
 
 

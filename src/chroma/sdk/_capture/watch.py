@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from chroma.core.errors import InvalidInput
+from chroma.core.steps import check_step
 from chroma.sdk._capture.pooling import Pool, check_pool, pool_output
 
 if TYPE_CHECKING:
@@ -54,7 +55,9 @@ class Watch:
         pool: Pool,
         model: torch.nn.Module | None,
         classes: Sequence[str] | None,
+        step: int | None = None,
     ) -> None:
+        self._step = step
         self.layer = layer
         self.model = model
         self.run = run
@@ -106,6 +109,16 @@ class Watch:
         tb: TracebackType | None,
     ) -> None:
         self.remove()
+
+    @property
+    def step(self) -> int | None:
+        """The training step rows are logged at (``run.log(..., step=)``); None: no step.
+        Set it as training goes on (``watcher.step = epoch``)."""
+        return self._step
+
+    @step.setter
+    def step(self, value: Any) -> None:
+        self._step = None if value is None else check_step(value)
 
     @property
     def logged(self) -> int:
@@ -227,6 +240,8 @@ class Watch:
         labels = fields.get("labels")
         if isinstance(labels, np.ndarray):
             fields["labels"] = self._class_names(labels, "batch.labels")
+        if self._step is not None:
+            fields["step"] = self._step
         self.run.log(rows, **fields)
         with self._count_lock:
             self._logged += size
@@ -240,6 +255,7 @@ def watch(
     model: torch.nn.Module | None = None,
     classes: Sequence[str] | None = None,
     enabled: bool = True,
+    step: Any = None,
 ) -> Watch:
     """Log the output of ``layer`` on every forward pass, one row per sample.
 
@@ -257,6 +273,9 @@ def watch(
             :meth:`Watch.batch` are mapped through them too.
         enabled: Register the hooks now. ``watch.enabled = False`` removes them (no
             overhead at all), ``True`` puts them back.
+        step: The training step (epoch) the rows are logged at, as for
+            :meth:`chroma.Run.log`: each step goes to the space ``<space>@step=<step>``,
+            and the steps' maps are aligned. Change it with ``watcher.step = epoch``.
 
     Returns:
         The :class:`Watch`; use it as a context manager or call :meth:`Watch.remove`.
@@ -264,7 +283,8 @@ def watch(
     Raises:
         InvalidInput: Bad arguments now; in the forward pass, an output that cannot be
             turned into rows (``where="layer output"``) or fields whose length is not the
-            batch size (``where="batch.labels"``).
+            batch size (``where="batch.labels"``); a step that is not a whole number in
+            range (``where="step"``).
 
     Example:
         >>> with chroma.init(project="digits", dataset="test", space="mlp-hidden") as run:
@@ -285,6 +305,9 @@ def watch(
         raise InvalidInput(f"model must be a torch.nn.Module, got {type(model)!r}", where="model")
     if classes is not None and (isinstance(classes, str) or not len(classes)):
         raise InvalidInput("classes must be a non-empty sequence of names", where="classes")
-    watcher = Watch(layer, run, pool=check_pool(pool), model=model, classes=classes)
+    checked_step = None if step is None else check_step(step)
+    watcher = Watch(
+        layer, run, pool=check_pool(pool), model=model, classes=classes, step=checked_step
+    )
     watcher.enabled = enabled
     return watcher

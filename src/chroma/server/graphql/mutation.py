@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from chroma.core.errors import InvalidInput
+from chroma.core.errors import ChromaError, InvalidInput
 from chroma.server.graphql import described, offload
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import parse_id, to_id
@@ -118,7 +118,9 @@ class Mutation:
     @described.mutation(
         "Make a 2-D map of a space: checks the algorithm and its params against the space's "
         "size (nothing is queued when they are wrong), then queues the computation (its "
-        "`job`). The map's points come from `GET /api/v1/points?projection=<id>`."
+        "`job`). The map's points come from `GET /api/v1/points?projection=<id>`. `alignTo`: "
+        "a map of the same project sharing datapoints, which the new map starts from and is "
+        "rotated onto."
     )
     async def create_projection(
         self,
@@ -129,17 +131,23 @@ class Mutation:
         params: JSON | None = None,
         datasets: list[str] | None = None,
         auto_place: bool = True,
+        align_to: strawberry.ID | None = None,
     ) -> Projection:
-        record, job = await offload.run(
-            projections.create_projection,
-            info.context.store,
-            project=project,
-            space=space,
-            algorithm=algorithm,
-            params=_params(params),
-            datasets=datasets,
-            auto_place=auto_place,
-        )
+        try:
+            record, job = await offload.run(
+                projections.create_projection,
+                info.context.store,
+                project=project,
+                space=space,
+                algorithm=algorithm,
+                params=_params(params),
+                datasets=datasets,
+                auto_place=auto_place,
+                align_to=parse_id(align_to, where="alignTo") if align_to is not None else None,
+            )
+        except ChromaError as error:
+            error.where = "alignTo" if error.where == "align_to" else error.where
+            raise
         await info.context.submit(job.id)
         return Projection.of(record)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from chroma.server.graphql.ids import to_id
 from chroma.server.graphql.types.computed import Computed
 from chroma.services.projections import ProjectionRecord
 
@@ -24,6 +25,13 @@ class Projection(Computed):
     placed_count: int = strawberry.field(
         description="Of those, points placed after the map was computed."
     )
+    align_to: strawberry.ID | None = strawberry.field(
+        description=(
+            "The map this one starts from and is rotated onto (the previous step's, for a "
+            "family's step; or `createProjection(alignTo:)`): its points column `movement` "
+            "is the distance each point moved from it."
+        )
+    )
 
     @classmethod
     def of(cls, record: ProjectionRecord) -> Projection:
@@ -33,4 +41,5 @@ class Projection(Computed):
             auto_place=record.auto_place,
             point_count=record.point_count,
             placed_count=record.placed_count,
+            align_to=to_id(record.align_to_id) if record.align_to_id is not None else None,
         )

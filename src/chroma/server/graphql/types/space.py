@@ -6,10 +6,12 @@ from datetime import datetime
 
 import strawberry
 
+from chroma.core.steps import parse_step_space
 from chroma.server.graphql import described
 from chroma.server.graphql.context import Info
 from chroma.server.graphql.ids import to_id
 from chroma.server.graphql.types.analysis import Analysis
+from chroma.server.graphql.types.family import SpaceFamily
 from chroma.server.graphql.types.neighbour_index import NeighbourIndex
 from chroma.server.graphql.types.projection import Projection
 from chroma.services.catalog import SpaceRecord
@@ -26,6 +28,7 @@ class Space:
     layer: str | None
     created_at: datetime
     space_id: strawberry.Private[int]
+    project_id: strawberry.Private[int]
 
     @classmethod
     def of(cls, record: SpaceRecord) -> Space:
@@ -37,7 +40,18 @@ class Space:
             layer=record.layer,
             created_at=record.created_at,
             space_id=record.id,
+            project_id=record.project_id,
         )
+
+    @described.field("The training step this space holds (`<family>@step=<n>`); else null.")
+    def step(self) -> int | None:
+        parsed = parse_step_space(self.name)
+        return parsed[1] if parsed is not None else None
+
+    @described.field("The family this space is a step of (its steps in order); else null.")
+    def family(self) -> SpaceFamily | None:
+        parsed = parse_step_space(self.name)
+        return SpaceFamily(name=parsed[0], project_id=self.project_id) if parsed else None
 
     @described.field("How many datapoints have a vector in this space.")
     async def vector_count(self, info: Info) -> int:
