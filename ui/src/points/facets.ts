@@ -47,17 +47,11 @@ interface Test {
   run(fails: Uint8Array, failedAt: Uint8Array, index: number): void;
 }
 
-function categoryTest(
-  field: string,
-  column: Column & { kind: 'category' },
-  allowed: string[],
-): Test {
-  const ok = new Uint8Array(column.values.length + 1);
-  const wanted = new Set(allowed);
-  column.values.forEach((value, code) => {
-    if (wanted.has(value)) ok[code] = 1;
-  });
-  if (wanted.has(NULL_VALUE)) ok[column.values.length] = 1;
+/**
+ * The test of a category column given which codes pass (`ok[code]`, the missing value at
+ * `ok[values.length]`): each distinct value is judged once, each point only looks up its code.
+ */
+function passingCodes(field: string, column: Column & { kind: 'category' }, ok: Uint8Array): Test {
   const none = column.values.length;
   const codes = column.codes;
   return {
@@ -74,6 +68,20 @@ function categoryTest(
   };
 }
 
+function categoryTest(
+  field: string,
+  column: Column & { kind: 'category' },
+  allowed: string[],
+): Test {
+  const ok = new Uint8Array(column.values.length + 1);
+  const wanted = new Set(allowed);
+  column.values.forEach((value, code) => {
+    if (wanted.has(value)) ok[code] = 1;
+  });
+  if (wanted.has(NULL_VALUE)) ok[column.values.length] = 1;
+  return passingCodes(field, column, ok);
+}
+
 function matchTest(field: string, column: Column & { kind: 'category' }, text: string): Test {
   // Test each distinct value once; the points then only look up their code.
   const needle = text.toLowerCase();
@@ -81,20 +89,7 @@ function matchTest(field: string, column: Column & { kind: 'category' }, text: s
   column.values.forEach((value, code) => {
     if (value.toLowerCase().includes(needle)) ok[code] = 1;
   });
-  const none = column.values.length;
-  const codes = column.codes;
-  return {
-    field,
-    run(fails, failedAt, index) {
-      for (let i = 0; i < codes.length; i++) {
-        const code = codes[i]!;
-        if (ok[code < 0 ? none : code] === 0) {
-          fails[i]!++;
-          failedAt[i] = index;
-        }
-      }
-    },
-  };
+  return passingCodes(field, column, ok);
 }
 
 function tagsTest(

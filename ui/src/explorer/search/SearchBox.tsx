@@ -5,7 +5,7 @@
 // Enter searches, and the hits on this map become the selection (so they are highlighted
 // and listed); Escape clears the box and leaves it. `/` focuses it (Explorer's hotkeys).
 import { type RefObject, useState } from 'react';
-import { useClient, useQuery } from 'urql';
+import { type CombinedError, useClient, useQuery } from 'urql';
 import { describeError } from '../../api/client';
 import { MeaningSearchStatusQuery, SearchByMeaningQuery, SearchQuery } from '../../api/search';
 import { icons } from '../../kit';
@@ -58,6 +58,12 @@ export function SearchBox({ project, projection, lookup, onHits, inputRef }: Sea
   const model = meaningStatus?.available ? meaningStatus.model : null;
   const mode: Mode = model ? chosenMode : 'text';
 
+  const refuse = (error: CombinedError | undefined) =>
+    setStatus({
+      kind: 'refused',
+      message: error ? describeError(error).message : 'The search did not answer.',
+    });
+
   const runByMeaning = async () => {
     const result = await client
       .query(
@@ -68,10 +74,7 @@ export function SearchBox({ project, projection, lookup, onHits, inputRef }: Sea
       .toPromise();
     const found = result.data?.searchByMeaning;
     if (result.error || !found) {
-      const { message } = result.error
-        ? describeError(result.error)
-        : { message: 'The search did not answer.' };
-      setStatus({ kind: 'refused', message });
+      refuse(result.error);
       return;
     }
     const selection = hitsOnMap(found.datapointIds, lookup);
@@ -104,10 +107,7 @@ export function SearchBox({ project, projection, lookup, onHits, inputRef }: Sea
       .toPromise();
     const found = result.data?.search;
     if (result.error || !found) {
-      const { message } = result.error
-        ? describeError(result.error)
-        : { message: 'The search did not answer.' };
-      setStatus({ kind: 'refused', message });
+      refuse(result.error);
       return;
     }
     const selection = hitsOnMap(found.datapointIds, lookup);
