@@ -304,6 +304,28 @@ def space_size(session: Session, space_id: int, dataset_ids: list[int] | None = 
     return int(session.execute(query).scalar_one())
 
 
+def live_datapoint_ids(
+    session: Session, space_id: int, dataset_ids: list[int] | None = None
+) -> npt.NDArray[np.int64]:
+    """The datapoint ids with a live vector in the space (ids only: 8 bytes a point, no
+    vector read), chunk by chunk, oldest first."""
+    query = select(
+        EmbeddingChunk.count, EmbeddingChunk.datapoint_ids, EmbeddingChunk.dead_rows
+    ).where(EmbeddingChunk.space_id == space_id, EmbeddingChunk.live_count > 0)
+    if dataset_ids is not None:
+        query = query.where(EmbeddingChunk.dataset_id.in_(dataset_ids))
+    parts = []
+    for count, id_bytes, dead_bytes in session.execute(query.order_by(EmbeddingChunk.id)):
+        ids = np.frombuffer(id_bytes, dtype=I64)
+        dead = _dead_rows(dead_bytes)
+        if len(dead):
+            live = np.ones(count, dtype=bool)
+            live[dead] = False
+            ids = ids[live]
+        parts.append(ids)
+    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+
+
 def snapshot_space(
     store: Store,
     session: Session,

@@ -24,8 +24,8 @@ from chroma.core.steps import MAX_STEP, SEPARATOR, parse_step_space
 from chroma.db.models import ProjectionSet, Space
 from chroma.db.projections import Coordinates, read_coordinates
 from chroma.db.store import Store
+from chroma.db.vectors import live_datapoint_ids
 from chroma.services import catalog
-from chroma.services.analyses.comparisons import _ids_of as live_datapoint_ids
 from chroma.services.catalog import SpaceRecord
 
 F32 = npt.NDArray[np.float32]
@@ -132,9 +132,9 @@ def check_align_to(
     theirs = (
         read_coordinates(session, align_to).datapoint_ids
         if reference.computed_at is not None
-        else live_datapoint_ids(session, other, reference.dataset_ids)
+        else live_datapoint_ids(session, other.id, reference.dataset_ids)
     )
-    if not np.isin(live_datapoint_ids(session, space, dataset_ids), theirs).any():
+    if not np.isin(live_datapoint_ids(session, space.id, dataset_ids), theirs).any():
         raise InvalidInput(
             f"space {space.name!r} shares no datapoint with map {align_to} (of space "
             f"{other.name!r}): log the same keys into both",

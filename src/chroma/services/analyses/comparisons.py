@@ -35,8 +35,8 @@ from chroma.compute.analyses.comparisons import (
 from chroma.compute.neighbours import Metric, knn_graph
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.analyses import read_results
-from chroma.db.models import Analysis, EmbeddingChunk, Space
-from chroma.db.vectors import SpaceVectors
+from chroma.db.models import Analysis, Space
+from chroma.db.vectors import SpaceVectors, live_datapoint_ids
 from chroma.services.analyses.inputs import Inputs
 from chroma.services.analyses.params import MIN_ROWS
 from chroma.services.neighbours import graph_for_rows, load_graph, read_all
@@ -47,24 +47,6 @@ MOVED_MOST = 100
 
 
 # ---- before any row is written ----------------------------------------------------------------
-
-
-def _ids_of(session: Session, space: Space, dataset_ids: list[int] | None) -> npt.NDArray[np.int64]:
-    """The datapoint ids with a live vector in ``space`` (ids only: 8 bytes a point)."""
-    query = select(
-        EmbeddingChunk.count, EmbeddingChunk.datapoint_ids, EmbeddingChunk.dead_rows
-    ).where(EmbeddingChunk.space_id == space.id, EmbeddingChunk.live_count > 0)
-    if dataset_ids is not None:
-        query = query.where(EmbeddingChunk.dataset_id.in_(dataset_ids))
-    parts = []
-    for count, id_bytes, dead_bytes in session.execute(query):
-        ids = np.frombuffer(id_bytes, dtype="<i8")
-        if dead_bytes:
-            live = np.ones(count, dtype=bool)
-            live[np.frombuffer(dead_bytes, dtype="<i4")] = False
-            ids = ids[live]
-        parts.append(ids)
-    return np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
 
 
 def check_comparison(
@@ -91,7 +73,10 @@ def check_comparison(
             where="params.space_b",
         )
     shared = len(
-        np.intersect1d(_ids_of(session, space, dataset_ids), _ids_of(session, other, dataset_ids))
+        np.intersect1d(
+            live_datapoint_ids(session, space.id, dataset_ids),
+            live_datapoint_ids(session, other.id, dataset_ids),
+        )
     )
     if shared == 0:
         raise InvalidInput(
