@@ -6,6 +6,7 @@ answers: the count must stay small and must not grow with the number of rows ret
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,6 +18,9 @@ from chroma.db.store import Store
 
 MOST_STATEMENTS = 10
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
+JOB_DISPATCHER = "chroma-jobs"
+"""The server's job dispatcher thread (jobs/inprocess.py): it polls the job table on its own
+schedule, so its statements say nothing about a request and may land in any window."""
 
 PAGE = """
 query ($first: Int!) {
@@ -44,6 +48,8 @@ def counting_statements(store: Store) -> Iterator[list[str]]:
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         # SQLite's explicit BEGIN (one per session) is not a query; PostgreSQL's is implicit.
+        if threading.current_thread().name == JOB_DISPATCHER:
+            return
         if not statement.startswith(TRANSACTION_CONTROL):
             statements.append(statement)
 

@@ -88,8 +88,10 @@ def app(tmp_path: Path) -> Iterator[ReviewApp]:
         projection = computed_projection(http, project=PROJECT, space=SPACE)
         started = gql(
             http,
-            'mutation { runAnalysis(project: "review", space: "clip", kind: "mislabels") '
-            "{ id job { id } } }",
+            # Every disputed row gets a suggestion (the default review_share, 5%, would
+            # flag 3 of these 60 rows; the queue needs a few more to step through).
+            'mutation { runAnalysis(project: "review", space: "clip", kind: "mislabels", '
+            "params: {review_share: 0.5}) { id job { id } } }",
         )["runAnalysis"]
         wait_succeeded(http, started["job"]["id"])
         yield ReviewApp(server.url, server, http, projection, int(started["id"]))
