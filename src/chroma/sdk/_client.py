@@ -168,15 +168,24 @@ class Client:
         self._http.close()
 
     def check_health(self) -> None:
-        """Fail fast, with instructions, when no Chroma server answers at the URL."""
-        deadline = time.monotonic() + HEALTH_DEADLINE_S
+        """Fail fast, with instructions, when no Chroma server answers at the URL.
+
+        A server that accepts the connection but is slow to answer (a busy machine) is
+        there: it is waited for up to the client's timeout, as any request would be, not
+        declared absent after the fail-fast deadline.
+        """
+        started = time.monotonic()
+        deadline = started + HEALTH_DEADLINE_S
+        per_try = HEALTH_TIMEOUT_S
         last: Exception | None = None
         while True:
             remaining = deadline - time.monotonic()
             try:
-                response = self._http.get(
-                    "/healthz", timeout=max(0.1, min(HEALTH_TIMEOUT_S, remaining))
-                )
+                response = self._http.get("/healthz", timeout=max(0.1, min(per_try, remaining)))
+            except httpx.ReadTimeout as exc:  # connected, then no answer yet: it is busy
+                last = exc
+                deadline = max(deadline, started + self.timeout)
+                per_try = self.timeout
             except httpx.TransportError as exc:
                 _raise_if_untrusted(exc, self.url)
                 last = exc
