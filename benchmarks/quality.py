@@ -69,6 +69,7 @@ from chroma.compute.analyses.label_next import label_next
 from chroma.compute.analyses.mislabels import mislabel_scores
 from chroma.compute.analyses.outliers import outlier_scores
 from chroma.compute.neighbours import exact_search, knn_graph
+from report import table  # a sibling module
 
 K = 10
 METRIC = "cosine"
@@ -352,18 +353,6 @@ def run(seed: int, memorise: bool = False) -> dict[str, Any]:
 
 
 # --- report ---------------------------------------------------------------------------------
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) + 2 for i in range(len(header))]
-    for r in [header, *rows]:
-        print(
-            "".join(
-                cell.rjust(w) if i else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print()
 
 
 def main() -> None:

@@ -59,6 +59,7 @@ import corpora
 from chroma.compute.analyses.class_distance import class_distances
 from chroma.compute.analyses.outliers import outlier_scores
 from chroma.compute.neighbours import exact_search
+from report import table
 
 K = 10
 DEEP = 20
@@ -252,18 +253,6 @@ def report_clusters(claims: list[tuple[float, int, bool, bool]]) -> None:
                 f"  {'named by their labels' if named else 'withheld (mostly unlabelled)'}: "
                 f"{len(part)} clusters, top label right {np.mean([c[2] for c in part]):.0%}"
             )
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) + 2 for i in range(len(header))]
-    for r in [header, *rows]:
-        print(
-            "".join(
-                cell.rjust(w) if i else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print()
 
 
 def main() -> None:

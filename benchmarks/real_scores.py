@@ -56,6 +56,7 @@ from chroma.compute.analyses.label_next import (
 )
 from chroma.compute.analyses.mislabels import mislabel_scores
 from chroma.compute.neighbours import knn_graph
+from report import table
 
 K = 10
 METRIC = "cosine"
@@ -206,18 +207,6 @@ def run(corpus: corpora.Corpus, seed: int) -> dict[str, Any]:
 
 
 # --- report ---------------------------------------------------------------------------------
-
-
-def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) + 2 for i in range(len(header))]
-    for r in [header, *rows]:
-        print(
-            "".join(
-                cell.rjust(w) if i else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print()
 
 
 def report(name: str, runs: list[dict[str, Any]]) -> list[str]:
