@@ -10,11 +10,12 @@ import { useQuery } from 'urql';
 import { CompareContextQuery } from '../api/compare';
 import { PageError } from '../app/PageError';
 import { readMapTheme } from '../explorer/mapTheme';
-import { usePoints } from '../explorer/usePoints';
+import { type Points, usePoints } from '../explorer/usePoints';
 import { EmptyState, IconButton, icons, Select, Spinner } from '../kit';
 import { useHotkeys } from '../lib/hotkeys';
 import type { MouseMode, ScatterMapHandle } from '../map/ScatterMap';
 import { idLookup } from '../points/lookup';
+import type { Column } from '../points/types';
 import { navigate, useLocation } from '../state/router';
 import { EMPTY, fromIndices, type Selection } from '../state/selection';
 import { useTheme } from '../state/theme';
@@ -23,6 +24,7 @@ import { carryColumn, carryPoint, carrySelection } from './linking';
 import './compare.css';
 
 type Side = 'left' | 'right';
+const OTHER: Record<Side, Side> = { left: 'right', right: 'left' };
 const COLUMNS = ['label', 'dataset'] as const;
 const MOVED = 'moved';
 
@@ -92,6 +94,7 @@ export function ComparePage({ project }: { project: string }) {
 
   const leftPoints = usePoints(left?.id ?? null, COLUMNS);
   const rightPoints = usePoints(right?.id ?? null, COLUMNS);
+  const pointsOf: Record<Side, Points> = { left: leftPoints, right: rightPoints };
   const leftTable = leftPoints.table;
   const rightTable = rightPoints.table;
   const lookups = useMemo(
@@ -103,7 +106,7 @@ export function ComparePage({ project }: { project: string }) {
   );
 
   const movedColumn = comparison ? `analysis.${comparison.id}.${MOVED}` : null;
-  const owner = comparison?.side === 'left' ? leftPoints : rightPoints;
+  const owner = pointsOf[comparison?.side ?? 'left'];
   const { ensureColumns } = owner;
   const ownerReady = owner.table !== null;
   useEffect(() => {
@@ -111,16 +114,18 @@ export function ComparePage({ project }: { project: string }) {
   }, [color, movedColumn, ownerReady, ensureColumns]);
   const carried = useMemo(() => {
     if (color !== MOVED || !movedColumn || !comparison) return { left: null, right: null };
-    const from = comparison.side === 'left' ? leftTable : rightTable;
-    const to = comparison.side === 'left' ? rightTable : leftTable;
+    const tables = { left: leftTable, right: rightTable };
+    const { side } = comparison;
+    const from = tables[side];
+    const to = tables[OTHER[side]];
     const column = from?.columns.get(movedColumn);
-    const fromLookup = comparison.side === 'left' ? lookups.left : lookups.right;
+    const fromLookup = lookups[side];
     if (!from || !to || !fromLookup || column?.kind !== 'number')
       return { left: null, right: null };
-    const other = carryColumn(column, fromLookup, to);
-    return comparison.side === 'left'
-      ? { left: column, right: other }
-      : { left: other, right: column };
+    return { [side]: column, [OTHER[side]]: carryColumn(column, fromLookup, to) } as Record<
+      Side,
+      Column
+    >;
   }, [color, movedColumn, comparison, leftTable, rightTable, lookups]);
 
   // The selection and the hovered point belong to the side they were made on, and are
@@ -148,7 +153,7 @@ export function ComparePage({ project }: { project: string }) {
   }, [selected, leftTable, rightTable, lookups]);
   const highlightOn = (side: Side): number | null => {
     if (hovered.side === side) return null; // the map rings its own hover
-    const from = hovered.side === 'left' ? leftTable : rightTable;
+    const from = pointsOf[hovered.side].table;
     const to = lookups[side];
     return from && to ? carryPoint(from, hovered.row, to) : null;
   };
@@ -190,7 +195,7 @@ export function ComparePage({ project }: { project: string }) {
     <ComparePane
       name={side}
       title={map.label}
-      points={side === 'left' ? leftPoints : rightPoints}
+      points={pointsOf[side]}
       color={color}
       carried={carried[side]}
       selection={selections[side]}
@@ -202,7 +207,7 @@ export function ComparePage({ project }: { project: string }) {
       onHover={(row) => setHovered({ side, row })}
     />
   );
-  const onOther = selections[selected.side === 'left' ? 'right' : 'left'];
+  const onOther = selections[OTHER[selected.side]];
   return (
     <div className="c-compare" data-testid="compare-page">
       <div className="c-bar" role="toolbar" aria-label="Compare maps">
