@@ -15,6 +15,14 @@ fields each, about 120 bytes of text a row) are written straight into a fresh st
   ids it answers, so truncated), a word found nowhere, one field only (label), a
   metadata value, and text with ``%`` and ``_`` in it.
 
+- the facets the Explorer asks for to tell identifier-like fields from categories
+  (``services/facets.py``, GraphQL ``facets(fields: [...], limit: 1)`` as
+  ``useIdentifierFields`` sends it): label, prediction and the metadata fields ``source``
+  (37 values: a category) and ``request`` (unique per row: an identifier), each kind
+  decided over every datapoint. Without ``space`` (this table has no vectors): the
+  Explorer's query also narrows to the map's space, a snapshot of its datapoint ids and
+  one ``np.isin`` more.
+
 It prints each one's p50 and its ratio to the column-reading scan's p50.
 """
 
@@ -35,7 +43,7 @@ import orjson
 from sqlalchemy import text
 
 from chroma.db.store import Store, open_store
-from chroma.services import catalog, search
+from chroma.services import catalog, facets, search
 from chroma.settings import Settings
 from servers import scratch_postgres
 
@@ -88,7 +96,8 @@ def rows(n: int, dataset_id: int) -> Iterator[tuple[object, ...]]:
             words[3] = RARE.upper() if i % 2 else RARE
         if i % 250_000 == 1:
             words[0] = "50%_off"
-        metadata = {"source": f"camera-{i % 37}", "batch": i // 1000}
+        # request: unique per row, the identifier the facets benchmark classifies
+        metadata = {"source": f"camera-{i % 37}", "batch": i // 1000, "request": f"r{i:07x}"}
         yield (
             dataset_id,
             f"sample-{i:07d}",
@@ -196,6 +205,18 @@ def bench(store: Store, n: int, label: str) -> None:
             f"{name:<44} {p50 * 1000:>9.1f} {worst * 1000:>9.1f} {p50 / reference:>6.1f}x  "
             f"{answer.count:,} ({len(answer.ids):,}{', truncated' if answer.truncated else ''})"
         )
+    fields = ["label", "prediction", "metadata.source", "metadata.request"]
+
+    def classify() -> list[facets.Facet]:
+        return facets.facets(store, project=PROJECT, fields=fields, limit=1)
+
+    p50, worst, found = timed(classify)
+    assert isinstance(found, list)
+    kinds = ", ".join(f"{f.field.removeprefix('metadata.')} {f.kind}" for f in found)
+    print(
+        f"{'facets of 4 fields (identifier or not)':<44} {p50 * 1000:>9.1f} "
+        f"{worst * 1000:>9.1f} {p50 / reference:>6.1f}x  {kinds}"
+    )
 
 
 @contextmanager

@@ -23,6 +23,17 @@ Measured in one page and one run:
     ui/node_modules) and a pass over x and y; the best of three. Nothing the server does
     to make the points is in it: it is what the network and the browser allow.
 
+With ``--layers`` (issue 16: the Explorer shows what matters) the map also has a
+``clusters`` analysis (computed by its real job in this process; its cluster labels are
+drawn over the map by default) and the page opens with a search's hits highlighted: the
+benchmark asks GraphQL ``search`` for ``--search`` (as the search box does) and puts the
+first 500 hits in the link as the selection (``sel=``, the most a link keeps). (a) is then
+navigation -> the first frame with every point, the cluster labels and the highlighted
+hits all on screen (the latest of the three; an init script notes, on each animation
+frame, when the labels are in the page and when the map's probe shows the selection).
+After (b) the search box runs the same search (Enter): search -> every hit highlighted
+is printed too (a latency, not held to the floor).
+
 Targets: (a) <= 1.5x (b); under 20 bytes a point on the wire.
 """
 
@@ -43,6 +54,15 @@ import httpx
 import numpy as np
 import pyarrow as pa
 
+from explorer_layers import (
+    LAYERS_WATCH_JS,
+    SELECTION_CAP,
+    add_clusters,
+    encode_ids,
+    search_hits,
+    search_in_page,
+    wait_for_layers,
+)
 from servers import free_port, start_server, stop_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -180,21 +200,51 @@ def raw_body(url: str) -> tuple[bytes, str | None]:
         return b"".join(response.iter_raw()), response.headers.get("content-encoding")
 
 
-def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict[str, Any]]:
+def launch(playwright: Any) -> Any:
+    """Headless chromium as the benchmarks run it (Debian's, software WebGL)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=["--no-sandbox", "--disable-background-networking", "--enable-unsafe-swiftshader"],
+    )
+
+
+def page_marks(page: Any) -> dict[str, Any]:
+    """The page's clock origin (epoch ms) and its ``chroma:*`` marks (lib/instrumentation.ts)."""
+    return dict(
+        page.evaluate(
+            "() => ({origin: performance.timeOrigin, marks: performance"
+            ".getEntriesByType('mark').filter((m) => m.name.startsWith('chroma:'))"
+            ".map((m) => [m.name, m.startTime])})"
+        )
+    )
+
+
+def measure(
+    url: str, projection_id: int, runs: int, arrow_js: str, search: str | None = None
+) -> list[dict[str, Any]]:
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     from playwright.sync_api import sync_playwright
 
+    address = f"{url}/p/{PROJECT}/explore?projection={projection_id}"
+    hits: list[int] = []
+    if search is not None:
+        hits = search_hits(url, PROJECT, projection_id, search)
+        if len(hits) <= SELECTION_CAP:
+            refuse(
+                f"the search {search!r} hits {len(hits)} points: "
+                f"make it hit more than {SELECTION_CAP}"
+            )
+        address += f"&sel={encode_ids(hits[:SELECTION_CAP])}"
     results = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--enable-unsafe-swiftshader"],
-        )
+        browser = launch(playwright)
         try:
             for _ in range(runs):
                 context = browser.new_context(viewport={"width": 1280, "height": 860})
                 page = context.new_page()
+                if search is not None:
+                    page.add_init_script(LAYERS_WATCH_JS)
                 # The UI may fetch in a Web Worker, out of the page's Performance API; the
                 # browser's network events see those requests too.
                 seen: list[Any] = []
@@ -204,14 +254,15 @@ def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict
                         seen.append(response)
 
                 page.on("response", keep)
-                page.goto(f"{url}/p/{PROJECT}/explore?projection={projection_id}")
+                page.goto(address)
                 page.get_by_test_id("map-ready").wait_for(state="attached", timeout=300_000)
-                stats = page.evaluate("() => ({...window.__chromaMap})")
-                marks = page.evaluate(
-                    "() => ({origin: performance.timeOrigin, marks: performance"
-                    ".getEntriesByType('mark').filter((m) => m.name.startsWith('chroma:'))"
-                    ".map((m) => [m.name, m.startTime])})"
+                layers = (
+                    wait_for_layers(page, min(len(hits), SELECTION_CAP))
+                    if search is not None
+                    else None
                 )
+                stats = page.evaluate("() => ({...window.__chromaMap})")
+                marks = page_marks(page)
                 if not seen:
                     refuse("the page never requested /api/v1/points")
                 response = seen[0]
@@ -234,7 +285,12 @@ def measure(url: str, projection_id: int, runs: int, arrow_js: str) -> list[dict
                     floor = page.evaluate(FLOOR_JS, static.url)
                 finally:
                     static.close()
-                results.append({"stats": stats, "entry": entry, "floor": floor, "marks": marks})
+                result = {"stats": stats, "entry": entry, "floor": floor, "marks": marks}
+                if search is not None and layers is not None:
+                    layers["searchMs"] = search_in_page(page, search, len(hits))
+                    layers["hits"] = len(hits)
+                    result["layers"] = layers
+                results.append(result)
                 context.close()
         finally:
             browser.close()
@@ -248,6 +304,10 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
         first_frame = float(stats["firstFrameAt"])
         if first_frame > 1e12:  # an epoch time, not performance.now()
             first_frame -= float(stats.get("timeOrigin", 0)) or first_frame
+        points_frame = first_frame
+        layers = result.get("layers")
+        if layers is not None:  # the frame that has the labels and the highlight too
+            first_frame = max(first_frame, layers["labelsAt"], layers["selectedAt"])
         ratio = first_frame / floor["total"]
         per_point = entry["encoded"] / max(stats["pointCount"], 1)
         request_ms = entry["end"] - entry["start"]
@@ -255,6 +315,13 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
             f"run {i}: navigation -> first full frame {first_frame:,.0f} ms "
             f"({stats['pointCount']:,} points; points request {request_ms:,.0f} ms)"
         )
+        if layers is not None:
+            print(
+                f"  with the layers: every point drawn {points_frame:,.0f} ms, "
+                f"{layers['labels']} cluster labels {layers['labelsAt']:,.0f} ms, "
+                f"{layers['selected']:,} hits highlighted (from the link) "
+                f"{layers['selectedAt']:,.0f} ms"
+            )
         print(
             f"  floor (the same bytes as a static file: fetch + arrayBuffer + tableFromIPC + a "
             "pass over x, y): "
@@ -271,6 +338,9 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
         phases = [("points request sent", sent), ("points response end", sent + request_ms)]
         phases += [(name, at) for name, at in result.get("marks", {}).get("marks", [])]
         phases.append(("first full frame", first_frame))
+        if layers is not None:
+            phases += [("points drawn", points_frame), ("cluster labels", layers["labelsAt"])]
+            phases.append(("hits highlighted", layers["selectedAt"]))
         print(
             "  phases (ms after navigation): "
             + ", ".join(
@@ -278,6 +348,11 @@ def report(points: int, results: list[dict[str, Any]]) -> bool:
                 for name, at in sorted(phases, key=lambda p: p[1])
             )
         )
+        if layers is not None:
+            print(
+                f"  search box -> {layers['hits']:,} hits highlighted: "
+                f"{layers['searchMs']:,.0f} ms (not held to the floor)"
+            )
         if stats["pointCount"] != points:
             print(f"  !! the map drew {stats['pointCount']:,} points, not {points:,}")
             ok = False
@@ -291,6 +366,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="page loads (fresh context each)")
     parser.add_argument(
         "--data-dir", type=Path, help="keep the generated data here (reused when present)"
+    )
+    parser.add_argument(
+        "--layers",
+        action="store_true",
+        help="with issue 16's layers: a clusters analysis's labels and a search's hits",
+    )
+    parser.add_argument(
+        "--search",
+        default="cluster-3",
+        help="with --layers: the text searched for (default: one label, a tenth of the points)",
     )
     args = parser.parse_args()
     arrow_js = check_prerequisites()
@@ -308,9 +393,15 @@ def main() -> None:
         else:
             projection_id = generate(data_dir, args.points)
             marker.write_text(str(projection_id))
+        clustered = data_dir / f"bench-{args.points}.clusters"
+        if args.layers and not clustered.is_file():
+            add_clusters(data_dir, PROJECT, SPACE)
+            clustered.touch()
         server, url = start_server(data_dir, env={"CHROMA_AUTO_JOBS": "false"})
         try:
-            results = measure(url, projection_id, args.runs, arrow_js)
+            results = measure(
+                url, projection_id, args.runs, arrow_js, args.search if args.layers else None
+            )
         finally:
             stop_server(server)
         ok = report(args.points, results)
