@@ -23,9 +23,21 @@ With ``--browser`` it measures instead the Explorer's step animation: ``--n`` 2-
 logged at two steps through the ingest service, each step's PCA map computed by the real
 job (step 1's aligned to step 0's), the real server (``chroma application run``), and
 headless Debian chromium (software WebGL: SwiftShader) opening step 0's map and moving
-the step slider to step 1; the page records the animation's frames and duration
-(``window.__chromaSteps``). Needs the built UI and /usr/bin/chromium. Frames per second
-in software WebGL are reported as measured: a GPU draws many more.
+the step slider to step 1; the page records the animation (``window.__chromaSteps``): the
+frames the map drew while the points moved and for how long (the motion runs on the GPU,
+regl-scatterplot's transition), and the set-up before its first frame (the new places
+uploaded once and indexed). Needs the built UI and /usr/bin/chromium. Frames per second in
+software WebGL are reported as measured: a GPU draws many more.
+
+``--baseline-ui DIR`` also measures another build of the UI (served with
+``CHROMA_STATIC_DIR``) on the same data in the same run, alternating with the current one
+``--repeat`` times, and prints the ratio. For the earlier path (the page interpolating on
+the CPU and uploading every point each frame), build the commit before the GPU one::
+
+    mkdir /tmp/old && git archive <commit> ui | tar -x -C /tmp/old
+    ln -s "$PWD/ui/node_modules" /tmp/old/ui/node_modules
+    (cd /tmp/old/ui && npx vite build --outDir /tmp/old-static --emptyOutDir)
+    .venv/bin/python benchmarks/steps.py --browser --baseline-ui /tmp/old-static
 """
 
 from __future__ import annotations
@@ -52,8 +64,9 @@ def timed(work: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
     return result, time.perf_counter() - started
 
 
-def browser_frames(n: int) -> None:
-    """The step animation of ``n`` points in headless chromium (software WebGL)."""
+def browser_frames(n: int, baseline_ui: Path | None, repeat: int) -> None:
+    """The step animation of ``n`` points in headless chromium (software WebGL), with the
+    current UI build and, if given, a baseline build, alternating ``repeat`` times."""
     import pyarrow as pa
 
     from chroma.db.store import open_store
@@ -90,7 +103,72 @@ def browser_frames(n: int) -> None:
             maps.append(projection.id)
     finally:
         store.dispose()
-    process, url = start_server(folder, env={"CHROMA_AUTO_JOBS": "false"})
+    # frames/s as each build's page counts them (the CPU path counted its animation frame
+    # callbacks, some of which the map never drew), and as the map showed them (the same
+    # count for both builds: the one compared)
+    fps: dict[str, list[float]] = {"current": [], "baseline": []}
+    try:
+        for _ in range(repeat):
+            builds: list[tuple[str, Path | None]] = [("current", None)]
+            if baseline_ui is not None:
+                builds.insert(0, ("baseline", baseline_ui))
+            for name, static in builds:
+                played = _play(folder, maps, static)
+                rate = played["frames"] * 1000 / played["ms"]
+                shown = played["shown"] * 1000 / played["ms"]
+                fps[name].append(shown)
+                setup = played.get("setupMs")  # the CPU path had none: it began at once
+                print(
+                    f"{name:8s} UI: step animation of {played['points']:,} points in headless "
+                    f"chromium (software WebGL): {played['ms']:.0f} ms, {played['shown']} frames "
+                    f"shown = {shown:.1f} frames/s (the page counted {played['frames']} = "
+                    f"{rate:.1f} frames/s)"
+                    + (f", after {setup:.0f} ms of set-up (one upload)" if setup else "")
+                )
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if fps["baseline"]:
+        current = float(np.median(fps["current"]))
+        baseline = float(np.median(fps["baseline"]))
+        print(
+            f"median frames/s shown: current {current:.1f}, baseline {baseline:.1f}, "
+            f"ratio current / baseline {current / baseline:.2f}"
+        )
+
+
+# The same count for any build: frames the map put on its canvas (regl-scatterplot copies
+# each frame it draws onto it with drawImage), and when the page recorded the animation's
+# end (window.__chromaSteps), so the frames of the animation's own `ms` before it count.
+FRAME_COUNTER = """
+window.__mapFrames = [];
+const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+  if (this.canvas.dataset.testid === 'map-canvas') window.__mapFrames.push(performance.now());
+  return drawImage.apply(this, args);
+};
+let playback;
+Object.defineProperty(window, '__chromaSteps', {
+  configurable: true,
+  get: () => playback,
+  set(value) {
+    window.__chromaStepsAt = performance.now();
+    playback = value;
+  },
+});
+"""
+SHOWN = """() => {
+  const end = window.__chromaStepsAt;
+  const start = end - window.__chromaSteps.ms;
+  return window.__mapFrames.filter((t) => t >= start && t <= end).length;
+}"""
+
+
+def _play(folder: Path, maps: list[int], static: Path | None) -> dict[str, Any]:
+    """One step animation (step 0 to 1) in a fresh server and browser: the page's record."""
+    env = {"CHROMA_AUTO_JOBS": "false"}
+    if static is not None:
+        env["CHROMA_STATIC_DIR"] = str(static)
+    process, url = start_server(folder, env=env)
     try:
         os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
         from playwright.sync_api import sync_playwright
@@ -102,20 +180,17 @@ def browser_frames(n: int) -> None:
                 args=["--no-sandbox", "--enable-unsafe-swiftshader"],
             )
             page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.add_init_script(FRAME_COUNTER)
             page.goto(f"{url}/p/bench/explore?projection={maps[0]}")
             page.get_by_test_id("map-ready").wait_for(state="attached", timeout=300_000)
             page.get_by_test_id("step-range").fill("1")
             page.wait_for_function("window.__chromaSteps !== undefined", timeout=300_000)
-            played = page.evaluate("window.__chromaSteps")
+            played: dict[str, Any] = page.evaluate("window.__chromaSteps")
+            played["shown"] = page.evaluate(SHOWN)
             browser.close()
-        fps = played["frames"] * 1000 / played["ms"]
-        print(
-            f"step animation of {played['points']:,} points in headless chromium (software "
-            f"WebGL): {played['frames']} frames in {played['ms']:.0f} ms = {fps:.1f} frames/s"
-        )
+        return played
     finally:
         stop_server(process)
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:
@@ -126,9 +201,13 @@ def main() -> None:
     parser.add_argument("--algorithm", default="umap", choices=("umap", "tsne", "pca"))
     parser.add_argument("--epochs", type=int, default=None, help="UMAP n_epochs (default: its)")
     parser.add_argument("--browser", action="store_true", help="the step animation's frame rate")
+    parser.add_argument(
+        "--baseline-ui", type=Path, default=None, help="--browser: another UI build to compare"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="--browser: rounds of each build")
     args = parser.parse_args()
     if args.browser:
-        browser_frames(args.n)
+        browser_frames(args.n, args.baseline_ui, args.repeat)
         return
 
     params: dict[str, Any] = {} if args.algorithm == "pca" else {"random_state": 0}

@@ -196,14 +196,14 @@ class Run(RunMaps):
             InvalidInput: The rows break a rule; ``where`` names the argument and row,
                 e.g. ``"embeddings[17]"`` or ``"labels"``; ``"step"`` for a step that is
                 not a whole number in range (a bool, a float, a string, a huge int).
+            ChromaError: A batch sent earlier failed (the server's error class and
+                message); this call then logs nothing.
 
         Example::
 
             for epoch in range(3):
                 train_one_epoch(net)
                 run.log(embed(net, x_test), ids=keys, labels=y_test, step=epoch)
-            ChromaError: A batch sent earlier failed (the server's error class and
-                message); this call then logs nothing.
         """
         optional = {
             "labels": labels,
@@ -258,6 +258,7 @@ class Run(RunMaps):
         text_column: str | None = None,
         image_column: str | None = None,
         metadata_columns: Sequence[str] | None = None,
+        step: Any = None,
     ) -> list[str]:
         """Log a DataFrame whose columns hold the vectors and the other fields.
 
@@ -274,16 +275,24 @@ class Run(RunMaps):
             image_column: Column of image bytes or uint8 arrays.
             metadata_columns: Columns gathered into each row's metadata dict. Default: every
                 column not named above; pass ``[]`` for none.
+            step: The training step (an epoch) these embeddings were taken at, as for
+                :meth:`log`: a whole number from 0 to 2**31 - 1; the rows then go to the
+                space ``<space>@step=<step>`` of the family ``<space>``, whose maps are
+                aligned step to step when the run closes.
 
         Returns:
             The rows' keys, in order.
 
         Raises:
-            InvalidInput: As for :meth:`log`; ``where`` names the column, e.g. ``"y[3]"``.
+            InvalidInput: As for :meth:`log`; ``where`` names the column, e.g. ``"y[3]"``,
+                or ``"step"`` for a step that is not a whole number in range (a bool, a
+                float, a string, a huge int). A call that raises logs nothing.
 
         Example::
 
             run.log_dataframe(df, embedding_column="emb", id_column="id", label_column="y")
+            for epoch in range(3):
+                run.log_dataframe(frames[epoch], embedding_column="emb", id_column="id", step=epoch)
         """
         chosen = {
             "ids": id_column,
@@ -294,10 +303,12 @@ class Run(RunMaps):
             "texts": text_column,
             "images": image_column,
         }
+        # As log(): a bad step is refused before the frame is read or anything is queued.
+        target = self if step is None else self._step_run(step)
         embeddings, ids, optional, names = frame_arguments(
             frame, embedding_column, chosen, metadata_columns
         )
-        return self._log(embeddings, ids, optional, names)
+        return target._log(embeddings, ids, optional, names)
 
     def _log(
         self,

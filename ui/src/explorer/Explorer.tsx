@@ -236,6 +236,7 @@ export function Explorer({
           projection={projection.id}
           table={table}
           loading={loading}
+          mapRef={mapRef}
           updateTable={updateTable}
           ensureColumns={points.ensureColumns}
           onColor={(color) => update({ color })}

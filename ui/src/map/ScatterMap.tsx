@@ -1,7 +1,8 @@
 // The WebGL map: a thin React shell around one regl-scatterplot instance. It knows points,
 // palettes and indices, nothing of GraphQL, routing or what the columns mean. Every point
 // is uploaded in one `draw`; recolouring redraws with the saved spatial index, so only
-// the per-point values change.
+// the per-point values change. `movePoints` animates every point to new places on the GPU
+// (regl-scatterplot's transition): the places are uploaded once, not on every frame.
 
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState } from 'react';
 import createScatterplot from 'regl-scatterplot';
@@ -45,6 +46,16 @@ export interface MapCamera {
 
 export type MouseMode = 'panZoom' | 'lasso';
 
+/** How a `movePoints` animation went (the step benchmark reads it). */
+export interface MapMotion {
+  /** Frames the map drew while the points moved. */
+  frames: number;
+  /** From the first frame of the motion to its end. */
+  ms: number;
+  /** Before the motion: uploading the places, building their spatial index. */
+  setupMs: number;
+}
+
 export interface ScatterMapProps {
   data: MapData | null;
   style: MapStyle;
@@ -79,6 +90,13 @@ export interface ScatterMapHandle {
   toScreen(x: number, y: number): [number, number] | null;
   /** Calls `listener` after every camera change (pan, zoom) and resize; returns the unsubscribe. */
   onView(listener: () => void): () => void;
+  /**
+   * Moves every drawn point to its new place (`x`, `y`: normalised, one per drawn point, in
+   * its order) over `durationMs`, interpolated on the GPU; colours and emphasis stay. The
+   * map keeps the new places until its `data` changes. Resolves once the points arrived;
+   * null when there was nothing to move (no points drawn, or another number of them).
+   */
+  movePoints(x: Float32Array, y: Float32Array, durationMs: number): Promise<MapMotion | null>;
 }
 
 /** How far a press may wander and still count as a click (CSS pixels). */
@@ -257,16 +275,11 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
         window.removeEventListener('mousemove', onMove, true);
         box.removeEventListener('click', onClick, true);
         resize.disconnect();
-        for (const [event, subscription] of [
-          ['select', subscriptions[0]],
-          ['deselect', subscriptions[1]],
-          ['pointOver', subscriptions[2]],
-          ['pointOut', subscriptions[3]],
-          ['view', subscriptions[4]],
-          ['lassoStart', subscriptions[5]],
-        ] as const) {
-          // biome-ignore lint/suspicious/noExplicitAny: pub-sub-es's unsubscribe is untyped here
-          scatterplot.unsubscribe(event as any, subscription as any);
+        // A subscription is its own handle: unsubscribe(event, subscription) would compare
+        // the handler with the subscription object and remove nothing.
+        for (const subscription of subscriptions) {
+          // biome-ignore lint/suspicious/noExplicitAny: each subscription has its own event type
+          scatterplot.unsubscribe(subscription as any);
         }
         scatterplot.destroy();
         plot.current = null;
@@ -413,8 +426,63 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
             viewListeners.current.delete(listener);
           };
         },
+        movePoints(x, y, durationMs) {
+          const scatterplot = plot.current;
+          if (!scatterplot) return Promise.resolve(null);
+          // After the draws already queued: it moves the points they leave on the map.
+          const run = queue.current.then(async (): Promise<MapMotion | null> => {
+            const data = drawn.current.data;
+            if (scatterplot.get('isDestroyed') || !data || data.x.length !== x.length) return null;
+            const asked = performance.now();
+            // Frames drawn from the first of the motion on ('drawing' is published in the
+            // frame itself; 'transitionStart' only in a later task, so it would miss some).
+            let started = 0;
+            let frames = 0;
+            const onFrame = scatterplot.subscribe('drawing', () => {
+              if (!started) started = performance.now();
+              frames += 1;
+            });
+            try {
+              await scatterplot.draw(
+                { x, y, valueA: data.color, valueB: data.emphasis },
+                {
+                  zDataType: 'categorical',
+                  wDataType: 'categorical',
+                  preventFilterReset: true, // the same points: filter and draw order hold
+                  transition: true,
+                  transitionDuration: durationMs,
+                },
+              );
+            } finally {
+              scatterplot.unsubscribe(onFrame);
+            }
+            const ended = performance.now();
+            if (scatterplot.get('isDestroyed')) return null;
+            const moved: MapData = { ...data, x, y, spatialIndex: undefined };
+            // The index regl-scatterplot built over the new places serves a redraw of them.
+            drawn.current = {
+              data: moved,
+              xy: x,
+              index: scatterplot.get('spatialIndex') as ArrayBuffer,
+            };
+            syncFilterAndSelection(latest.current.visible, latest.current.selection);
+            publishMapProbe(
+              scatterplot,
+              moved,
+              () => latest.current.style,
+              latest.current.probeName,
+            );
+            const first = started || ended;
+            return { frames, ms: ended - first, setupMs: first - asked };
+          });
+          queue.current = run.catch(() => undefined);
+          return run.catch((error: Error) => {
+            latest.current.onError(`Moving the points failed: ${error.message}`);
+            return null;
+          });
+        },
       }),
-      [],
+      [syncFilterAndSelection],
     );
 
     return (

@@ -1,15 +1,16 @@
 // The step slider: for a map of one step of a family (a model logged at several training
-// steps), a slider over the family's steps. Moving it loads the chosen step's map, moves
-// every shared point from its place here to its place there (the maps are aligned step to
-// step on the server, so the motion is the model's, not the layout's), then opens that
-// map. "Colour by movement" colours each point by how far it moved since the step before.
-import { useCallback, useEffect, useRef, useState } from 'react';
+// steps), a slider over the family's steps. Moving it loads the chosen step's map, has the
+// map move every shared point from its place here to its place there (on the GPU: the
+// places are uploaded once, targets.ts), then opens that map. "Colour by movement" colours
+// each point by how far it moved since the step before.
+import { type RefObject, useCallback, useEffect, useRef, useState } from 'react';
 import { useQuery } from 'urql';
 import { FamilyStepsQuery } from '../../api/steps';
 import { Button, Slider } from '../../kit';
+import type { ScatterMapHandle } from '../../map/ScatterMap';
 import { loadPoints, pointsUrl } from '../../points/loadPoints';
 import type { PointTable } from '../../points/types';
-import { frameAt, targetsOf } from './interpolate';
+import { atTargets, stepTargets } from './targets';
 import './steps.css';
 
 /** How long the points take to move from one step to the next. */
@@ -20,6 +21,8 @@ export interface StepSliderProps {
   projection: string;
   table: PointTable;
   loading: boolean;
+  /** The map the points move on. */
+  mapRef: RefObject<ScatterMapHandle | null>;
   updateTable(change: (table: PointTable) => PointTable): void;
   ensureColumns(names: readonly string[]): void;
   onColor(column: string): void;
@@ -28,8 +31,11 @@ export interface StepSliderProps {
 }
 
 interface Playback {
+  /** Frames the map drew while the points moved, and for how long they moved. */
   frames: number;
   ms: number;
+  /** Before the first frame: uploading the new places (once) and indexing them. */
+  setupMs: number;
   points: number;
 }
 
@@ -44,6 +50,7 @@ export function StepSlider({
   projection,
   table,
   loading,
+  mapRef,
   updateTable,
   ensureColumns,
   onColor,
@@ -70,13 +77,11 @@ export function StepSlider({
         setNote(`Step ${chosen.step} has no map yet: it is made once its run closes.`);
         return;
       }
+      // A newer move (or unmounting) makes this one's end moot: it then opens nothing. A
+      // motion under way finishes; the newer one starts where it ends.
       stop.current();
       const controller = new AbortController();
-      let frame = 0;
-      stop.current = () => {
-        controller.abort();
-        cancelAnimationFrame(frame);
-      };
+      stop.current = () => controller.abort();
       setNote(null);
       setMoving(index);
       try {
@@ -85,30 +90,28 @@ export function StepSlider({
           spatialIndex: false,
         });
         const from = table;
-        const targets = targetsOf(from, loaded.table);
-        const started = performance.now();
-        let frames = 0;
-        const step = (now: number) => {
-          const t = (now - started) / STEP_ANIMATION_MS;
-          frames += 1;
-          updateTable(() => frameAt(from, targets, t));
-          if (t < 1) frame = requestAnimationFrame(step);
-          else {
-            const playback = { frames, ms: now - started, points: from.count };
-            window.__chromaSteps = playback;
-            setPlayed(playback);
-            setMoving(null);
-            onStep(target);
-          }
-        };
-        frame = requestAnimationFrame(step);
+        const targets = stepTargets(from, loaded.table);
+        const motion =
+          (await mapRef.current?.movePoints(targets.nx, targets.ny, STEP_ANIMATION_MS)) ?? null;
+        if (controller.signal.aborted) return;
+        // The table where the map now draws its points, until the next step's map opens.
+        updateTable((current) =>
+          current.ids === from.ids ? atTargets(current, targets) : current,
+        );
+        if (motion) {
+          const playback = { ...motion, points: from.count };
+          window.__chromaSteps = playback;
+          setPlayed(playback);
+        }
+        setMoving(null);
+        onStep(target);
       } catch (error) {
         if (controller.signal.aborted) return;
         setMoving(null);
         setNote(`Step ${chosen.step}'s map did not load: ${(error as Error).message}`);
       }
     },
-    [steps, here, loading, table, updateTable, onStep],
+    [steps, here, loading, table, mapRef, updateTable, onStep],
   );
 
   if (!space?.family || here < 0) return null;
