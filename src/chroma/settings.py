@@ -178,6 +178,13 @@ class Settings(BaseSettings):
     API process looks at the folder at least every tenth of it that it writes, so several
     sharing a data dir may exceed it by about a tenth each."""
 
+    vector_cache_bytes: int = Field(default=4 << 30, ge=0)
+    """PostgreSQL with vectors in the database: disk space (bytes, as ``du`` counts it) this
+    machine may use under ``<data_dir>/cache/chunks`` for copies of the vector chunks it
+    read, so that reading a space again costs a file read instead of a transfer from the
+    database (1,000,000 x 384 vectors take 1.5 GB); beyond it the least recently used go.
+    0 turns the copies off. Never used with SQLite or segment files (already files)."""
+
     orphan_grace_seconds: float = Field(default=10.0, ge=0)
     """At start the server removes files of the data dir that no row names (a vector
     segment or index file a crash left between writing and committing it, cache entries of

@@ -32,7 +32,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,11 @@ POINTS = "points"
 IMAGES = "images"
 """Datapoints' thumbnails and fetched images (``services/resources.py``), owned by their
 dataset and bounded by ``Settings.image_cache_bytes``."""
+CHUNKS = "chunks"
+"""This machine's copies of vector chunks kept in the database (``db/chunk_cache.py``),
+owned by their space and bounded by ``Settings.vector_cache_bytes``."""
+
+Digest = Callable[[bytes | memoryview], str]
 
 
 def map_owner(projection_id: int) -> str:
@@ -106,6 +111,12 @@ class Entry:
     facts: dict[str, Any]
     files: dict[str, tuple[str, str]]
     """part -> (file name, digest)."""
+    digest: Digest = _digest
+    """How the digests were made (the kind's own, given to :func:`write` and :func:`find`)."""
+
+    def path(self, part: str) -> Path:
+        """The part's file, for a caller that maps it and checks it against its digest."""
+        return self.directory / self.files[part][0]
 
     def read(self, part: str) -> bytes | None:
         """The part's bytes, checked against their digest; None (and the entry dropped)
@@ -115,7 +126,7 @@ class Entry:
             data = (self.directory / file_name).read_bytes()
         except OSError:
             data = None
-        if data is None or _digest(data) != digest:
+        if data is None or self.digest(data) != digest:
             self.drop()
             return None
         return data
@@ -133,15 +144,17 @@ def entry_name(owner: str, key: str) -> str:
     return name
 
 
-def find(store: Store, kind: str, owner: str, key: str) -> Entry | None:
-    """The entry, if cached (and marked used now)."""
+def find(
+    store: Store, kind: str, owner: str, key: str, *, digest: Digest = _digest
+) -> Entry | None:
+    """The entry, if cached (and marked used now); ``digest`` as the entry was written."""
     directory = cache_dir(store, kind)
     name = entry_name(owner, key)
     path = directory / f"{name}{MANIFEST}"
     try:
         manifest = json.loads(path.read_text())
         files = {part: (str(f[0]), str(f[1])) for part, f in manifest["files"].items()}
-        entry = Entry(directory, name, dict(manifest["facts"]), files)
+        entry = Entry(directory, name, dict(manifest["facts"]), files, digest)
         _mark_used(path)
         return entry
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -158,17 +171,19 @@ def write(
     *,
     keep: int | None = None,
     max_bytes: int | None = None,
+    digest: Digest = _digest,
 ) -> Entry:
     """Write an entry (data files first, its manifest last), then drop the owner's least
     recently used entries beyond ``keep``, and the kind's beyond ``max_bytes`` (never this
-    one: its caller is about to read it)."""
+    one: its caller is about to read it). ``digest`` makes the parts' checksums (BLAKE2 by
+    default; a kind that checks large files on every read may take a cheaper one)."""
     directory = cache_dir(store, kind)
     name = entry_name(owner, key)
     files: dict[str, tuple[str, str]] = {}
     for part, data in parts.items():
         file_name = f"{name}.{part}"
         _write_atomically(directory / file_name, data)
-        files[part] = (file_name, _digest(data))
+        files[part] = (file_name, digest(data))
     manifest = {"facts": facts, "files": {p: list(f) for p, f in files.items()}}
     _write_atomically(directory / f"{name}{MANIFEST}", json.dumps(manifest).encode())
     _mark_used(directory / f"{name}{MANIFEST}")
@@ -177,7 +192,7 @@ def write(
     if max_bytes is not None:
         written = [file_name for file_name, _ in files.values()] + [f"{name}{MANIFEST}"]
         _bound(directory, _bytes_of(directory, written), max_bytes, name)
-    return Entry(directory, name, facts, files)
+    return Entry(directory, name, facts, files, digest)
 
 
 def _mark_used(manifest: Path) -> None:
@@ -299,10 +314,23 @@ def remove_after_commit(store: Store, session: Session, kind: str, owners: Itera
     """Remove every entry of these owners once the session's transaction commits (the rows
     they were derived from are being deleted); listed then, so an entry written while the
     delete ran goes too."""
-    directory = cache_dir(store, kind)
-    patterns = [f"{owner}-*" for owner in owners]
+    _remove_matching_after_commit(store, session, kind, [f"{owner}-*" for owner in owners])
+
+
+def remove_keys_after_commit(
+    store: Store, session: Session, kind: str, key_prefixes: Iterable[str]
+) -> None:
+    """Remove every entry, whoever owns it, whose key starts with one of ``key_prefixes``
+    once the session commits (a dataset's vector chunks, in its spaces' entries)."""
+    _remove_matching_after_commit(store, session, kind, [f"*-{p}*" for p in key_prefixes])
+
+
+def _remove_matching_after_commit(
+    store: Store, session: Session, kind: str, patterns: list[str]
+) -> None:
     if not patterns:
         return
+    directory = cache_dir(store, kind)
 
     def _remove(_session: Session) -> None:
         for pattern in patterns:

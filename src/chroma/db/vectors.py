@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import delete, event, func, null, select, text, update
 from sqlalchemy.orm import Session
 
-from chroma.db import files
+from chroma.db import chunk_cache, files
 from chroma.db.models import EmbeddingChunk, utcnow
 from chroma.db.store import Store
 
@@ -340,10 +340,13 @@ def snapshot_space(
     chunk at a time. Segment files are mapped here, so a concurrent re-log that deletes a
     file cannot pull it away mid-read; inline chunks need the session's snapshot
     (SQLite's read transaction; REPEATABLE READ on PostgreSQL: :func:`repeatable_read`).
+    On PostgreSQL an inline chunk read once is kept as a file under the data dir, and
+    mapped from there the next time (``db/chunk_cache.py``).
     """
     filters = [EmbeddingChunk.space_id == space_id]
     if dataset_ids is not None:
         filters.append(EmbeddingChunk.dataset_id.in_(dataset_ids))
+    cache = chunk_cache.for_session(store, session)
     rows = session.execute(
         select(
             EmbeddingChunk.id,
@@ -352,12 +355,14 @@ def snapshot_space(
             EmbeddingChunk.datapoint_ids,
             EmbeddingChunk.dead_rows,
             EmbeddingChunk.file_name,
+            EmbeddingChunk.created_at,
+            chunk_cache.ROW_VERSION if cache is not None else null(),
         )
         .where(*filters)
         .order_by(EmbeddingChunk.id)
     ).all()
     slices = []
-    for chunk_id, dataset_id, count, id_bytes, dead_bytes, file_name in rows:
+    for chunk_id, dataset_id, count, id_bytes, dead_bytes, file_name, created, version in rows:
         ids = np.frombuffer(id_bytes, dtype=I64)
         live: npt.NDArray[np.bool_] | None = None
         dead = _dead_rows(dead_bytes)
@@ -369,7 +374,13 @@ def snapshot_space(
             mapped = np.memmap(_segment_path(store, file_name), dtype=F32, mode="r")
             read = _reader(partial(np.asarray, mapped), count, dimension, live)
         else:
-            read = _reader(partial(_inline, session, chunk_id), count, dimension, live)
+            load = partial(_inline, session, chunk_id)
+            if cache is not None:
+                chunk = chunk_cache.ChunkVersion(
+                    space_id, dataset_id, chunk_id, count, created, str(version)
+                )
+                load = partial(cache.read, chunk, count * dimension * F32.itemsize, load)
+            read = _reader(load, count, dimension, live)
         slices.append(ChunkSlice(dataset_id=dataset_id, datapoint_ids=ids, _read=read))
     return slices
 

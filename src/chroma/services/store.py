@@ -14,8 +14,8 @@ import shutil
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from chroma.db import caches, indexes
-from chroma.db.models import Dataset, ProjectionSet
+from chroma.db import caches, chunk_cache, indexes
+from chroma.db.models import Dataset, ProjectionSet, Space
 from chroma.db.store import Store, open_store
 from chroma.db.vectors import sweep_orphan_segments
 
@@ -45,8 +45,10 @@ def tidy(store: Store) -> dict[str, int]:
     with store.read() as session:
         maps = {caches.map_owner(i) for i in session.scalars(select(ProjectionSet.id))}
         datasets = {caches.dataset_owner(i) for i in session.scalars(select(Dataset.id))}
+        spaces = set(session.scalars(select(Space.id)))
     removed["points"] = caches.sweep(store, caches.POINTS, maps, grace_seconds=grace)
     removed["images"] = caches.sweep(store, caches.IMAGES, datasets, grace_seconds=grace)
+    removed["chunks"] = chunk_cache.sweep(store, spaces, grace_seconds=grace)
     legacy = store.settings.data_dir / LEGACY_THUMBNAILS
     if legacy.is_dir():
         removed["thumbnails"] = sum(1 for path in legacy.rglob("*") if path.is_file())

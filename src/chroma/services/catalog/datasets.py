@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
-from chroma.db import caches
+from chroma.db import caches, chunk_cache
 from chroma.db.models import Datapoint, Dataset, Project
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
@@ -162,6 +162,7 @@ def delete_dataset(store: Store, project: str, name: str) -> DatasetRecord:
         record = DatasetRecord.of(dataset)
         files = chunk_files(session, dataset_id=dataset.id)
         caches.remove_datasets_after_commit(store, session, [dataset.id])
+        chunk_cache.remove_datasets_after_commit(store, session, [dataset.id])
         session.execute(delete(Dataset).where(Dataset.id == dataset.id))
         bump_project(session, dataset.project_id)
         remove_segments_after_commit(store, session, files)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, NotFound
-from chroma.db import caches, indexes
+from chroma.db import caches, chunk_cache, indexes
 from chroma.db.models import Dataset, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
@@ -109,6 +109,7 @@ def delete_project(store: Store, name: str) -> ProjectRecord:
             .where(Space.project_id == project.id)
         )
         caches.remove_maps_after_commit(store, session, list(maps))
+        chunk_cache.remove_spaces_after_commit(store, session, space_ids)
         datasets = session.scalars(select(Dataset.id).where(Dataset.project_id == project.id))
         caches.remove_datasets_after_commit(store, session, list(datasets))
         indexes.remove_after_commit(store, session, *indexes.files_of_spaces(session, space_ids))

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import Conflict, InvalidInput, NotFound
-from chroma.db import caches, indexes
+from chroma.db import caches, chunk_cache, indexes
 from chroma.db.models import EmbeddingChunk, Project, ProjectionSet, Space
 from chroma.db.store import Store
 from chroma.db.vectors import chunk_files, remove_segments_after_commit
@@ -148,6 +148,7 @@ def delete_space(store: Store, project: str, name: str) -> SpaceRecord:
         files = chunk_files(session, space_id=space.id)
         maps = session.scalars(select(ProjectionSet.id).where(ProjectionSet.space_id == space.id))
         caches.remove_maps_after_commit(store, session, list(maps))
+        chunk_cache.remove_spaces_after_commit(store, session, [space.id])
         indexes.remove_after_commit(store, session, *indexes.files_of_spaces(session, [space.id]))
         session.execute(delete(Space).where(Space.id == space.id))
         remove_segments_after_commit(store, session, files)
