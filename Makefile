@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-compare bench-search bench-capture bench-quality bench-ui-load clean ui ui-dev release-check docs docs-serve
+.PHONY: help setup lock run test test-fast lint format typecheck imports schema cli-docs bench-ingest bench-first-map bench-first-minute bench-projection bench-neighbours bench-index-updates bench-neighbour-queries bench-compare bench-search bench-capture bench-quality bench-ui-load bench-job-to-screen clean ui ui-dev release-check docs docs-serve
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-13s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ bench-projection: setup ## UMAP job vs umap-learn, placement, 1M points (benchma
 bench-first-map: setup ## last logged batch -> first map and index ready, with phases (benchmarks/first_map.py)
 	$(PY) benchmarks/first_map.py $(ARGS)
 
+bench-first-minute: setup ## a fresh clone -> run.sh's install, UI build, server, quickstart, map; phases (benchmarks/first_minute.py)
+	$(PY) benchmarks/first_minute.py $(ARGS)
+
 bench-neighbours: setup ## the space index vs exact search, 1M x 384 (benchmarks/neighbours.py)
 	$(PY) benchmarks/neighbours.py
 
@@ -95,6 +98,10 @@ bench-capture: setup ## chroma.watch overhead on a forward pass: none, disabled,
 bench-ui-load: setup ## the Explorer: 1M points, navigation -> first frame vs fetch + decode (needs the UI built)
 	bash scripts/browser.sh
 	$(PY) benchmarks/ui_load.py $(ARGS)
+
+bench-job-to-screen: setup ## a map's job end -> the map on screen in the open Explorer, with phases (needs the UI built)
+	bash scripts/browser.sh
+	$(PY) benchmarks/job_to_screen.py $(ARGS)
 
 ui: ## build the web UI into src/chroma/server/static (npm ci when the lock file changed)
 	bash scripts/ui.sh

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh
+# Only what the app and the numpy quickstart need (no torch, test or docs tools): a dev
+# install made earlier counts too. `scripts/setup.sh --examples` adds what examples/ needs.
+bash scripts/setup.sh --runtime
 # Build the UI when it is missing or stale; without npm (or if the build fails) the server
 # still starts and answers / with a page that says how to build it.
 bash scripts/ui.sh --optional || echo "run: building the UI failed (see above); starting the server without it" >&2

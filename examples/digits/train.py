@@ -31,7 +31,11 @@ import os
 import time
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ModuleNotFoundError:  # scripts/run.sh installs the app alone
+    raise SystemExit("digits needs torch: run `scripts/setup.sh --examples` once") from None
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn

@@ -1,7 +1,8 @@
 """Chroma in five cells: log two datasets, draw a map, ask for neighbours, get a DataFrame.
 
-Only numpy and the SDK: the vectors are made-up clusters, so the script runs anywhere in
-seconds. Start the app first (``scripts/run.sh``), then run the file top to bottom::
+Only numpy and the SDK: the vectors are made-up clusters, so the script runs anywhere (most
+of its time is the app drawing the first map: examples/quickstart/README.md). Start the
+app first (``scripts/run.sh``), then run the file top to bottom::
 
     .venv/bin/python examples/quickstart/quickstart.py
 

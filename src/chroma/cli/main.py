@@ -12,6 +12,7 @@ from chroma._version import __version__
 from chroma.cli.application import application
 from chroma.cli.db import db
 from chroma.cli.doctor import doctor
+from chroma.cli.label_studio import label_studio
 from chroma.cli.transfer import export_command, import_command
 from chroma.cli.users import tokens, users
 from chroma.cli.worker import worker
@@ -31,6 +32,7 @@ cli.add_command(db)
 cli.add_command(doctor)
 cli.add_command(export_command)
 cli.add_command(import_command)
+cli.add_command(label_studio)
 cli.add_command(tokens)
 cli.add_command(users)
 cli.add_command(worker)
