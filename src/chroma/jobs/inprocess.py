@@ -24,16 +24,20 @@ import logging
 import multiprocessing
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
+from typing import Any, TypeVar
 
-from chroma.jobs.child import prepare
+from chroma.jobs.child import prepare, sigint_blocked
 from chroma.jobs.context import heartbeat_seconds
 from chroma.jobs.execute import execute_job, worker_gone
 from chroma.services import jobs as job_service
 from chroma.services.store import Store, open_store
 from chroma.settings import Settings
+
+T = TypeVar("T")
 
 log = logging.getLogger("chroma.jobs")
 
@@ -110,7 +114,7 @@ class InProcessRunner:
         # process of its own, which replaces an idle foreground one (_start).
         with self._lock:
             pool = self._new_pool(background=False)
-            pool.submit(_warm_child, self.settings)
+            self._submit(pool, _warm_child, self.settings)
             self._idle[False].append(pool)
 
     def _end_processes(self) -> None:
@@ -129,6 +133,13 @@ class InProcessRunner:
         for job_id in interrupted:
             job_service.worker_lost(self.store, job_id, None, "server stopped during the job")
         self._running.clear()
+
+    @staticmethod
+    def _submit(pool: ProcessPoolExecutor, call: Callable[..., T], *args: Any) -> Future[T]:
+        """``pool.submit``, which spawns the pool's process on first use: with SIGINT kept
+        from it until it ignores the signal (``child.sigint_blocked``)."""
+        with sigint_blocked():
+            return pool.submit(call, *args)
 
     def _new_pool(self, *, background: bool) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -150,13 +161,13 @@ class InProcessRunner:
         while idle:
             pool = idle.pop()
             try:
-                return pool, pool.submit(_run_in_child, self.settings, job_id)
+                return pool, self._submit(pool, _run_in_child, self.settings, job_id)
             except BrokenProcessPool:  # its process died while it waited for a job
                 pool.shutdown(wait=False, cancel_futures=True)
         if other and len(self._running) + len(idle) + len(other) >= self.settings.job_workers:
             other.pop().shutdown(wait=False, cancel_futures=True)
         pool = self._new_pool(background=background)
-        return pool, pool.submit(_run_in_child, self.settings, job_id)
+        return pool, self._submit(pool, _run_in_child, self.settings, job_id)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
