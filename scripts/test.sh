@@ -31,8 +31,11 @@ check() {
 
 run_pytest() {
   local status=0
-  # --durations: the slowest tests at the end of the log, to keep the suite's time in check.
-  .venv/bin/pytest --durations=30 "$@" || status=$?
+  # Two worker processes (CHROMA_TEST_WORKERS to change; 0 runs in this process): most
+  # tests wait on a server, a browser or a broker, so two halve the wall time even on two
+  # cores. --dist loadscope keeps a module's tests on one worker, so a module-scoped server
+  # starts once. --durations: the slowest tests at the end of the log.
+  .venv/bin/pytest -n "${CHROMA_TEST_WORKERS:-2}" --dist loadscope --durations=30 "$@" || status=$?
   # 5 means "no tests collected": a typo in a path or -k must not pass as green.
   if [[ $status -eq 5 ]]; then
     echo "pytest collected no tests: that counts as a failure" >&2
