@@ -9,15 +9,16 @@ PostgreSQL the table's sequence hands out the block.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Dialect, text
+from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from chroma.db.models import Base
+from chroma.db.copy_in import copy_rows
 
 T = TypeVar("T")
 
@@ -64,53 +65,46 @@ def insert_columns(
     """Insert one row per position of the equally long ``columns``; ``constants`` fill the
     same value into every row.
 
-    The rows travel as one JSON array that the database expands itself (SQLite's
-    ``json_each``, PostgreSQL's ``json_array_elements``): one C-speed ``orjson.dumps``
-    instead of binding every value from Python (1.4x faster than ``executemany`` on SQLite,
-    several times faster than COPY's per-row ``write_row`` on PostgreSQL). Rows holding
-    bytes (images) are bound the ordinary way.
+    On SQLite the rows travel as one JSON array that the database expands itself
+    (``json_each``): one C-speed ``orjson.dumps`` instead of binding every value from
+    Python (1.4x faster than ``executemany``); rows holding bytes (images) are bound the
+    ordinary way. On PostgreSQL they go by binary COPY (``copy_in``): ~20% less server
+    CPU than the same JSON array through ``json_array_elements``, whose every column is
+    extracted and cast from text (and metadata parsed twice).
 
     Values must already be in the driver's form (JSON as text, datetimes as the dialect
     stores them: :func:`datetime_for_driver`).
     """
     constants = dict(constants or {})
-    rows = list(zip(*columns.values(), strict=True))
-    if not rows:
+    count = len(next(iter(columns.values()), ()))
+    if count == 0:
         return
     names = [*columns, *constants]
-    column_list = ", ".join(f'"{c}"' for c in names)
     connection = session.connection()
-    postgres = connection.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
+    if connection.dialect.name == "postgresql":
+        # One zip makes each row whole: no tuple built twice (~10 ms per 20,000 rows).
+        every = [repeat(value, count) for value in constants.values()]
+        copy_rows(session, table, names, zip(*columns.values(), *every, strict=True))
+        return
+    rows = list(zip(*columns.values(), strict=True))
+    column_list = ", ".join(f'"{c}"' for c in names)
+    tail = tuple(constants.values())
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if any(isinstance(value, bytes) for value in rows[0]):
-            tail = tuple(constants.values())
-            marks = ", ".join(mark for _ in names)
+            marks = ", ".join("?" for _ in names)
             cursor.executemany(
                 f"INSERT INTO {table} ({column_list}) VALUES ({marks})", [r + tail for r in rows]
             )
             return
-        if postgres:
-            types = _column_types(connection.dialect, table, list(columns))
-            picks = [f"(j->>{i})::{kind}" for i, kind in enumerate(types)]
-            source = "json_array_elements(%s::json) AS j"
-        else:
-            picks = [f"j.value->>{i}" for i in range(len(columns))]  # JSON null -> SQL NULL
-            source = "json_each(?) AS j"
-        picks += [mark for _ in constants]
+        picks = [f"j.value->>{i}" for i in range(len(columns))]  # JSON null -> SQL NULL
+        picks += ["?" for _ in constants]
         cursor.execute(
-            f"INSERT INTO {table} ({column_list}) SELECT {', '.join(picks)} FROM {source}",
-            (*constants.values(), orjson.dumps(rows).decode()),
+            f"INSERT INTO {table} ({column_list}) SELECT {', '.join(picks)} FROM json_each(?) AS j",
+            (*tail, orjson.dumps(rows).decode()),
         )
     finally:
         cursor.close()
-
-
-def _column_types(dialect: Dialect, table: str, names: list[str]) -> list[str]:
-    """The SQL types to cast JSON text to, from the models (e.g. ``VARCHAR(500)``)."""
-    columns = Base.metadata.tables[table].c
-    return [columns[name].type.compile(dialect=dialect) for name in names]
 
 
 def lookup_keys(session: Session, dataset_id: int, keys: list[str]) -> dict[str, int]:
