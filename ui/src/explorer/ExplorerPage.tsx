@@ -1,8 +1,9 @@
 // Route /p/<project>/explore?projection=<id>&...: resolves the projection (the project's
 // first ready map when the link names none), finds the metadata columns, loads the points
 // with progress, then hands over to <Explorer>.
-import { useEffect, useMemo, useRef } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import { useQuery } from 'urql';
+import { AnalysisSummariesQuery } from '../api/analyses';
 import { describeError } from '../api/client';
 import { ExplorerContextQuery, MetadataSampleQuery } from '../api/explorer';
 import { ProjectQuery } from '../api/projects';
@@ -13,7 +14,8 @@ import { navigate, paths } from '../state/router';
 import { ANALYSIS, type AnalysisInfo, BASE_COLUMNS, METADATA, metadataFields } from './columns';
 import { Explorer } from './Explorer';
 import './explorer.css';
-import { isComputing, usePollWhile, useReloadWhenReady } from './useLiveMap';
+import { clusterLabelColumn } from './summary/summaries';
+import { isComputing, useLoadGeneration, usePollWhile } from './useLiveMap';
 import { usePoints } from './usePoints';
 import { useView } from './useView';
 
@@ -45,25 +47,60 @@ export function ExplorerPage({ project }: { project: string }) {
     variables: { project, projection: projection ?? '' },
     pause: projection === null,
   });
+  // A map that turns ready (or is computed again) while open loads its points again.
+  const info = context.data?.projection;
+  const generation = useLoadGeneration(projection, info?.state, info?.computedAt);
+  // The column the map's cluster labels need, as soon as GraphQL names the analysis.
+  const labelColumn = useMemo(
+    () => clusterLabelColumn(info?.space?.analyses ?? []),
+    [info?.space?.analyses],
+  );
+
   // The first download starts at once, alongside the GraphQL check that the projection
   // exists (a bad link's 404 waits for that answer, which names the error): the base
-  // columns plus any column the link names. The set is fixed per
-  // projection (changing it would reload every point); metadata fields found by the sample
-  // and analysis scores chosen later load on demand and merge in.
-  const columnsFor = useRef<{ projection: string; columns: string[] } | null>(null);
-  if (projection && columnsFor.current?.projection !== projection) {
+  // columns plus any column the link names, plus the cluster labels' column when GraphQL
+  // has already answered (a later load generation, a cached answer). The set is fixed per
+  // projection and generation (changing it would reload every point); metadata fields
+  // found by the sample and analysis scores chosen later load on demand and merge in.
+  const columnsFor = useRef<{ projection: string; generation: number; columns: string[] } | null>(
+    null,
+  );
+  if (
+    projection &&
+    (columnsFor.current?.projection !== projection || columnsFor.current.generation !== generation)
+  ) {
     const linked = [
       view.color,
       ...Object.keys(view.filters.values),
       ...Object.keys(view.filters.ranges),
       ...Object.keys(view.filters.matches ?? {}),
     ].filter((c) => c.startsWith(ANALYSIS) || c.startsWith(METADATA));
-    columnsFor.current = { projection, columns: [...new Set([...BASE_COLUMNS, ...linked])] };
+    if (labelColumn) linked.push(labelColumn);
+    columnsFor.current = {
+      projection,
+      generation,
+      columns: [...new Set([...BASE_COLUMNS, ...linked])],
+    };
   }
   const columns = columnsFor.current?.projection === projection ? columnsFor.current.columns : null;
 
-  const points = usePoints(projection, columns);
+  const points = usePoints(projection, columns, generation);
   const pointsReady = points.table !== null;
+  const { ensureColumns } = points;
+  // GraphQL answered after the download started: the labels' column comes in a request of
+  // its own alongside it, merged in before the points are first drawn when it is in first.
+  // A layout effect: asked for before the Explorer's own effects (the map's WebGL set-up).
+  useLayoutEffect(() => {
+    if (labelColumn) ensureColumns([labelColumn]);
+  }, [labelColumn, ensureColumns]);
+  // The labels' names (the analyses' summaries) are asked for at once too, alongside the
+  // context and the points: the Explorer's own query (summary/useAnalysisSummary.ts) shares
+  // this request (urql runs one of identical operations) and its cached answer.
+  useQuery({
+    query: AnalysisSummariesQuery,
+    variables: { projection: projection ?? '' },
+    pause: projection === null,
+  });
   // The sample waits for the points (only they use it): the server builds the points
   // response faster without a second query competing for it.
   const [sample] = useQuery({
@@ -75,7 +112,6 @@ export function ExplorerPage({ project }: { project: string }) {
   useReconnect(() => refetchContext({ requestPolicy: 'network-only' }));
 
   // A map (or an analysis) still being computed: follow it, and show it once it is ready.
-  const info = context.data?.projection;
   const following =
     isComputing(info?.state) || (info?.space?.analyses ?? []).some((a) => isComputing(a.state));
   usePollWhile(
@@ -83,7 +119,6 @@ export function ExplorerPage({ project }: { project: string }) {
     () => refetchContext({ requestPolicy: 'network-only' }),
     context.data,
   );
-  useReloadWhenReady(projection, info?.state, info?.computedAt, points.retry);
   // No map in the project yet: look again until one is ready.
   usePollWhile(
     projection === null && Boolean(projectResult.data) && !fallback,
@@ -99,7 +134,6 @@ export function ExplorerPage({ project }: { project: string }) {
 
   const sampled = sample.data?.datapoints.nodes;
   const fields = useMemo(() => (sampled ? metadataFields(sampled) : []), [sampled]);
-  const { ensureColumns } = points;
   useEffect(() => {
     if (pointsReady && fields.length > 0) ensureColumns(fields);
   }, [pointsReady, fields, ensureColumns]);

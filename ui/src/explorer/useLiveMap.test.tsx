@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { renderHook } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { POLL_MS, usePollWhile, useReloadWhenReady } from './useLiveMap';
+import { nextSeen, POLL_MS, UNSEEN, useLoadGeneration, usePollWhile } from './useLiveMap';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -24,23 +24,39 @@ describe('following a map being computed', () => {
     expect(refetch).toHaveBeenCalledTimes(2);
   });
 
-  it('reloads the points when the map turns ready, not when it opens ready', () => {
-    const reload = vi.fn();
+  it('starts a new load generation when the map turns ready, not when it opens ready', () => {
+    let seen = nextSeen(UNSEEN, '7', 'COMPUTING', null);
+    expect(seen.generation).toBe(0);
+    expect(nextSeen(seen, '7', 'COMPUTING', null)).toBe(seen);
+    seen = nextSeen(seen, '7', 'READY', 't1');
+    expect(seen.generation).toBe(1);
+    expect(nextSeen(seen, '7', 'READY', 't1')).toBe(seen);
+    // Computed again while open: another load.
+    seen = nextSeen(seen, '7', 'READY', 't2');
+    expect(seen.generation).toBe(2);
+    // Another map starts from 0; one that opens ready stays there.
+    const other = nextSeen(seen, '8', 'READY', 't');
+    expect(other.generation).toBe(0);
+    expect(nextSeen(other, '8', 'READY', 't')).toBe(other);
+    // No answer yet: nothing changes.
+    expect(nextSeen(other, '8', undefined, undefined)).toBe(other);
+  });
+
+  it('reports the new generation in the very render that reads READY', () => {
+    const rendered: number[] = [];
     const { rerender } = renderHook(
-      ({ state, at }: { state: string; at: string | null }) =>
-        useReloadWhenReady('7', state, at, reload),
+      ({ state, at }: { state: string; at: string | null }) => {
+        const generation = useLoadGeneration('7', state, at);
+        rendered.push(generation);
+        return generation;
+      },
       { initialProps: { state: 'COMPUTING', at: null as string | null } },
     );
-    expect(reload).not.toHaveBeenCalled();
+    rendered.length = 0;
     rerender({ state: 'READY', at: 't1' });
-    expect(reload).toHaveBeenCalledTimes(1);
-    rerender({ state: 'READY', at: 't1' });
-    expect(reload).toHaveBeenCalledTimes(1);
-    rerender({ state: 'READY', at: 't2' });
-    expect(reload).toHaveBeenCalledTimes(2);
-
-    const fresh = vi.fn();
-    renderHook(() => useReloadWhenReady('8', 'READY', 't', fresh));
-    expect(fresh).not.toHaveBeenCalled();
+    // Every render with READY already has generation 1: the points hook never sees the
+    // computing map's table as current once the map is ready.
+    expect(rendered.length).toBeGreaterThan(0);
+    expect(rendered.every((g) => g === 1)).toBe(true);
   });
 });

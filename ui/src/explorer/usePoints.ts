@@ -1,8 +1,9 @@
 // Loads a projection's points (GET /api/v1/points, Arrow) once per projection and column
 // set, with download progress; extra columns (analysis scores, metadata) load on demand
-// and merge in. The table is never changed in place: every change is a new table sharing
+// and merge in (asked for before the points are in, they merge in before the table is
+// first shown: the cluster labels' column comes with the first frame). The table is never changed in place: every change is a new table sharing
 // the untouched arrays (points/table.ts), so its identity is the change signal.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { markDown, useReconnect } from '../api/serverStatus';
 import { markPhase } from '../lib/instrumentation';
 import { type DownloadProgress, HttpError, NetworkError } from '../points/fetchBytes';
@@ -46,41 +47,82 @@ export interface Points extends PointsState {
   dismissError(): void;
 }
 
+/** One download: a new projection, column set, retry or load generation starts another. */
+interface Request {
+  projection: string;
+  columns: readonly string[];
+  attempt: number;
+  generation: number;
+}
+
+/** Columns asked for while the points were still loading, to merge in once they are. */
+interface EarlyColumns {
+  names: readonly string[];
+  table: PointTable;
+}
+
+interface LoadState extends PointsState {
+  /** The download this state belongs to (any other one: it is stale). */
+  request: Request | null;
+  early: readonly EarlyColumns[];
+}
+
+const idle: LoadState = { ...initial, request: null, early: [] };
+
 /**
  * `columns`: the columns of the first download, fixed per projection (another array
- * reloads every point: keep its identity).
+ * reloads every point: keep its identity). `generation`: bumped when the map was computed
+ * again (useLiveMap.ts): the points load again, and the old table is gone from that render.
  */
-export function usePoints(projection: string | null, columns: readonly string[] | null): Points {
-  const [state, setState] = useState<PointsState>(initial);
+export function usePoints(
+  projection: string | null,
+  columns: readonly string[] | null,
+  generation = 0,
+): Points {
+  const [state, setState] = useState<LoadState>(idle);
   const [attempt, setAttempt] = useState(0);
-  const [pending, setPending] = useState<readonly string[]>([]);
   const [unavailable, setUnavailable] = useState<ReadonlyMap<string, string>>(new Map());
-  // One request per projection, column set and retry: a new one starts a new download.
   const request = useMemo(
-    () => (projection && columns ? { projection, columns, attempt } : null),
-    [projection, columns, attempt],
+    () => (projection && columns ? { projection, columns, attempt, generation } : null),
+    [projection, columns, attempt, generation],
   );
 
-  useEffect(() => {
+  // A layout effect: the download starts as soon as the render that asks for it commits,
+  // before the effects of the components it mounts (the map creates its WebGL context).
+  useLayoutEffect(() => {
     if (!request) return;
     const controller = new AbortController();
     const fetchStartedAt = markPhase('points-fetch-start');
-    setState({ ...initial, status: 'loading', fetchStartedAt, loadedFor: request.projection });
+    setState({
+      ...idle,
+      status: 'loading',
+      fetchStartedAt,
+      loadedFor: request.projection,
+      request,
+    });
+    const mine = (s: LoadState) => s.request === request;
     loadPoints(
       pointsUrl(request.projection, request.columns),
       {
         onProgress: (progress) =>
-          setState((s) => (s.status === 'loading' ? { ...s, progress } : s)),
-        onDecoding: () => setState((s) => ({ ...s, status: 'decoding' })),
+          setState((s) => (mine(s) && s.status === 'loading' ? { ...s, progress } : s)),
+        onDecoding: () => setState((s) => (mine(s) ? { ...s, status: 'decoding' } : s)),
       },
       controller.signal,
     ).then(
-      ({ table, stats }) => setState((s) => ({ ...s, status: 'ready', table, stats, error: null })),
+      ({ table, stats }) =>
+        setState((s) =>
+          mine(s)
+            ? { ...s, status: 'ready', table: withEarlyColumns(table, s.early), stats, error: null }
+            : s,
+        ),
       (error: Error) => {
         if (controller.signal.aborted) return;
         const network = error instanceof NetworkError;
         if (network) markDown(error.message);
-        setState((s) => ({ ...s, status: 'error', error: { message: error.message, network } }));
+        setState((s) =>
+          mine(s) ? { ...s, status: 'error', error: { message: error.message, network } } : s,
+        );
       },
     );
     return () => controller.abort();
@@ -91,42 +133,55 @@ export function usePoints(projection: string | null, columns: readonly string[] 
     if (state.status === 'error' && state.error?.network) retry();
   });
 
-  // Until the effect above has reset the state, a previous projection's table is stale.
-  const current =
-    state.loadedFor === projection ? state : { ...initial, status: 'loading' as const };
-  // ensureColumns runs from effects, after this render: it reads the table of the latest one.
-  const latestTable = useRef<PointTable | null>(null);
-  latestTable.current = current.table;
+  // Until the effect above has reset the state, the previous download's table is stale
+  // (another projection's, or a computing map's empty one): this render already shows none.
+  const current: LoadState =
+    state.request === request ? state : { ...idle, status: 'loading', request };
+  // ensureColumns runs from effects, after this render: it reads the latest one's.
+  const latest = useRef({ request, table: current.table });
+  latest.current = { request, table: current.table };
 
-  const inflight = useRef(new Set<string>());
+  // Columns on their way, per download (a new download asks again for what it lacks).
+  const inflight = useRef<{ request: Request | null; names: Set<string> }>({
+    request: null,
+    names: new Set(),
+  });
+  const [pending, setPending] = useState<readonly string[]>([]);
+  // A new download gives a new function, so effects that ask for columns ask again.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: request is read through `latest`
   const ensureColumns = useCallback(
     (names: readonly string[]) => {
-      const table = latestTable.current;
-      if (!projection || !table) return;
+      const { request: asked, table } = latest.current;
+      if (!asked) return;
+      if (inflight.current.request !== asked)
+        inflight.current = { request: asked, names: new Set() };
+      const going = inflight.current;
+      // Before the points are in, the download's own columns are on their way already.
+      const has = (n: string) => (table ? table.columns.has(n) : asked.columns.includes(n));
       const missing = names.filter(
-        (n) => n && !table.columns.has(n) && !inflight.current.has(n) && !unavailable.has(n),
+        (n) => n && !has(n) && !going.names.has(n) && !unavailable.has(n),
       );
       if (missing.length === 0) return;
-      for (const name of missing) inflight.current.add(name);
-      setPending([...inflight.current]);
+      for (const name of missing) going.names.add(name);
+      setPending([...going.names]);
       const done = () => {
-        for (const name of missing) inflight.current.delete(name);
-        setPending([...inflight.current]);
+        for (const name of missing) going.names.delete(name);
+        if (inflight.current === going) setPending([...going.names]);
       };
       loadPoints(
-        pointsUrl(projection, missing),
+        pointsUrl(asked.projection, missing),
         { onProgress() {}, onDecoding() {} },
         new AbortController().signal,
         { spatialIndex: false },
       ).then(
         ({ table: extra }) => {
-          // Into the table as it is now (it may have been tagged meanwhile), unless the
-          // points were loaded again since (tables of one load share their ids).
-          setState((s) =>
-            s.table?.ids === table.ids
-              ? { ...s, table: withMergedColumns(s.table, extra, missing) }
-              : s,
-          );
+          // Into the table as it is now (it may have been tagged meanwhile), or kept until
+          // the points are in; dropped if they were loaded again since.
+          setState((s) => {
+            if (s.request !== asked) return s;
+            if (!s.table) return { ...s, early: [...s.early, { names: missing, table: extra }] };
+            return { ...s, table: withMergedColumns(s.table, extra, missing) };
+          });
           done();
         },
         (error: Error) => {
@@ -147,7 +202,7 @@ export function usePoints(projection: string | null, columns: readonly string[] 
         },
       );
     },
-    [projection, unavailable],
+    [request, unavailable],
   );
 
   const updateTable = useCallback(
@@ -156,5 +211,14 @@ export function usePoints(projection: string | null, columns: readonly string[] 
     [],
   );
   const dismissError = useCallback(() => setState((s) => ({ ...s, error: null })), []);
-  return { ...current, pending, unavailable, retry, ensureColumns, updateTable, dismissError };
+  const { request: _, early: __, ...shown } = current;
+  return { ...shown, pending, unavailable, retry, ensureColumns, updateTable, dismissError };
+}
+
+/** The points with the columns that came in before them. */
+export function withEarlyColumns(table: PointTable, early: readonly EarlyColumns[]): PointTable {
+  return early.reduce(
+    (merged, { names, table: extra }) => withMergedColumns(merged, extra, names),
+    table,
+  );
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clusterLabelText, describeCluster, parseSummary, signedPoints } from './summaries';
+import {
+  clusterLabelColumn,
+  clusterLabelText,
+  describeCluster,
+  parseSummary,
+  signedPoints,
+} from './summaries';
 
 describe('parseSummary', () => {
   it('reads a clusters summary with drift', () => {
@@ -200,4 +206,27 @@ it('signs drift', () => {
   expect(signedPoints(0.125)).toBe('+12.5 pts');
   expect(signedPoints(-0.03)).toBe('−3.0 pts');
   expect(signedPoints(0)).toBe('±0.0 pts');
+});
+
+describe('clusterLabelColumn', () => {
+  it("names the newest ready clusters analysis's cluster column", () => {
+    expect(
+      clusterLabelColumn([
+        { id: '1', kind: 'clusters', state: 'READY' },
+        { id: '2', kind: 'outliers', state: 'READY' },
+        { id: '3', kind: 'clusters', state: 'READY' },
+        { id: '4', kind: 'clusters', state: 'COMPUTING' },
+      ]),
+    ).toBe('analysis.3.cluster');
+  });
+
+  it('is null without a ready clusters analysis', () => {
+    expect(clusterLabelColumn([])).toBeNull();
+    expect(
+      clusterLabelColumn([
+        { id: '2', kind: 'outliers', state: 'READY' },
+        { id: '4', kind: 'clusters', state: 'FAILED' },
+      ]),
+    ).toBeNull();
+  });
 });

@@ -1,6 +1,7 @@
 // An analysis's `summary` (JSON, one shape per kind: services/analyses/compute.py) read
 // defensively into typed entries the summary panel shows. Anything missing or of another
 // shape is left out, never thrown: an older server's summary still shows what it has.
+import { ANALYSIS } from '../columns';
 
 export interface ClusterEntry {
   cluster: number;
@@ -288,3 +289,16 @@ export const SUMMARY_COLUMN: Readonly<Record<string, string>> = {
   outliers: 'ood',
   duplicates: 'duplicate_group',
 };
+
+/**
+ * The column the map's cluster labels are placed by, from the map's analyses alone (no
+ * summary needed): the newest ready clusters analysis's, the one the summary panel shows
+ * first (useAnalysisSummary's defaultChoice; analyses come oldest first). Known from the
+ * Explorer's first GraphQL answer, so the column loads with the points, not after them.
+ */
+export function clusterLabelColumn(
+  analyses: readonly { id: string; kind: string; state: string }[],
+): string | null {
+  const newest = analyses.findLast((a) => a.kind === 'clusters' && a.state === 'READY');
+  return newest ? `${ANALYSIS}${newest.id}.${SUMMARY_COLUMN.clusters}` : null;
+}

@@ -49,18 +49,15 @@ export function useAnalysisSummary(
 ): AnalysisSummaryState {
   // A new or recomputed analysis changes this key: the summaries are fetched again.
   const key = analyses.map((a) => `${a.id}:${a.state}`).join(',');
-  const [result, refetch] = useQuery({
-    query: AnalysisSummariesQuery,
-    variables: { projection },
-    // After the points: the server builds the points response faster without it.
-    pause: loading,
-  });
+  // Alongside the points, not after them: the cluster labels need the summary in time for
+  // the first frame (their column is asked for with the points: ExplorerPage).
+  const [result, refetch] = useQuery({ query: AnalysisSummariesQuery, variables: { projection } });
   const fetchedFor = useRef(key);
   useEffect(() => {
-    if (loading || fetchedFor.current === key) return;
+    if (fetchedFor.current === key) return;
     fetchedFor.current = key;
     refetch({ requestPolicy: 'network-only' });
-  }, [key, refetch, loading]);
+  }, [key, refetch]);
 
   const rows = result.data?.projection?.space?.analyses;
   const choices = useMemo(
