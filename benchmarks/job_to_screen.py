@@ -123,8 +123,8 @@ def one_run(browser: Any, url: str, store: Any, points: int) -> dict[str, float]
         )
         set_not_before(store, job_id, datetime.now(UTC))  # the server's runner takes it now
         finished, ran = wait_finished(store, job_id)
-        # Not `map-ready`: the page may draw the computing map's empty table (0 points)
-        # before the reload's points arrive; the map is on screen when all of them are.
+        # The map is on screen when every point is drawn (the Explorer no longer marks the
+        # computing map's empty table ready; counting the points does not rely on that).
         page.wait_for_function(
             "(n) => window.__chromaMap && window.__chromaMap.pointCount === n",
             arg=points,
