@@ -203,14 +203,19 @@ def test_a_compacted_chunk_is_read_with_its_new_bytes(store: Store) -> None:
     assert len(_copies(store)) == 3  # the old version's copy is left to the bound
 
 
-@POSTGRES_ONLY
-def test_deleting_a_space_or_dataset_removes_its_copies_after_commit(store: Store) -> None:
+def _three_copies(store: Store) -> None:
+    """Spaces s (datasets d and e) and t (dataset d), each read once: three copies."""
     _log(store, _batch(["a", "b"], seed=1), dataset="d", space="s")
     _log(store, _batch(["c", "d"], seed=2), dataset="e", space="s")
     _log(store, _batch(["a", "b"], seed=3), dataset="d", space="t")
     _read(store, "s")
     _read(store, "t")
     assert len(_copies(store)) == 3
+
+
+@POSTGRES_ONLY
+def test_deleting_a_space_or_dataset_removes_its_copies_after_commit(store: Store) -> None:
+    _three_copies(store)
     with store.read() as session:
         project = catalog.get_project(session, "p")
         dataset_d = catalog.get_dataset(session, project, "d").id
@@ -273,12 +278,7 @@ def test_no_copies_with_a_bound_of_zero(store: Store, settings: Settings) -> Non
 
 @POSTGRES_ONLY
 def test_the_catalog_s_deletes_remove_the_copies(store: Store) -> None:
-    _log(store, _batch(["a", "b"], seed=1), dataset="d", space="s")
-    _log(store, _batch(["c", "d"], seed=2), dataset="e", space="s")
-    _log(store, _batch(["a", "b"], seed=3), dataset="d", space="t")
-    _read(store, "s")
-    _read(store, "t")
-    assert len(_copies(store)) == 3
+    _three_copies(store)
     catalog.delete_dataset(store, "p", "e")
     assert len(_copies(store)) == 2
     catalog.delete_space(store, "p", "t")
