@@ -156,5 +156,11 @@ def test_colour_by_from_the_menu_and_from_python(page: Page, widget: MapWidget) 
     expect(page.get_by_test_id("widget-legend")).to_contain_text("train")
     page.evaluate("() => window.__fromKernel('color_by', '')")
     expect(page.get_by_test_id("widget-legend")).to_have_count(0)
-    colours = {probe(page, f"colorOf({i})") for i in range(0, DIGITS, 97)}
-    assert len(colours) == 1  # colour by nothing: one colour
+    # Colour by nothing: one colour. The legend goes at once; the map's probe follows when
+    # the redraw is done, so wait for it (a read in between mixed the two encodings).
+    page.wait_for_function(
+        """(step) => { const probe = window.__chromaMapProbe; const seen = new Set();
+          for (let i = 0; i < probe.count; i += step) seen.add(probe.colorOf(i));
+          return seen.size === 1 && !seen.has(''); }""",
+        arg=97,
+    )
