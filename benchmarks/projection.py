@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from mixture import DIM, gaussian_mixture
+from report import table
 
 WARM = 6_000
 """Warm-up size: above 4,096 points, where umap-learn switches to NN-descent (compiled)."""
@@ -322,15 +323,7 @@ def main() -> None:
 
     print()
     header = ("scenario", "ours s", "base s", "ratio", "trust", "base trust", "RSS MB", "base RSS")
-    widths = [max(len(r[i]) for r in [header, *rows]) + 2 for i in range(len(header))]
-    for r in [header, *rows]:
-        print(
-            "".join(
-                cell.rjust(w) if i else cell.ljust(w)
-                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
-            )
-        )
-    print()
+    table(header, rows)
     if ours.get("index_build_seconds") is not None:
         print(
             f"placement: the space's neighbour index was built beforehand in "
