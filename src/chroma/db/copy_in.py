@@ -9,7 +9,7 @@ ingest batch into a dataset of 200,000 (2-core VM): ~150 ms of PostgreSQL CPU ag
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -80,7 +80,7 @@ def copy_rows(
                 copy.write_row(row)
 
 
-def insert_unless_present(session: Session, insert: Any) -> bool:
+def insert_unless_present(session: Session, insert: Callable[[], None]) -> bool:
     """Run ``insert()`` (rows that would be new) in a savepoint: True if it went in, False
     (and nothing of it written) if a row would repeat a unique key already stored.
 

@@ -35,7 +35,7 @@ from chroma.core.columns import METADATA_PREFIX
 from chroma.core.errors import InvalidInput, NotFound
 from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
-from chroma.db.vectors import repeatable_read, snapshot_space
+from chroma.db.vectors import live_datapoint_ids, repeatable_read
 from chroma.services import catalog, facet_sql
 from chroma.services.tags import tags_by_datapoint
 
@@ -107,13 +107,9 @@ def _dataset_names(
     return {known[name]: name for name in names}
 
 
-def _is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def metadata_fields(session: Session, dataset_ids: list[int]) -> list[str]:
     """Every metadata field name used in these datasets, sorted."""
-    if _is_postgres(session):
+    if facet_sql.is_postgres(session):
         document = type_coerce(Datapoint.metadata_, JSONB)
         query = (
             select(func.jsonb_object_keys(document))
@@ -230,15 +226,7 @@ def facets(
         in_space: npt.NDArray[np.int64] | None = None
         if space is not None:
             found = catalog.get_space(session, proj, space)
-            slices = snapshot_space(
-                store,
-                session,
-                space_id=found.id,
-                dimension=found.dimension,
-                dataset_ids=dataset_ids,
-            )
-            parts = [s.datapoint_ids for s in slices]
-            in_space = np.unique(np.concatenate(parts)) if parts else np.empty(0, np.int64)
+            in_space = np.unique(live_datapoint_ids(session, found.id, dataset_ids))
         if wanted is None:
             wanted = [*BASE_FIELDS] + [
                 f"{METADATA_PREFIX}{name}" for name in metadata_fields(session, dataset_ids)
