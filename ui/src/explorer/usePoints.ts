@@ -1,8 +1,9 @@
 // Loads a projection's points (GET /api/v1/points, Arrow) once per projection and column
 // set, with download progress; extra columns (analysis scores, metadata) load on demand
 // and merge in (asked for before the points are in, they merge in before the table is
-// first shown: the cluster labels' column comes with the first frame). The table is never changed in place: every change is a new table sharing
-// the untouched arrays (points/table.ts), so its identity is the change signal.
+// first shown: the cluster labels' column comes with the first frame). The table is never
+// changed in place: every change is a new table sharing the untouched arrays
+// (points/table.ts), so its identity is the change signal.
 import { useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { markDown, useReconnect } from '../api/serverStatus';
 import { markPhase } from '../lib/instrumentation';
