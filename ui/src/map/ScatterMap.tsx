@@ -101,6 +101,8 @@ export interface ScatterMapHandle {
 
 /** How far a press may wander and still count as a click (CSS pixels). */
 const CLICK_SLOP_PX = 5;
+/** Every draw's encoding: valueA is a palette index (colour), valueB an emphasis level. */
+const ENCODING = { zDataType: 'categorical', wDataType: 'categorical' } as const;
 
 /** A draw that a newer one (or unmounting) made pointless. */
 class Cancelled extends Error {}
@@ -212,10 +214,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
       queue.current = latest.current.data
         ? Promise.resolve()
         : scatterplot
-            .draw(
-              { x: [0], y: [0], valueA: [0], valueB: [0] },
-              { zDataType: 'categorical', wDataType: 'categorical' },
-            )
+            .draw({ x: [0], y: [0], valueA: [0], valueB: [0] }, ENCODING)
             .catch(() => undefined);
       // regl-scatterplot reports a lasso's selection like a click's; remember which it was.
       let lassoing = false;
@@ -321,8 +320,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
           if (cancelled || scatterplot.get('isDestroyed')) throw new Cancelled();
           markPhase('draw-start');
           return scatterplot.draw(points, {
-            zDataType: 'categorical',
-            wDataType: 'categorical',
+            ...ENCODING,
             preventFilterReset: Boolean(reuse),
             ...(index ? { spatialIndex: index } : {}),
           });
@@ -446,8 +444,7 @@ export const ScatterMap = forwardRef<ScatterMapHandle, ScatterMapProps>(
               await scatterplot.draw(
                 { x, y, valueA: data.color, valueB: data.emphasis },
                 {
-                  zDataType: 'categorical',
-                  wDataType: 'categorical',
+                  ...ENCODING,
                   preventFilterReset: true, // the same points: filter and draw order hold
                   transition: true,
                   transitionDuration: durationMs,
