@@ -253,14 +253,19 @@ function toBool(vector: Vector): Uint8Array {
   return out;
 }
 
+/** The linear map from a map's coordinates into [-1, 1]: (x - cx) * scale. */
+export interface MapFrame {
+  cx: number;
+  cy: number;
+  scale: number;
+}
+
 /**
- * Scale the map into [-1, 1] as regl-scatterplot expects, with one factor for both axes
- * (a UMAP's clusters keep their shape) and a small margin so edge points are not clipped.
+ * The frame that scales the map into [-1, 1] as regl-scatterplot expects, with one factor
+ * for both axes (a UMAP's clusters keep their shape) and a small margin so edge points are
+ * not clipped.
  */
-export function normalise(
-  x: Float32Array,
-  y: Float32Array,
-): { nx: Float32Array; ny: Float32Array } {
+export function frameOf(x: Float32Array, y: Float32Array): MapFrame {
   let x0 = Number.POSITIVE_INFINITY;
   let x1 = Number.NEGATIVE_INFINITY;
   let y0 = Number.POSITIVE_INFINITY;
@@ -273,13 +278,19 @@ export function normalise(
     if (b < y0) y0 = b;
     if (b > y1) y1 = b;
   }
+  if (x.length === 0) return { cx: 0, cy: 0, scale: 1 };
+  const half = Math.max(x1 - x0, y1 - y0) / 2 || 1;
+  return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, scale: 0.92 / half };
+}
+
+/** The map's coordinates in its frame (frameOf). */
+export function normalise(
+  x: Float32Array,
+  y: Float32Array,
+): { nx: Float32Array; ny: Float32Array } {
+  const { cx, cy, scale } = frameOf(x, y);
   const nx = new Float32Array(x.length);
   const ny = new Float32Array(y.length);
-  if (x.length === 0) return { nx, ny };
-  const cx = (x0 + x1) / 2;
-  const cy = (y0 + y1) / 2;
-  const half = Math.max(x1 - x0, y1 - y0) / 2 || 1;
-  const scale = 0.92 / half;
   for (let i = 0; i < x.length; i++) {
     nx[i] = (x[i]! - cx) * scale;
     ny[i] = (y[i]! - cy) * scale;

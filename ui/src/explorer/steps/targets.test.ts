@@ -1,24 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { frameOf, normalise } from '../../points/decode';
 import { EMPTY_TABLE, type PointTable } from '../../points/types';
 import { atTargets, stepTargets } from './targets';
 
-function table(ids: number[], xs: number[], ys: number[], scale: number): PointTable {
+/** A decoded table: its drawn places in its own frame, as points/decode.ts makes them. */
+function table(ids: number[], xs: number[], ys: number[]): PointTable {
+  const x = Float32Array.from(xs);
+  const y = Float32Array.from(ys);
   return {
     ...EMPTY_TABLE,
     count: ids.length,
     ids: Float64Array.from(ids),
-    x: Float32Array.from(xs),
-    y: Float32Array.from(ys),
-    nx: Float32Array.from(xs.map((x) => x * scale)),
-    ny: Float32Array.from(ys.map((y) => y * scale)),
+    x,
+    y,
+    ...normalise(x, y),
     placed: new Uint8Array(ids.length),
   };
 }
 
 describe('step targets', () => {
-  const current = table([1, 2, 3], [0, 2, 4], [0, 0, 2], 0.25);
+  const current = table([1, 2, 3], [0, 2, 4], [0, 0, 2]);
   // the next step: point 3 is gone, point 4 is new, points 1 and 2 moved
-  const next = table([2, 1, 4], [4, 2, 9], [4, 0, 9], 0.1);
+  const next = table([2, 1, 4], [4, 2, 9], [4, 0, 9]);
 
   it("puts each shared point where the next map draws it, in the next map's frame", () => {
     const found = stepTargets(current, next);
@@ -29,8 +32,10 @@ describe('step targets', () => {
 
   it('leaves a point the next map lacks at its own coordinates, in that frame', () => {
     const found = stepTargets(current, next);
-    expect(found.nx[2]).toBeCloseTo(4 * 0.1);
-    expect(found.ny[2]).toBeCloseTo(2 * 0.1);
+    const { cx, cy, scale } = frameOf(next.x, next.y);
+    expect(scale).not.toBe(frameOf(current.x, current.y).scale); // another frame than its own
+    expect(found.nx[2]).toBeCloseTo((4 - cx) * scale);
+    expect(found.ny[2]).toBeCloseTo((2 - cy) * scale);
   });
 
   it('gives the current table at its targets, the same load otherwise', () => {

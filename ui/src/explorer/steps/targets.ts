@@ -3,6 +3,7 @@
 // own drawn ones (its normalised frame, points/decode.ts), so the animation ends exactly
 // where the next map then draws each point: no jump when it opens. The maps are aligned
 // step to step on the server, so the motion is the model's, not the layout's.
+import { frameOf } from '../../points/decode';
 import type { PointTable } from '../../points/types';
 
 export interface StepTargets {
@@ -13,26 +14,6 @@ export interface StepTargets {
   matched: number;
 }
 
-/** The linear map from the table's x (and y) to nx (one scale for both axes). */
-function frameOf(table: PointTable): { scale: number; ox: number; oy: number } {
-  let i0 = -1;
-  let i1 = -1;
-  for (let i = 0; i < table.count; i += 1) {
-    if (i0 < 0) i0 = i;
-    else if (table.x[i] !== table.x[i0]) {
-      i1 = i;
-      break;
-    }
-  }
-  if (i0 < 0 || i1 < 0) return { scale: 1, ox: 0, oy: 0 };
-  const scale = (table.nx[i1]! - table.nx[i0]!) / (table.x[i1]! - table.x[i0]!);
-  return {
-    scale,
-    ox: table.nx[i0]! - scale * table.x[i0]!,
-    oy: table.ny[i0]! - scale * table.y[i0]!,
-  };
-}
-
 /**
  * Where each row of `current` goes on `next` (matched by datapoint id). A point the next
  * map lacks stays at its coordinates, put into the next map's frame (the maps are aligned,
@@ -41,15 +22,15 @@ function frameOf(table: PointTable): { scale: number; ox: number; oy: number } {
 export function stepTargets(current: PointTable, next: PointTable): StepTargets {
   const row = new Map<number, number>();
   for (let i = 0; i < next.count; i += 1) row.set(next.ids[i]!, i);
-  const { scale, ox, oy } = frameOf(next);
+  const { cx, cy, scale } = frameOf(next.x, next.y);
   const nx = new Float32Array(current.count);
   const ny = new Float32Array(current.count);
   let matched = 0;
   for (let i = 0; i < current.count; i += 1) {
     const j = row.get(current.ids[i]!);
     if (j === undefined) {
-      nx[i] = ox + scale * current.x[i]!;
-      ny[i] = oy + scale * current.y[i]!;
+      nx[i] = (current.x[i]! - cx) * scale;
+      ny[i] = (current.y[i]! - cy) * scale;
     } else {
       nx[i] = next.nx[j]!;
       ny[i] = next.ny[j]!;
