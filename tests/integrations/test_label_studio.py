@@ -208,6 +208,15 @@ def test_unannotated_tasks_are_reported_and_change_nothing(local_url: str, proje
     ]
 
 
+def test_a_file_of_untouched_tasks_for_an_unknown_project_is_an_error(
+    local_url: str, project: str
+) -> None:
+    _log(local_url, project)
+    untouched = copy.deepcopy(_exported(local_url, project)["t0"]) | {"annotations": []}
+    with pytest.raises(chroma.NotFound, match="no project named 'nowhere'"):
+        chroma.import_label_studio([untouched], project="nowhere", url=local_url)
+
+
 def test_images_go_as_urls(local_url: str, project: str) -> None:
     with chroma.init(project, "photos", "enc", local_url) as run:
         run.log(

@@ -13,12 +13,7 @@ from pathlib import Path
 import click
 
 from chroma.cli.transfer import _one_line_errors, _server_options
-from chroma.core.errors import NotFound
 from chroma.integrations.label_studio import export_label_studio, import_label_studio
-from chroma.sdk._client import Endpoint
-from chroma.sdk._graphql import graphql
-
-PROJECT = "query ($project: String!) { project(name: $project) { name } }"
 
 
 @click.group("label-studio")
@@ -129,9 +124,6 @@ def import_command(
     skipped.
     """
     with _one_line_errors():
-        # The import reads the project only when some task was annotated; a file of
-        # untouched tasks must not report success for a project that does not exist.
-        _require_project(project, url, token)
         done = import_label_studio(
             file, project=project, control=None if any_control else control, url=url, token=token
         )
@@ -144,9 +136,3 @@ def import_command(
             f"skipped task {skipped.task} ({skipped.key!r} of {skipped.dataset!r}): "
             f"{skipped.reason}"
         )
-
-
-def _require_project(project: str, url: str | None, token: str | None) -> None:
-    with Endpoint.resolve(url, token).client() as client:
-        if graphql(client, PROJECT, project=project)["project"] is None:
-            raise NotFound(f"no project named {project!r}", where="project")

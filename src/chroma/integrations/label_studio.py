@@ -20,10 +20,11 @@ from xml.sax.saxutils import quoteattr
 
 import orjson
 
-from chroma.core.errors import InvalidInput
+from chroma.core.errors import InvalidInput, NotFound
 from chroma.sdk import read_datapoints
-from chroma.sdk._client import resolve_url
+from chroma.sdk._client import Endpoint, resolve_url
 from chroma.sdk._corrections import LabelDecision, corrections_frame, send_corrections
+from chroma.sdk._graphql import graphql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -374,6 +375,8 @@ def import_label_studio(
             continue
         wanted.append((i, dataset, key, label))
     if not wanted:
+        # Nothing to look up, but an unknown project is still an error, not "0 corrections".
+        _require_project(project, url, token)
         return LabelStudioImport(corrections=corrections_frame([]), skipped=skipped)
     points = read_datapoints(project, url=url, token=token)
     stored = {
@@ -398,3 +401,12 @@ def import_label_studio(
         )
     made = send_corrections(project, decisions, source=SOURCE, url=url, token=token)
     return LabelStudioImport(corrections=made, skipped=skipped)
+
+
+_PROJECT = "query ($project: String!) { project(name: $project) { name } }"
+
+
+def _require_project(project: str, url: str | None, token: str | None) -> None:
+    with Endpoint.resolve(url, token).client() as client:
+        if graphql(client, _PROJECT, project=project)["project"] is None:
+            raise NotFound(f"no project named {project!r}", where="project")
