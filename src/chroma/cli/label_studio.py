@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from chroma.cli.transfer import _one_line_errors, _server_options
+from chroma.cli.options import one_line_errors, server_options
 from chroma.integrations.label_studio import export_label_studio, import_label_studio
 
 
@@ -49,7 +49,7 @@ def label_studio() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the labeling config (XML) to this file [default: print it].",
 )
-@_server_options
+@server_options
 def export_command(
     out: Path,
     project: str,
@@ -70,7 +70,7 @@ def export_command(
     --config). Nothing is written when the selection is empty or a datapoint has neither
     text nor image.
     """
-    with _one_line_errors():
+    with one_line_errors():
         done = export_label_studio(
             out,
             project=project,
@@ -106,7 +106,7 @@ def export_command(
     is_flag=True,
     help="Take the one class chosen in any Choices control instead of --control.",
 )
-@_server_options
+@server_options
 def import_command(
     file: Path,
     project: str,
@@ -123,7 +123,7 @@ def import_command(
     at once: on any error nothing is changed. Tasks without an annotation are listed as
     skipped.
     """
-    with _one_line_errors():
+    with one_line_errors():
         done = import_label_studio(
             file, project=project, control=None if any_control else control, url=url, token=token
         )

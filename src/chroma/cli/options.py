@@ -7,13 +7,15 @@ other way round.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
 
+from chroma.sdk import ChromaError
 from chroma.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,3 +75,26 @@ def build_settings(**flags: Any) -> Settings:
             for error in exc.errors()
         )
         raise click.UsageError(f"invalid setting {problems}") from exc
+
+
+def server_options(func: F) -> F:
+    """--url and --token: the server a command talks to over HTTP, as the SDK does."""
+    func = click.option(
+        "--token",
+        metavar="TOKEN",
+        help="Bearer token of a server that wants one [env: CHROMA_TOKEN, else CHROMA_AUTH_TOKEN].",
+    )(func)
+    return click.option(
+        "--url",
+        metavar="URL",
+        help="The Chroma server [env: CHROMA_URL; default: http://127.0.0.1:8000].",
+    )(func)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """The SDK's errors as one line and a non-zero exit, not a traceback."""
+    try:
+        yield
+    except ChromaError as exc:
+        raise click.ClickException(str(exc)) from exc

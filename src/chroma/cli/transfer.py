@@ -6,37 +6,16 @@ is one line naming the file, column and row, never a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from chroma.sdk import FILE_FORMATS, ChromaError, export, import_file
+from chroma.cli.options import one_line_errors, server_options
+from chroma.sdk import FILE_FORMATS, export, import_file
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _server_options(func: F) -> F:
-    func = click.option(
-        "--token",
-        metavar="TOKEN",
-        help="Bearer token of a server that wants one [env: CHROMA_TOKEN, else CHROMA_AUTH_TOKEN].",
-    )(func)
-    return click.option(
-        "--url",
-        metavar="URL",
-        help="The Chroma server [env: CHROMA_URL; default: http://127.0.0.1:8000].",
-    )(func)
-
-
-@contextmanager
-def _one_line_errors() -> Iterator[None]:
-    try:
-        yield
-    except ChromaError as exc:
-        raise click.ClickException(str(exc)) from exc
 
 
 def _format_option(func: F) -> F:
@@ -82,7 +61,7 @@ def _format_option(func: F) -> F:
     metavar="A,B,...",
     help="Columns that become metadata fields [default: every other column].",
 )
-@_server_options
+@server_options
 def import_command(
     file: Path,
     project: str,
@@ -107,7 +86,7 @@ def import_command(
     value that is not a number or ragged vectors imports nothing. Rows with a key already
     in the dataset update that datapoint.
     """
-    with _one_line_errors():
+    with one_line_errors():
         count = import_file(
             file,
             project=project,
@@ -152,7 +131,7 @@ def _split(names: str | None) -> list[str] | None:
     metavar="ID",
     help="Add the x, y coordinates of this projection (map) of the space.",
 )
-@_server_options
+@server_options
 def export_command(
     out: Path,
     project: str,
@@ -169,7 +148,7 @@ def export_command(
     tf-projector writes OUT/tensors.tsv and OUT/metadata.tsv for the TensorFlow Embedding
     Projector; csv writes OUT (.csv) and the vectors beside it (.npy).
     """
-    with _one_line_errors():
+    with one_line_errors():
         done = export(
             out,
             project=project,
