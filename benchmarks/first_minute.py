@@ -39,7 +39,7 @@ from pathlib import Path
 
 import httpx
 
-from report import table
+from report import load_average, table
 from servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,11 +180,6 @@ def explorer_seconds(url: str) -> tuple[float, int]:
     return time.monotonic() - started, len(points.content)
 
 
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repo", default=str(ROOT), help="repository to clone (default: this one)")
@@ -203,7 +198,7 @@ def main() -> int:
     clone, data_dir = work / "chroma", work / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHROMA_")}
     env.pop("VIRTUAL_ENV", None)
-    print(f"load average before: {load()}", flush=True)
+    print(f"load average before: {load_average()}", flush=True)
     server = example = None
     try:
         cloned = time.monotonic()
@@ -249,7 +244,7 @@ def main() -> int:
         [(name, f"{s:.1f}", f"{s / total:.0%}") for name, s in phases]
         + [("total", f"{total:.1f}", "100%")],
     )
-    print(f"load average after: {load()}")
+    print(f"load average after: {load_average()}")
     return 0
 
 

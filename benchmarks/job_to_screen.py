@@ -36,7 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from report import table
+from report import load_average, table
 from servers import start_server, stop_server
 from ui_load import PROJECT, SPACE, check_prerequisites, generate, launch, page_marks
 
@@ -168,7 +168,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     check_prerequisites()
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
+    print(f"load average: {load_average()}", file=sys.stderr)
     os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
     from playwright.sync_api import sync_playwright
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 
 def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     """The rows under the header, the first column left-aligned, the others right-aligned."""
@@ -14,3 +16,9 @@ def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
             )
         )
     print()
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages and the CPU count: beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"

@@ -29,7 +29,6 @@ It prints each one's p50 and its ratio to the column-reading scan's p50.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -45,6 +44,7 @@ from sqlalchemy import text
 from chroma.db.store import Store, open_store
 from chroma.services import catalog, facets, search
 from chroma.settings import Settings
+from report import load_average
 from servers import scratch_postgres
 
 PROJECT, DATASET = "bench", "train"
@@ -247,7 +247,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on local PostgreSQL")
     parser.add_argument("--only-postgres", action="store_true")
     args = parser.parse_args()
-    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", file=sys.stderr)
+    print(f"load average: {load_average()}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="chroma-search-") as tmp:
         root = Path(tmp)
         if not args.only_postgres:
