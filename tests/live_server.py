@@ -11,6 +11,7 @@ import uvicorn
 
 from chroma.db.store import Store
 from chroma.server.app import create_app
+from chroma.server.process import uvicorn_options
 
 
 def free_port() -> int:
@@ -41,6 +42,7 @@ class LiveServer:
             log_level="warning",
             ssl_certfile=tls[0] if tls else None,
             ssl_keyfile=tls[1] if tls else None,
+            **uvicorn_options(),
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

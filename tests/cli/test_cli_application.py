@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -37,6 +39,32 @@ def test_run_serves_the_ui_and_stops_cleanly_on_a_signal(
     assert output.rstrip().endswith("Chroma stopped.")
     assert "Traceback" not in output
     assert (data_dir / "chroma.db").is_file()  # migrated at start
+
+
+@pytest.mark.slow
+def test_an_idle_connection_outlives_the_sdk_s_pool(chroma: Chroma, tmp_path: Path) -> None:
+    """The SDK (httpx) drops a pooled connection after 5 s idle; uvicorn's own default
+    closes it after 5 s too, and a request sent on it at that moment is lost with
+    "connection closed without response". The server must keep it open longer."""
+    with chroma.serve("--data-dir", str(tmp_path / "data")) as served:
+        connection = http.client.HTTPConnection(served.url.removeprefix("http://"), timeout=10)
+        try:
+
+            def healthz() -> int:
+                connection.request("GET", "/healthz")
+                answer = connection.getresponse()
+                answer.read()
+                return answer.status
+
+            assert healthz() == 200
+            opened = connection.sock
+            time.sleep(6)
+            # http.client sends on the open socket: had the server closed it, this fails.
+            assert healthz() == 200
+            assert connection.sock is opened  # one connection, reused
+        finally:
+            connection.close()
+        assert served.stop() == 0
 
 
 @pytest.mark.slow

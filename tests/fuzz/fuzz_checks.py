@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+import requests
 from fuzz_state import StateWatch, difference
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -129,6 +130,19 @@ def run_examples(
     # an operation without parameters (a field without arguments) has no invalid form
     with contextlib.suppress(Unsatisfiable, SkipTest):
         run()
+
+
+def one_connection_per_request() -> requests.Session:
+    """A session that opens a new connection for every request.
+
+    A pooled connection left idle (re-seeding between operations takes seconds on a busy
+    machine) may be closed by the server for idleness just as the next request goes out on
+    it, and the client reads that as "closed without response". On a fresh connection,
+    only a failing server can drop a request.
+    """
+    session = requests.Session()
+    session.headers["Connection"] = "close"
+    return session
 
 
 class Fuzzer:

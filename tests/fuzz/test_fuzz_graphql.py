@@ -15,9 +15,8 @@ from typing import Any
 import graphql
 import httpx
 import pytest
-import requests
 import schemathesis
-from fuzz_checks import Fuzzer, Tally, conclude, run_examples
+from fuzz_checks import Fuzzer, Tally, conclude, one_connection_per_request, run_examples
 from fuzz_seed import Seeds, intact, seed
 from fuzz_state import StateWatch
 from hypothesis import strategies as st
@@ -118,7 +117,7 @@ def test_graphql(
     operations = sorted((result.ok() for result in schema.get_all_operations()), key=order)
     assert len(operations) >= 30
 
-    with requests.Session() as session:
+    with one_connection_per_request() as session:
 
         def send(case: Case, data: st.DataObject) -> None:
             query = borrow(str(case.body), data, seeds)

@@ -15,10 +15,17 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import requests
 import schemathesis
 from fuzz_arrow import INGEST_PARAMS, ingest_bodies
-from fuzz_checks import EXAMPLES, Fuzzer, Tally, conclude, fuzz, run_examples
+from fuzz_checks import (
+    EXAMPLES,
+    Fuzzer,
+    Tally,
+    conclude,
+    fuzz,
+    one_connection_per_request,
+    run_examples,
+)
 from fuzz_seed import Seeds
 from fuzz_state import StateWatch
 from hypothesis import given
@@ -64,7 +71,7 @@ def test_openapi(
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
 
-    with requests.Session() as session:
+    with one_connection_per_request() as session:
 
         def send(case: Case, data: st.DataObject) -> None:
             borrow(case, data, seeds)

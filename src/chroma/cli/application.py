@@ -25,9 +25,6 @@ from chroma.cli.store import database_errors, shown_database_url
 from chroma.db.store import open_store
 from chroma.settings import Settings
 
-# How long open requests (a large download, say) may keep a stopping server alive.
-GRACEFUL_SHUTDOWN_SECONDS = 10
-
 
 def is_loopback(host: str) -> bool:
     """True when only this machine can reach ``host`` (127.0.0.0/8, ::1, localhost)."""
@@ -131,7 +128,7 @@ def run(
         )
     # Imported here: the server takes seconds to import, and `chroma --help` should not wait.
     from chroma.server.app import create_app
-    from chroma.server.process import keep_large_buffers
+    from chroma.server.process import keep_large_buffers, uvicorn_options
 
     keep_large_buffers()
 
@@ -145,7 +142,7 @@ def run(
             host=settings.host,
             port=settings.port,
             log_level=log_level,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **uvicorn_options(),
             log_config=(
                 json_logging_config(log_level) if settings.log_format == "json" else LOGGING_CONFIG
             ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import sys
+from typing import Any
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -37,3 +38,23 @@ def keep_large_buffers() -> bool:
         mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
         and mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
     )
+
+
+KEEP_ALIVE_SECONDS = 75
+"""How long an idle HTTP connection stays open (uvicorn's default is 5 s).
+
+A client that reuses a pooled connection just as the server closes it for idleness gets
+"connection closed without response" for a request the server never read. Clients avoid
+the race by dropping idle connections first: httpx (the SDK) after 5 s, load balancers
+after 60 s (AWS ALB's default), so the server must wait longer than both.
+"""
+GRACEFUL_SHUTDOWN_SECONDS = 10
+"""How long open requests (a large download, say) may keep a stopping server alive."""
+
+
+def uvicorn_options() -> dict[str, Any]:
+    """The connection settings every Chroma server runs with (the tests' servers too)."""
+    return {
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+    }
