@@ -7,19 +7,15 @@ inside is hnswlib's format, which only this module and ``compute.neighbours`` kn
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import hnswlib
 
 from chroma.compute.neighbours import AnnIndex, LayeredIndex, Metric
+from chroma.core.lru import Lru
 from chroma.db import files, indexes
 from chroma.db.models import NeighbourIndex
 from chroma.db.store import Store
 
-_CACHE_SIZE = 4  # two spaces' main indexes and their deltas
-_cache: OrderedDict[str, AnnIndex] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: Lru[str, AnnIndex] = Lru(4)  # two spaces' main indexes and their deltas
 
 
 def save_index(store: Store, space_id: int, index: AnnIndex) -> files.Claim:
@@ -40,10 +36,9 @@ def load_index(
     store: Store, name: str, *, metric: Metric, dim: int, cached: bool = True
 ) -> AnnIndex:
     """The index in file ``name``; shared and cached unless ``cached=False`` (to modify it)."""
-    with _cache_lock:
-        if cached and name in _cache:
-            _cache.move_to_end(name)
-            return _cache[name]
+    found = _cache.get(name) if cached else None
+    if found is not None:
+        return found
     raw = hnswlib.Index(space=metric, dim=dim)
     raw.load_index(str(indexes.local_file(store, name)), allow_replace_deleted=False)
     index = AnnIndex(dim, metric, hnsw=raw)
@@ -56,24 +51,19 @@ def remember(name: str, index: AnnIndex) -> None:
     """Keep an index this process just wrote (a job's build or merge) as the one loaded
     from ``name``: the job process's next update of the space queries it without reading
     ~1.7 GB back from the file."""
-    with _cache_lock:
-        _cache[name] = index
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    _cache.put(name, index)
 
 
 def forget_all() -> None:
     """Let go of every index this process keeps (what a fresh process starts with)."""
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()
 
 
 def take_index(store: Store, name: str, *, metric: Metric, dim: int) -> AnnIndex:
     """The index in file ``name`` for the caller to change: out of this process's cache
     (whoever asks for ``name`` again loads the file), else loaded afresh. For job
     processes, where no request is answering queries with the cached object meanwhile."""
-    with _cache_lock:
-        index = _cache.pop(name, None)
+    index = _cache.pop(name)
     return (
         index
         if index is not None

@@ -11,19 +11,18 @@ document object.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import DocumentNode
 from strawberry.extensions import SchemaExtension
 
+from chroma.core.lru import Lru
+
 MAX_DOCUMENTS = 128
 """Documents kept (least recently used dropped first): each is at most the token limit."""
 
-_documents: OrderedDict[tuple[str, str], DocumentNode] = OrderedDict()
-_lock = threading.Lock()
+_documents: Lru[tuple[str, str], DocumentNode] = Lru(MAX_DOCUMENTS)
 
 
 def _key(query: str, parse_options: Mapping[str, Any]) -> tuple[str, str]:
@@ -36,15 +35,9 @@ class DocumentCache(SchemaExtension):
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
         key = _key(context.query, context.parse_options) if context.query else None
-        if key is not None:
-            with _lock:
-                found = _documents.get(key)
-                if found is not None:
-                    _documents.move_to_end(key)
-                    context.graphql_document = found
+        found = _documents.get(key) if key is not None else None
+        if found is not None:
+            context.graphql_document = found
         yield
         if key is not None and context.graphql_document is not None:
-            with _lock:
-                _documents[key] = context.graphql_document
-                while len(_documents) > MAX_DOCUMENTS:
-                    _documents.popitem(last=False)
+            _documents.put(key, context.graphql_document)

@@ -9,8 +9,6 @@ Rows whose datapoint was deleted since the computation are left out. Sorting put
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.lru import Lru
 from chroma.core.wire import MAX_ROW_ID
 from chroma.db.analyses import AnalysisResults, read_results
 from chroma.db.models import Analysis, Datapoint, Dataset, Space
@@ -36,9 +35,7 @@ from chroma.services.datapoints import DatapointRecord, records_by_id
 
 MAX_PAGE_SIZE = 1000
 ANALYSIS_PREFIX = "analysis."
-_CACHE_SIZE = 4
-_cache: OrderedDict[tuple[int, str], AnalysisResults] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache: Lru[tuple[int, str], AnalysisResults] = Lru(4)
 
 
 def stored_results(session: Session, row: Analysis) -> AnalysisResults:
@@ -46,15 +43,10 @@ def stored_results(session: Session, row: Analysis) -> AnalysisResults:
     if row.computed_at is None:
         return AnalysisResults(np.empty(0, np.int64), pa.table({}))
     key = (row.id, row.computed_at.isoformat())
-    with _cache_lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    results = read_results(session, row.id)
-    with _cache_lock:
-        _cache[key] = results
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+    results = _cache.get(key)
+    if results is None:
+        results = read_results(session, row.id)
+        _cache.put(key, results)
     return results
 
 
