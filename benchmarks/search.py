@@ -21,7 +21,9 @@ fields each, about 120 bytes of text a row) are written straight into a fresh st
   (37 values: a category) and ``request`` (unique per row: an identifier), each kind
   decided over every datapoint. Without ``space`` (this table has no vectors): the
   Explorer's query also narrows to the map's space, a snapshot of its datapoint ids and
-  one ``np.isin`` more.
+  one ``np.isin`` more. Twice: counted by the database (the answers kept per process
+  cleared first, as a write would make them stale), and asked again (the kept answer:
+  what every later load of the Explorer gets until the next write).
 
 It prints each one's p50 and its ratio to the column-reading scan's p50.
 """
@@ -210,13 +212,20 @@ def bench(store: Store, n: int, label: str) -> None:
     def classify() -> list[facets.Facet]:
         return facets.facets(store, project=PROJECT, fields=fields, limit=1)
 
-    p50, worst, found = timed(classify)
-    assert isinstance(found, list)
-    kinds = ", ".join(f"{f.field.removeprefix('metadata.')} {f.kind}" for f in found)
-    print(
-        f"{'facets of 4 fields (identifier or not)':<44} {p50 * 1000:>9.1f} "
-        f"{worst * 1000:>9.1f} {p50 / reference:>6.1f}x  {kinds}"
-    )
+    def count_again() -> list[facets.Facet]:
+        facets.ANSWERS.clear()  # as after a write: the database counts
+        return classify()
+
+    for name, work in (
+        ("facets of 4 fields, counted", count_again),
+        ("facets of 4 fields, asked again (kept)", classify),
+    ):
+        p50, worst, found = timed(work)
+        assert isinstance(found, list)
+        kinds = ", ".join(f"{f.field.removeprefix('metadata.')} {f.kind}" for f in found)
+        print(
+            f"{name:<44} {p50 * 1000:>9.1f} {worst * 1000:>9.1f} {p50 / reference:>6.1f}x  {kinds}"
+        )
 
 
 @contextmanager

@@ -14,9 +14,10 @@ import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,10 @@ class Store:
     """SQLite: whether this thread's write deleted rows (set by a statement hook)."""
     _checkpointer: WalCheckpointer | None = None
     """SQLite: folds the WAL into the database file after writes, off the writers' turns."""
+    instance: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """Tells this open store from any other in the process: per-process caches of answers
+    keyed by revisions (``services/facets.py``) key by it too, so two stores whose rows
+    have the same ids and revisions never share an answer."""
 
     @property
     def is_sqlite(self) -> bool:

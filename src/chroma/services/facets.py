@@ -15,6 +15,12 @@ with numbers costs a second one, which brings every different number with its co
 be written as text here as the answers always have (1, 1.0 and "1" one value in a mixed
 field). No datapoint row is read into Python: the old columnar read cost ~7 s at 200,000
 datapoints, this ~0.8 s (both with the machine's load at 7-10).
+
+Answers are kept per process (:data:`ANSWERS`), keyed by the revisions of the project and
+of the datasets counted (``catalog.stamp``: every write to their datapoints, tags and
+names bumps one) and by what was asked: the Explorer asks for the same facets on every
+load, which took seconds at a million datapoints. Each request still reads the revisions,
+in the snapshot it would count in, so an answer is never older than the data.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from chroma.core.columns import METADATA_PREFIX
 from chroma.core.errors import InvalidInput, NotFound
+from chroma.core.lru import Lru
 from chroma.db.models import Datapoint, Dataset
 from chroma.db.store import Store
 from chroma.db.vectors import live_datapoint_ids, repeatable_read
@@ -41,6 +48,8 @@ from chroma.services.tags import tags_by_datapoint
 
 BASE_FIELDS = ("label", "prediction", "dataset", "tags")
 DEFAULT_LIMIT = 100
+ANSWERS: Lru[tuple[object, ...], list[Facet]] = Lru(64)
+"""Answers by store, project, revisions and question (small: ``limit`` values a field)."""
 MAX_LIMIT = 10_000
 MAX_FIELDS = 200
 IDENTIFIER_MIN_DISTINCT = 50
@@ -223,10 +232,21 @@ def facets(
         proj = catalog.get_project(session, project)
         names = _dataset_names(session, proj.id, datasets)
         dataset_ids = list(names)
+        space_row = catalog.get_space(session, proj, space) if space is not None else None
+        asked = (
+            store.instance,
+            proj.id,
+            catalog.stamp(session, proj.id, dataset_ids),
+            space_row.id if space_row is not None else None,
+            tuple(wanted) if wanted is not None else None,
+            limit,
+        )
+        answered = ANSWERS.get(asked)
+        if answered is not None:
+            return list(answered)
         in_space: npt.NDArray[np.int64] | None = None
-        if space is not None:
-            found = catalog.get_space(session, proj, space)
-            in_space = np.unique(live_datapoint_ids(session, found.id, dataset_ids))
+        if space_row is not None:
+            in_space = np.unique(live_datapoint_ids(session, space_row.id, dataset_ids))
         if wanted is None:
             wanted = [*BASE_FIELDS] + [
                 f"{METADATA_PREFIX}{name}" for name in metadata_fields(session, dataset_ids)
@@ -260,7 +280,8 @@ def facets(
         # Fields found in the datasets but with no value here (other spaces' datapoints,
         # only nested values) would be empty lists in the overview.
         out = [f for f in out if f.values or not f.field.startswith(METADATA_PREFIX)]
-    return out
+    ANSWERS.put(asked, out)
+    return list(out)
 
 
 def _source(session: Session, name: str) -> facet_sql.FieldSource:
