@@ -7,14 +7,12 @@ recomputation after ingest itself: tests/analyses/test_analysis_freshness.py."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
 from graphql_client import GraphQLClient, train_rows
-from sqlalchemy import event
+from sql_statements import ran_statements
 
 from chroma.db.store import Store
 from chroma.services import users
@@ -115,28 +113,14 @@ def test_auto_refresh_is_an_editors_and_unknown_ids_are_not_found(
     assert editor.error(AUTO, id="x", on=True)["extensions"]["where"] == "id"
 
 
-@contextmanager
-def _statements(store: Store) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", count)
-
-
 def test_stale_of_many_analyses_costs_the_same_statements(editor: Client, store: Store) -> None:
     first = editor.computed(editor.data(RUN, params={"k": 5})["runAnalysis"])
-    with _statements(store) as one:
+    with ran_statements(store) as one:
         editor.data(LIST)
     for k in (6, 7, 8):
         editor.computed(editor.data(RUN, params={"k": k})["runAnalysis"])
     editor.log(_more())
-    with _statements(store) as four:
+    with ran_statements(store) as four:
         listed = editor.data(LIST)["project"]["spaces"][0]["analyses"]
     assert [a["stale"] for a in listed] == [True] * 4
     assert listed[0]["id"] == first["id"]

@@ -9,12 +9,11 @@ stores in one process whose rows have the same ids and revisions keep their answ
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from graphql_client import GraphQLClient
-from sqlalchemy import event
+from sql_statements import ran_statements
 
 from chroma.db.store import Store
 from chroma.services import facets as facet_service
@@ -24,21 +23,6 @@ query ($space: String) {
   facets(project: "demo", space: $space) { field total values { value count } }
 }
 """
-
-
-@contextmanager
-def statements(store: Store) -> Iterator[list[str]]:
-    """The SQL the store's engine runs inside the block (the server runs in this process)."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", note)
 
 
 def answer(gql: GraphQLClient, space: str | None = "clip") -> dict[str, dict[str, int]]:
@@ -61,15 +45,15 @@ def empty_cache() -> Iterator[None]:
 def test_a_repeated_question_is_answered_from_the_cache(
     gql: GraphQLClient, store: Store, demo: dict[str, Any]
 ) -> None:
-    with statements(store) as first:
+    with ran_statements(store) as first:
         fresh = answer(gql)
     assert reads_datapoints(first)
-    with statements(store) as second:
+    with ran_statements(store) as second:
         again = answer(gql)
     assert again == fresh
     assert not reads_datapoints(second), second
     # Another question (no space) is counted, then kept too.
-    with statements(store) as other:
+    with ran_statements(store) as other:
         answer(gql, space=None)
     assert reads_datapoints(other)
 
@@ -119,7 +103,7 @@ def test_two_stores_with_the_same_revisions_keep_their_answers_apart(
     other = open_store(store.settings, migrate=False)
     try:
         assert other.instance != store.instance
-        with statements(other) as sql:
+        with ran_statements(other) as sql:
             found = facet_service.facets(other, project="demo", space="clip")
         assert reads_datapoints(sql)  # not the first store's answer
         assert {f.field: f.total for f in found}["label"] == 42

@@ -7,14 +7,13 @@ nested datapoints cost a fixed number of statements; recompute and delete.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
-from sqlalchemy import event, func, select
+from sql_statements import ran_statements
+from sqlalchemy import func, select
 
 from chroma.db.models import Analysis, Job
 from chroma.db.store import Store
@@ -238,30 +237,15 @@ def test_bad_requests_are_refused_and_write_nothing(
     assert counts(store) == (0, 0)
 
 
-@contextmanager
-def counting_statements(store: Store) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-
-
 @pytest.mark.slow
 def test_a_page_of_rows_costs_the_same_statements_at_any_size(
     http: httpx.Client, store: Store, demo: dict[str, Any]
 ) -> None:
     analysis = computed(http, "mislabels")
     rows(http, analysis["id"], first=1)  # warm the results cache
-    with counting_statements(store) as small:
+    with ran_statements(store) as small:
         rows(http, analysis["id"], first=5)
-    with counting_statements(store) as large:
+    with ran_statements(store) as large:
         rows(http, analysis["id"], first=100)
     assert len(large) == len(small), large
     assert len(large) <= 10, large

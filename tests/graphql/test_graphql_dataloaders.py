@@ -6,19 +6,14 @@ answers: the count must stay small and must not grow with the number of rows ret
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sql_statements import ran_statements
 
 from chroma.db.store import Store
 
 MOST_STATEMENTS = 10
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
-JOB_DISPATCHER = "chroma-jobs"
 """The server's job dispatcher thread (jobs/inprocess.py): it polls the job table on its own
 schedule, so its statements say nothing about a request and may land in any window."""
 
@@ -42,24 +37,6 @@ PROJECTS = """
 """
 
 
-@contextmanager
-def counting_statements(store: Store) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        # SQLite's explicit BEGIN (one per session) is not a query; PostgreSQL's is implicit.
-        if threading.current_thread().name == JOB_DISPATCHER:
-            return
-        if not statement.startswith(TRANSACTION_CONTROL):
-            statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-
-
 @pytest.fixture
 def tagged_project(gql) -> None:
     """120 datapoints in 3 datasets, each carrying two tags."""
@@ -69,7 +46,7 @@ def tagged_project(gql) -> None:
 
 
 def statements_for(gql, store: Store, query: str, **variables: Any) -> tuple[list[str], dict]:
-    with counting_statements(store) as statements:
+    with ran_statements(store) as statements:
         data = gql.data(query, **variables)
     return list(statements), data
 

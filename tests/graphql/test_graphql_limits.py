@@ -8,7 +8,6 @@ query`` and the setting to change in its message, and the database sees no state
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ import httpx
 import pytest
 import strawberry.schema.schema as strawberry_schema
 from graphql_client import GraphQLClient
-from sqlalchemy import event
+from sql_statements import ran_statements
 
 from chroma.db.store import Store
 from chroma.settings import Settings
@@ -31,30 +30,9 @@ PAGE_OF_1000 = (
 )
 
 
-@contextmanager
-def statements(store: Store) -> Iterator[list[str]]:
-    """The SQL statements the store runs inside the block, less the job runner's own (its
-    reaper and dispatcher query the job table on their own clock) and bare transaction
-    control: what is left is what a request ran."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.split(None, 1)[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
-            return
-        if re.search(r"\b(FROM|UPDATE|INTO)\s+job\b", statement):
-            return
-        seen.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-
-
 def refused(gql: GraphQLClient, store: Store, query: str, **variables: Any) -> str:
     """The message of the refusal of ``query``, checked to have run nothing."""
-    with statements(store) as ran:
+    with ran_statements(store, job_table=False) as ran:
         response = gql.post(query, **variables)
     assert response.status_code == 200, response.text
     body = response.json()

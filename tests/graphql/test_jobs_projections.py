@@ -7,16 +7,13 @@ follow it. Cancels of queued and running jobs; job listing.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sql_statements import ran_statements
 
 from chroma.db.store import Store
 from projection_helpers import (
@@ -421,24 +418,6 @@ def test_build_neighbour_index_fills_the_space_field(
 # ---- nested fields stay batched ----------------------------------------------------------------
 
 
-@contextmanager
-def counting_statements(store: Store) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        # The job runner's dispatcher polls the job table on its own thread: not ours.
-        if threading.current_thread().name == "chroma-jobs":
-            return
-        if not statement.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-
-
 NESTED = """
 {
   projects { spaces {
@@ -457,7 +436,7 @@ def test_nested_job_and_projection_fields_cost_the_same_for_one_or_many(
     http: httpx.Client, store: Store, demo: dict[str, int]
 ) -> None:
     def count() -> int:
-        with counting_statements(store) as statements:
+        with ran_statements(store) as statements:
             gql(http, NESTED)
         return len(statements)
 
