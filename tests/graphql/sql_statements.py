@@ -14,6 +14,8 @@ from chroma.db.store import Store
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
 JOB_DISPATCHER = "chroma-jobs"
+"""The server's job dispatcher thread (jobs/inprocess.py): it polls the job table on its own
+schedule, so its statements say nothing about a request and may land in any window."""
 JOB_TABLE = re.compile(r"\b(FROM|UPDATE|INTO)\s+job\b")
 
 

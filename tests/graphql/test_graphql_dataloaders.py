@@ -14,8 +14,6 @@ from sql_statements import ran_statements
 from chroma.db.store import Store
 
 MOST_STATEMENTS = 10
-"""The server's job dispatcher thread (jobs/inprocess.py): it polls the job table on its own
-schedule, so its statements say nothing about a request and may land in any window."""
 
 PAGE = """
 query ($first: Int!) {
