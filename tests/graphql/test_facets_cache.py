@@ -109,3 +109,17 @@ def test_two_stores_with_the_same_revisions_keep_their_answers_apart(
         assert {f.field: f.total for f in found}["label"] == 42
     finally:
         other.dispose()
+
+
+def test_an_answer_with_too_many_values_is_not_kept(
+    gql: GraphQLClient, store: Store, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question may ask for millions of values (200 fields x 10,000): such an answer is
+    counted every time rather than held in memory. Here the bound is lowered below the demo's
+    ~120 values instead of logging that many."""
+    monkeypatch.setattr(facet_service, "MAX_KEPT_VALUES", 10)
+    answer(gql)
+    assert len(facet_service.ANSWERS) == 0
+    with ran_statements(store) as again:
+        answer(gql)
+    assert reads_datapoints(again)

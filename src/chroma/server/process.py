@@ -1,4 +1,5 @@
-"""Settings for a process whose job is to serve Chroma (called by ``chroma application run``).
+"""Settings for a process whose job is to serve Chroma (called by ``chroma application run``):
+its allocator (:func:`keep_large_buffers`) and its connections (:func:`uvicorn_options`).
 
 Every ingest batch passes through a few buffers of ~15 MB (the request body, its Arrow
 view, the segment write). glibc hands each such buffer out as a fresh ``mmap`` and returns

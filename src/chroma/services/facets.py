@@ -48,10 +48,14 @@ from chroma.services.tags import tags_by_datapoint
 
 BASE_FIELDS = ("label", "prediction", "dataset", "tags")
 DEFAULT_LIMIT = 100
-ANSWERS: Lru[tuple[object, ...], list[Facet]] = Lru(64)
-"""Answers by store, project, revisions and question (small: ``limit`` values a field)."""
 MAX_LIMIT = 10_000
 MAX_FIELDS = 200
+ANSWERS: Lru[tuple[object, ...], list[Facet]] = Lru(64)
+"""Answers by store, project, revisions and question."""
+MAX_KEPT_VALUES = 20_000
+"""Values an answer may hold to be kept: the Explorer's answers hold a few hundred, but one
+question may ask for ``MAX_FIELDS`` x ``MAX_LIMIT`` (2 million), and 64 of those would hold
+gigabytes."""
 IDENTIFIER_MIN_DISTINCT = 50
 """Fewer different values than this always make a list (one short enough to read)."""
 IDENTIFIER_MIN_SHARE = 0.5
@@ -280,7 +284,8 @@ def facets(
         # Fields found in the datasets but with no value here (other spaces' datapoints,
         # only nested values) would be empty lists in the overview.
         out = [f for f in out if f.values or not f.field.startswith(METADATA_PREFIX)]
-    ANSWERS.put(asked, out)
+    if sum(len(f.values) for f in out) <= MAX_KEPT_VALUES:
+        ANSWERS.put(asked, out)
     return list(out)
 
 
