@@ -18,7 +18,9 @@ class FlakyTransport(httpx.BaseTransport):
 
     ``mode``: ``"connect"`` raises before the request leaves (nothing reached the server);
     ``"lost_answer"`` delivers the request, then loses the answer (the server did write);
-    ``"503"`` answers like an overloaded proxy, without reaching the server.
+    ``"503"`` answers like an overloaded proxy, without reaching the server;
+    ``"cut_body"`` delivers the request and the answer's headers, then loses the connection
+    before the end of its body (a server killed just then).
     """
 
     def __init__(self, failures: int, mode: str = "connect", path: str = "/api/v1/ingest"):
@@ -39,6 +41,13 @@ class FlakyTransport(httpx.BaseTransport):
             raise httpx.ConnectError("injected: connection refused", request=request)
         if self.mode == "503":
             return httpx.Response(503, text="Service Unavailable", request=request)
+        if self.mode == "cut_body":
+            real = self.inner.handle_request(request)
+            real.read()
+            real.close()
+            return httpx.Response(
+                real.status_code, headers=real.headers, stream=_CutBody(), request=request
+            )
         response = self.inner.handle_request(request)
         response.read()
         response.close()
@@ -46,6 +55,12 @@ class FlakyTransport(httpx.BaseTransport):
 
     def close(self) -> None:
         self.inner.close()
+
+
+class _CutBody(httpx.SyncByteStream):
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise httpx.RemoteProtocolError("injected: peer closed connection mid-body")
+        yield b""  # a generator
 
 
 def _vectors(rows: int) -> np.ndarray:
@@ -77,6 +92,18 @@ def test_a_lost_answer_is_retried_with_the_same_bytes_and_nothing_duplicates(
     read = run.vectors()
     assert len(read) == 6
     assert sorted(read.keys or []) == sorted(keys)
+
+
+def test_an_answer_cut_off_after_its_headers_is_retried(make_run: MakeRun) -> None:
+    # Seen when a server was killed mid-run: the 200's headers came, its body did not. The
+    # batch was stored; the re-send updates the same keys, and nothing is lost or doubled.
+    transport = FlakyTransport(failures=1, mode="cut_body")
+    run = make_run(transport=transport)
+    keys = run.log(_vectors(6))
+    run.flush()
+    assert transport.attempts == 2
+    assert (run.inserted, run.updated) == (0, 6)
+    assert sorted(run.datapoints()["key"]) == sorted(keys)
 
 
 def test_503_from_a_proxy_is_retried(make_run: MakeRun) -> None:

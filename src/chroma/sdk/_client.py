@@ -225,8 +225,8 @@ class Client:
             headers=headers,
             retry=retry,
             on_retry=on_retry,
+            whole=True,
         ) as answer:
-            answer.read()
             return answer
 
     @contextmanager
@@ -240,16 +240,27 @@ class Client:
         headers: Mapping[str, str] | None = None,
         retry: RetryPolicy | None = None,
         on_retry: OnRetry | None = None,
+        whole: bool = False,
     ) -> Iterator[httpx.Response]:
-        """A 2xx answer whose body is not read yet; retries happen before the first byte."""
+        """A 2xx answer whose body is not read yet; retries happen before the first byte.
+
+        With ``whole``, the body is read inside the tries: a connection lost between an
+        answer's headers and the end of its body (a server killed just then) is retried
+        like any other lost answer, instead of failing the request.
+        """
         tries = _Tries(retry or self.retry, on_retry)
         while True:
             request = self._http.build_request(
                 method, path, params=_clean(params), content=content, headers=headers
             )
+            response: httpx.Response | None = None
             try:
                 response = self._http.send(request, stream=True)
+                if whole:
+                    response.read()
             except httpx.TransportError as exc:
+                if response is not None:
+                    response.close()
                 _raise_if_untrusted(exc, self.url)
                 if tries.again(exc):
                     continue
